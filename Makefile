@@ -1,0 +1,40 @@
+# make demo   run the IdP with demo data on the embedded default (SQLite, outbox mail)
+# make test   run the whole suite: embedded default, then PostgreSQL + Redis
+# make lint   ruff
+
+PYTHON ?= python3
+VENV ?= .venv
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-embedded test-postgres test-deps lint install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/idp demo
+
+test-deps: $(STAMP)
+	bash scripts/install-test-deps
+
+test: test-deps
+	$(MAKE) test-embedded test-postgres
+
+test-embedded: $(STAMP)
+	env -u IDP_TEST_DATABASE_URL -u IDP_TEST_REDIS_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	IDP_TEST_DATABASE_URL=$(TEST_PG_URL) IDP_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check idp tests

@@ -1,0 +1,92 @@
+"""idp: identity provider and SSO gateway for the staff of healthcare provider offices."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from idp.config import PROJECT_ROOT, Settings, load_settings
+
+__all__ = ["create_app"]
+
+
+def _secret_key(settings: Settings) -> str:
+    """The configured secret, or one generated once into the instance folder (0600)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.instance_path / "secret_key"
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    import secrets
+
+    value = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def _database_uri(settings: Settings) -> str:
+    url = settings.database_url
+    if not url:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{settings.instance_path / 'idp.sqlite'}"
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Application factory. ``config`` is a Settings object or a mapping of overrides."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    logging.basicConfig(level=settings.log_level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.instance_path),
+    )
+    app.config.update(
+        IDP_SETTINGS=settings,
+        SECRET_KEY=_secret_key(settings),
+        SQLALCHEMY_DATABASE_URI=_database_uri(settings),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_NAME="idp_flow",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_https,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        PREFERRED_URL_SCHEME="https" if settings.is_https else "http",
+    )
+
+    from idp.extensions import csrf, db, migrate
+    from idp.storage import configure_engine, import_models
+
+    import_models()
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "idp" / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from idp.web.errors import register_error_handlers
+    from idp.web.headers import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app, settings)
+
+    from idp.blueprints import register_blueprints
+
+    register_blueprints(app)
+    return app

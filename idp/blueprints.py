@@ -1,0 +1,16 @@
+"""The one list of blueprints; each area owns its own."""
+
+from __future__ import annotations
+
+import importlib
+
+BLUEPRINTS = [
+    "idp.health.views",
+    "idp.mail.views",
+]
+
+
+def register_blueprints(app) -> None:
+    for name in BLUEPRINTS:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)

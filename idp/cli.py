@@ -1,0 +1,146 @@
+"""The ``idp`` command: init, demo, serve, check, and the command groups of each area."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from idp.config import ConfigError, load_settings
+
+#: Modules that define a click group ``cli`` to add under ``idp`` (e.g. ``idp clients``).
+COMMAND_GROUPS: list[str] = []
+
+
+def _create_app():
+    from idp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def cli() -> None:
+    """Identity provider and SSO gateway for provider offices."""
+
+
+def _settings():
+    return current_app.config["IDP_SETTINGS"]
+
+
+def _init(quiet: bool = False) -> None:
+    from idp.jwk.keyring import KeyRing
+    from idp.storage import upgrade_database
+
+    settings = _settings()
+    upgrade_database()
+    key = KeyRing(settings.keys_path).ensure_active()
+    if not quiet:
+        click.echo(
+            f"database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}"
+        )
+        click.echo(f"active signing key: {key.kid} ({key.alg}) in {settings.keys_path}")
+
+
+@cli.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database and the first signing key."""
+    _init()
+
+
+def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    return [
+        gunicorn,
+        "--workers",
+        str(workers or settings.server_workers),
+        "--bind",
+        f"{settings.server_host}:{settings.server_port}",
+        "--access-logfile",
+        "-",
+        "idp.wsgi:app",
+    ]
+
+
+@cli.command("serve")
+@click.option("--workers", type=click.IntRange(1, 64), help="Override server.workers.")
+def serve_command(workers: int | None) -> None:
+    """Run the production server (gunicorn) with the configured workers."""
+    settings = load_settings()
+    argv = _gunicorn_argv(settings, workers)
+    click.echo(
+        f"serving on http://{settings.server_host}:{settings.server_port} ({argv[2]} workers)"
+    )
+    os.execv(argv[0], argv)
+
+
+@cli.command("demo")
+@click.option("--no-serve", is_flag=True, help="Seed and write the credentials file, then exit.")
+@with_appcontext
+def demo_command(no_serve: bool) -> None:
+    """Init, seed a demo practice, users and relying clients, then serve."""
+    from idp.demo.seed import seed_demo
+
+    settings = _settings()
+    _init()
+    result = seed_demo(settings)
+    path = settings.instance_path / "demo-credentials.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(result, fh, indent=2)
+    click.echo(f"demo accounts and client credentials written to {path}")
+    click.echo(
+        f"sign in at {settings.public_base_url}/ ; mail outbox at "
+        f"{settings.public_base_url}/dev/outbox"
+    )
+    if no_serve:
+        return
+    os.environ["IDP_DEMO"] = "true"
+    argv = _gunicorn_argv(settings)
+    os.execv(argv[0], argv)
+
+
+@cli.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Validate configuration and reach the database, Redis and SMTP."""
+    from idp.health.checks import run_checks
+
+    settings = _settings()
+    names = ["database", "redis", "mail"]
+    results = run_checks(names, settings)
+    for name in names:
+        reason = results[name]
+        if name == "redis" and not settings.redis_url:
+            click.echo("redis: not configured (embedded shared state in the database)")
+        elif reason:
+            click.echo(f"{name}: FAILED: {reason}", err=True)
+        else:
+            click.echo(f"{name}: ok")
+    if any(results.values()):
+        raise SystemExit(1)
+    click.echo("configuration: ok")
+
+
+def _add_groups() -> None:
+    for name in COMMAND_GROUPS:
+        module = importlib.import_module(name)
+        cli.add_command(module.cli)
+
+
+_add_groups()
+
+
+def main() -> None:
+    try:
+        load_settings()
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+    cli.main(prog_name="idp")

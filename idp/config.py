@@ -1,0 +1,242 @@
+"""Settings: config/default.toml < the file named by IDP_CONFIG < IDP_* environment < overrides.
+
+Defaults live only in ``config/default.toml``; a setting's type is the type of its default
+there. ``[core]`` keys keep their name, other sections prefix theirs (``[mail] smtp_host``
+becomes ``mail_smtp_host`` and ``IDP_MAIL_SMTP_HOST``). Nested tables (such as ``[roles.*]``)
+are structured settings, read with :meth:`Settings.table`. Everything is validated once, at
+start-up, and a bad value raises :class:`ConfigError` with one line naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
+
+#: Environment variables with the IDP_ prefix that are not settings.
+RESERVED_ENV = {"IDP_CONFIG"}
+RESERVED_ENV_PREFIXES = ("IDP_TEST_", "IDP_BENCH_")
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or has a value outside what is allowed."""
+
+
+def env_name(name: str) -> str:
+    return "IDP_" + name.upper()
+
+
+def _flatten(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    flat: dict[str, Any] = {}
+    tables: dict[str, Any] = {}
+    for section, body in data.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{source}: '{section}' must be a [section]")
+        for key, value in body.items():
+            if isinstance(value, dict):
+                tables.setdefault(section, {})[key] = value
+                continue
+            flat[key if section == "core" else f"{section}_{key}"] = value
+    return flat, tables
+
+
+def _coerce(name: str, default: Any, value: Any, origin: str) -> Any:
+    kind = type(default)
+    label = env_name(name)
+    if isinstance(value, str) and kind is not str:
+        text = value.strip()
+        try:
+            if kind is bool:
+                lowered = text.lower()
+                if lowered in {"1", "true", "yes", "on"}:
+                    return True
+                if lowered in {"0", "false", "no", "off"}:
+                    return False
+                raise ValueError
+            if kind is int:
+                return int(text)
+            if kind is float:
+                return float(text)
+            if kind is list:
+                return [item.strip() for item in text.split(",") if item.strip()]
+        except ValueError:
+            allowed = {bool: "true or false", int: "a whole number", float: "a number"}[kind]
+            raise ConfigError(f"{label} ({origin}): must be {allowed}, got {value!r}") from None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{label} ({origin}): must be of type {kind.__name__}, got {value!r}")
+    return value
+
+
+# --- checks: each returns None when the value is allowed, else what is allowed -------------
+
+
+def one_of(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in choices else "one of " + ", ".join(choices)
+
+    return check
+
+
+def int_range(low: int, high: int) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"a whole number from {low} to {high}"
+
+    return check
+
+
+def http_url(value: Any) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme in {"http", "https"} and parts.netloc and not parts.query:
+        return None
+    return "an http(s) URL without query, such as https://login.example.org"
+
+
+def database_url(value: Any) -> str | None:
+    if value == "" or value.startswith(("sqlite://", "postgresql+psycopg://", "postgresql://")):
+        return None
+    return "empty (SQLite in the instance folder), sqlite:///PATH or postgresql+psycopg://..."
+
+
+def redis_url(value: Any) -> str | None:
+    if value == "" or value.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    return "empty (embedded state in the database) or redis://host:port/db"
+
+
+def not_empty(value: Any) -> str | None:
+    return None if str(value).strip() else "a non-empty value"
+
+
+CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "public_base_url": http_url,
+    "log_level": one_of("DEBUG", "INFO", "WARNING", "ERROR"),
+    "instance_dir": not_empty,
+    "keys_dir": not_empty,
+    "database_url": database_url,
+    "redis_url": redis_url,
+    "mail_backend": one_of("outbox", "smtp"),
+    "mail_from_address": not_empty,
+    "mail_smtp_port": int_range(1, 65535),
+    "mail_smtp_timeout_seconds": int_range(1, 300),
+    "server_port": int_range(1, 65535),
+    "server_workers": int_range(1, 64),
+}
+
+
+class Settings:
+    """Validated, read-only settings. Attribute access by flat name."""
+
+    def __init__(self, values: dict[str, Any], tables: dict[str, Any]):
+        object.__setattr__(self, "_values", values)
+        object.__setattr__(self, "_tables", tables)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"no setting named {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("settings are read-only")
+
+    def table(self, section: str) -> dict[str, Any]:
+        """A structured section (nested tables such as ``[roles.office_admin]``)."""
+        return self._tables.get(section, {})
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    @property
+    def instance_path(self) -> Path:
+        return resolve_path(self.instance_dir)
+
+    @property
+    def keys_path(self) -> Path:
+        return resolve_path(self.keys_dir)
+
+    @property
+    def is_https(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @property
+    def issuer(self) -> str:
+        return self.public_base_url.rstrip("/")
+
+
+def resolve_path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build and validate settings; raises ConfigError with one clear line."""
+    environ = os.environ if environ is None else environ
+    with DEFAULT_FILE.open("rb") as fh:
+        defaults, tables = _flatten(tomllib.load(fh), str(DEFAULT_FILE.name))
+    values = dict(defaults)
+
+    config_file = environ.get("IDP_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"IDP_CONFIG: file {config_file!r} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"IDP_CONFIG: {config_file!r} is not valid TOML: {exc}") from None
+        flat, extra_tables = _flatten(data, path.name)
+        for name, value in flat.items():
+            if name not in defaults:
+                raise ConfigError(f"{path.name}: unknown setting {name!r}")
+            values[name] = _coerce(name, defaults[name], value, path.name)
+        _deep_merge(tables, extra_tables)
+
+    for key, raw in environ.items():
+        if not key.startswith("IDP_") or key in RESERVED_ENV:
+            continue
+        if key.startswith(RESERVED_ENV_PREFIXES):
+            continue
+        name = key[4:].lower()
+        if name not in defaults:
+            raise ConfigError(f"{key}: unknown setting (see config/default.toml)")
+        values[name] = _coerce(name, defaults[name], raw, "environment")
+
+    for name, value in (overrides or {}).items():
+        if name not in defaults:
+            if name in tables or isinstance(value, dict):
+                tables[name] = value
+                continue
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = _coerce(name, defaults[name], value, "override")
+
+    for name, check in CHECKS.items():
+        problem = check(values[name])
+        if problem:
+            raise ConfigError(f"{env_name(name)}: must be {problem}; got {values[name]!r}")
+    for validate in TABLE_VALIDATORS:
+        validate(values, tables)
+    return Settings(values, tables)
+
+
+#: Validators for structured sections: ``fn(values, tables)`` raising ConfigError.
+TABLE_VALIDATORS: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+
+def build_message(
+    sender: str, to: str, subject: str, text: str, html: str | None = None
+) -> EmailMessage:
+    if any(c in to for c in "\r\n,;") or "@" not in to:
+        raise ValueError(f"not a single email address: {to!r}")
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = make_msgid(domain="idp.local")
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+class Mailer(ABC):
+    name = "abstract"
+
+    def __init__(self, sender: str):
+        self.sender = sender
+
+    def send(self, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+        """Send one message to one address; raises on failure."""
+        msg = build_message(self.sender, to, subject, text, html)
+        self.deliver(msg)
+        return msg
+
+    @abstractmethod
+    def deliver(self, msg: EmailMessage) -> None: ...
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise when mail cannot be delivered (server unreachable, folder not writable)."""

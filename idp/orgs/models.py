@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from idp.accounts.models import new_id
+from idp.common.clock import utcnow
+from idp.extensions import db
+
+ORG_STATUSES = ("pending", "approved", "rejected", "suspended")
+
+
+class Organization(db.Model):
+    """A practice, clinic or billing service."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (UniqueConstraint("tax_id", "npi", name="uq_org_tin_npi"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    legal_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    #: TIN/EIN, 9 digits, stored without separators.
+    tax_id: Mapped[str] = mapped_column(String(9), nullable=False)
+    #: National Provider Identifier, 10 digits with a Luhn check digit.
+    npi: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    address_line1: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    address_line2: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    city: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    state: Mapped[str] = mapped_column(String(2), nullable=False, default="")
+    postal_code: Mapped[str] = mapped_column(String(10), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    decided_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    #: Require MFA of every member, whatever their role.
+    mfa_required: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: Per-office SSO session limits in minutes; None means the configured default.
+    session_idle_minutes: Mapped[int | None] = mapped_column(Integer)
+    session_absolute_minutes: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    memberships = relationship("Membership", back_populates="organization", lazy="selectin")
+
+    @property
+    def masked_tax_id(self) -> str:
+        return "*****" + self.tax_id[-4:]
+
+
+class Membership(db.Model):
+    """A person's role in one organization."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "org_id", name="uq_membership_user_org"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(40), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user = relationship("User", back_populates="memberships")
+    organization = relationship("Organization", back_populates="memberships", lazy="joined")

@@ -1,0 +1,51 @@
+"""The shared-state port. Keys are plain strings; values are strings (JSON for records)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class SharedState(ABC):
+    """Short-lived state every process and instance sees the same way.
+
+    Every operation is atomic on its own; ``ttl`` is in whole seconds and always required
+    for writes, so nothing stays forever.
+    """
+
+    name = "abstract"
+
+    @abstractmethod
+    def incr(self, key: str, ttl: int, amount: int = 1) -> int:
+        """Add ``amount`` to a counter and return the new value.
+
+        A missing or expired counter starts from zero and lives ``ttl`` seconds from this
+        first increment (a fixed window); later increments do not extend it.
+        """
+
+    @abstractmethod
+    def get(self, key: str) -> str | None:
+        """The value, or None when missing or expired."""
+
+    @abstractmethod
+    def set(self, key: str, value: str, ttl: int) -> None:
+        """Store a value for ``ttl`` seconds, replacing any earlier one."""
+
+    @abstractmethod
+    def add(self, key: str, value: str, ttl: int) -> bool:
+        """Store only if the key is absent (or expired); True when stored."""
+
+    @abstractmethod
+    def pop(self, key: str) -> str | None:
+        """Read and delete in one step: of two concurrent callers only one gets the value."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Forget a key (no error when missing)."""
+
+    @abstractmethod
+    def ttl(self, key: str) -> int | None:
+        """Whole seconds left, or None when missing or expired."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise when the backend cannot be reached."""
