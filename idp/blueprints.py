@@ -7,6 +7,8 @@ import importlib
 BLUEPRINTS = [
     "idp.health.views",
     "idp.mail.views",
+    "idp.login.views",
+    "idp.dashboard.views",
 ]
 
 
@@ -14,3 +16,7 @@ def register_blueprints(app) -> None:
     for name in BLUEPRINTS:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    from idp.login.current import apply_session_cookie
+
+    app.after_request(apply_session_cookie)

@@ -77,7 +77,7 @@ def serve_command(workers: int | None) -> None:
     click.echo(
         f"serving on http://{settings.server_host}:{settings.server_port} ({argv[2]} workers)"
     )
-    os.execv(argv[0], argv)
+    os.execv(argv[0], argv)  # noqa: S606 - replace this process with gunicorn
 
 
 @cli.command("demo")
@@ -103,7 +103,7 @@ def demo_command(no_serve: bool) -> None:
         return
     os.environ["IDP_DEMO"] = "true"
     argv = _gunicorn_argv(settings)
-    os.execv(argv[0], argv)
+    os.execv(argv[0], argv)  # noqa: S606 - replace this process with gunicorn
 
 
 @cli.command("check")

@@ -9,6 +9,7 @@ start-up, and a bad value raises :class:`ConfigError` with one line naming the s
 
 from __future__ import annotations
 
+import importlib
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -22,6 +23,12 @@ DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
 #: Environment variables with the IDP_ prefix that are not settings.
 RESERVED_ENV = {"IDP_CONFIG"}
 RESERVED_ENV_PREFIXES = ("IDP_TEST_", "IDP_BENCH_")
+
+
+#: Validators for structured sections: ``fn(values, tables)`` raising ConfigError. Each
+#: module listed in TABLE_VALIDATOR_MODULES appends its own on import.
+TABLE_VALIDATORS: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []
+TABLE_VALIDATOR_MODULES = ["idp.orgs.roles"]
 
 
 class ConfigError(ValueError):
@@ -233,10 +240,8 @@ def load_settings(
         problem = check(values[name])
         if problem:
             raise ConfigError(f"{env_name(name)}: must be {problem}; got {values[name]!r}")
+    for module in TABLE_VALIDATOR_MODULES:
+        importlib.import_module(module)
     for validate in TABLE_VALIDATORS:
         validate(values, tables)
     return Settings(values, tables)
-
-
-#: Validators for structured sections: ``fn(values, tables)`` raising ConfigError.
-TABLE_VALIDATORS: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []

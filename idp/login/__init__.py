@@ -1,0 +1,1 @@
+"""Interactive sign-in and the SSO session."""

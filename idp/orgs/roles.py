@@ -1,0 +1,65 @@
+"""Roles and what they grant, read from the ``[roles.*]`` tables of the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from idp.config import TABLE_VALIDATORS, ConfigError
+
+ROLE_KEYS = {"label", "scopes", "permissions", "mfa_required", "platform"}
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    scopes: tuple[str, ...]
+    permissions: tuple[str, ...]
+    mfa_required: bool
+    platform: bool = False
+
+
+def _validate_roles(values: dict[str, Any], tables: dict[str, Any]) -> None:
+    roles = tables.get("roles", {})
+    if not roles:
+        raise ConfigError("[roles]: at least one role must be configured")
+    for name, body in roles.items():
+        unknown = set(body) - ROLE_KEYS
+        if unknown:
+            raise ConfigError(f"[roles.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
+        if not isinstance(body.get("label", ""), str):
+            raise ConfigError(f"[roles.{name}].label: must be text")
+        for key in ("scopes", "permissions"):
+            items = body.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ConfigError(f"[roles.{name}].{key}: must be a list of strings")
+        for key in ("mfa_required", "platform"):
+            if not isinstance(body.get(key, False), bool):
+                raise ConfigError(f"[roles.{name}].{key}: must be true or false")
+
+
+TABLE_VALIDATORS.append(_validate_roles)
+
+
+def roles(settings) -> dict[str, Role]:
+    return {
+        name: Role(
+            name=name,
+            label=body.get("label", name),
+            scopes=tuple(body.get("scopes", [])),
+            permissions=tuple(body.get("permissions", [])),
+            mfa_required=bool(body.get("mfa_required", False)),
+            platform=bool(body.get("platform", False)),
+        )
+        for name, body in settings.table("roles").items()
+    }
+
+
+def org_roles(settings) -> dict[str, Role]:
+    """Roles that can be held in an organization (not platform roles)."""
+    return {name: role for name, role in roles(settings).items() if not role.platform}
+
+
+def get_role(settings, name: str) -> Role | None:
+    return roles(settings).get(name)
