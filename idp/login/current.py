@@ -88,11 +88,18 @@ def sign_in(user, amr: list[str], active_org_id: str | None = None) -> SsoSessio
     return session
 
 
+#: Called with each ended SsoSession (e.g. the OAuth area sends back-channel logout).
+SIGN_OUT_HOOKS: list = []
+
+
 def sign_out() -> SsoSession | None:
     sid = request.cookies.get(cookie_name())
     ended = store().delete(sid) if sid else None
     g.sso_session = None
     g.sso_set_cookie = ""
+    if ended is not None:
+        for hook in SIGN_OUT_HOOKS:
+            hook(ended)
     return ended
 
 
