@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from flask import g
+
 from tests.factories import npi_with_check_digit
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -48,3 +50,20 @@ def registration(n: int = 1, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def signed_in_post(client, path: str, data: dict | None = None):
+    """POST as a signed-in person, taking the CSRF token from the dashboard."""
+    return post_form(client, path, data or {}, page="/")
+
+
+def forget_g_between_requests(app) -> None:
+    """The ``app`` fixture keeps one app context open for the whole test, and Flask reuses it
+    for every request, so ``g`` (where the SSO session and the CSRF token are cached) would
+    leak from one request, or one client, to the next. Production has one context per
+    request; this restores that for tests."""
+
+    @app.teardown_request
+    def _forget(_exc):
+        for name in list(g):
+            g.pop(name, None)
