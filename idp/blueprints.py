@@ -9,6 +9,8 @@ BLUEPRINTS = [
     "idp.mail.views",
     "idp.login.views",
     "idp.dashboard.views",
+    "idp.orgs.views",
+    "idp.accounts.verification.views",
 ]
 
 
