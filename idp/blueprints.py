@@ -9,6 +9,9 @@ BLUEPRINTS = [
     "idp.mail.views",
     "idp.login.views",
     "idp.dashboard.views",
+    "idp.mfa.views",
+    "idp.accounts.recovery_views",
+    "idp.security.views",
 ]
 
 
