@@ -24,7 +24,11 @@ ADMIN_DB_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL", "")
 
 #: Fast Argon2 parameters for tests that do not test hashing itself.
-FAST_HASH: dict = {}
+FAST_HASH: dict = {
+    "auth_argon2_time_cost": 1,
+    "auth_argon2_memory_kib": 1024,
+    "auth_argon2_parallelism": 1,
+}
 
 
 def pytest_report_header(config):
