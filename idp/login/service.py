@@ -113,7 +113,6 @@ class SignInService:
             if user.status == "pending_email":
                 raise SignInFailed(UNVERIFIED)
             self._fail(attempt, user, ip, f"status_{user.status}", count=False)
-        self.lockout.succeeded(attempt)
         if needs_rehash(user.password_hash, self.settings):
             user.password_hash = hash_password(password, self.settings)
             audit.record("password.rehashed", subject_id=user.id)
@@ -124,6 +123,12 @@ class SignInService:
             step = "enroll"
         else:
             step = "done"
+        if step == "mfa":
+            # A code is still to come: keep the failures counted so far (rounds of right
+            # password, wrong code lock like wrong passwords), only give this slot back.
+            self.lockout.release(attempt)
+        else:
+            self.lockout.succeeded(attempt)
         return PasswordOk(user=user, trusted_device=trusted, next_step=step)
 
     def check_second_factor(

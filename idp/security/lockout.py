@@ -69,6 +69,15 @@ class Lockout:
     def succeeded(self, attempt: Attempt) -> None:
         self.state.delete(self._key("fail", attempt.subject, attempt.source))
 
+    def release(self, attempt: Attempt) -> None:
+        """Give back the slot of an attempt that did not fail (failures so far still count)."""
+        if attempt.allowed and attempt.number > 0:
+            self.state.incr(
+                self._key("fail", attempt.subject, attempt.source),
+                ttl=self.settings.auth_lockout_window_minutes * 60,
+                amount=-1,
+            )
+
     def failed(self, attempt: Attempt, *, count_for_account: bool = True) -> Outcome:
         outcome = Outcome()
         if count_for_account:
