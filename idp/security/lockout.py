@@ -5,7 +5,8 @@ signed in to the account before (OWASP "device cookies"): failures from elsewher
 such a browser out. Each attempt first takes a numbered slot with one atomic increment, and
 only attempts within the allowed number are checked at all, so parallel requests on any
 number of instances cannot get more guesses than configured. The attempt that uses the last
-slot and fails sets the lock; locks double on each repeat within a day, up to the maximum.
+slot and fails sets the lock (before it resets the count, and every attempt looks for the
+lock again after taking its slot, so none slips in between); locks double on each repeat within a day, up to the maximum.
 
 The per-account ceiling counts failures from every source; reaching it is reported to the
 caller (the sign-in service), which locks the account itself.
@@ -61,9 +62,13 @@ class Lockout:
         """Take a slot for one attempt; ``allowed`` is False while locked or out of slots."""
         if self.locked_until(subject, source) is not None:
             return Attempt(subject, source, allowed=False)
-        number = self.state.incr(
-            self._key("fail", subject, source), ttl=self.settings.auth_lockout_window_minutes * 60
-        )
+        key = self._key("fail", subject, source)
+        window = self.settings.auth_lockout_window_minutes * 60
+        number = self.state.incr(key, ttl=window)
+        if self.locked_until(subject, source) is not None:
+            # A parallel attempt set the lock (and reset the count) since the first check.
+            self.state.incr(key, ttl=window, amount=-1)
+            return Attempt(subject, source, allowed=False)
         return Attempt(subject, source, allowed=number <= self.limit, number=number)
 
     def succeeded(self, attempt: Attempt) -> None:

@@ -41,7 +41,9 @@ def test_reset_token_works_once_and_ends_every_session(client, clock, mail, app)
     assert verify_password(db.session.get(User, user.id).password_hash, NEW_PASSWORD)
     assert store().get(old_session.sid) is None
     assert client.get(path).status_code == 404
-    again = client.post(path, data={"password": "another fine password", "confirm": "another fine password"})
+    again = client.post(
+        path, data={"password": "another fine password", "confirm": "another fine password"}
+    )
     assert again.status_code == 404
     assert post_login(client, "ben", PASSWORD).status_code == 401
     assert post_login(client, "ben", NEW_PASSWORD).status_code == 302

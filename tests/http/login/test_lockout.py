@@ -35,9 +35,7 @@ def test_two_instances_in_parallel_never_allow_more_than_the_configured_failures
             statuses.append(response.status_code)
             db.session.remove()
 
-    threads = [
-        threading.Thread(target=attack, args=(instances[i % 2], i)) for i in range(16)
-    ]
+    threads = [threading.Thread(target=attack, args=(instances[i % 2], i)) for i in range(16)]
     for t in threads:
         t.start()
     for t in threads:
