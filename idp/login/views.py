@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from idp.login import flow
-from idp.login.current import current_session, safe_next, sign_out
+from idp.login.current import current_user, safe_next, sign_out
 from idp.login.service import SignInFailed
 from idp.security import runtime
 from idp.security.limits import limit
@@ -36,7 +36,7 @@ def login():
     next_url = safe_next(request.values.get("next"))
     reauth = request.values.get("reauth") == "1"
     if request.method == "GET":
-        if current_session() is not None and not reauth:
+        if current_user() is not None and not reauth:
             return redirect(next_url)
         hint = request.args.get("login_hint", "")[:254]
         return _login_page(next_url, hint, None, reauth)

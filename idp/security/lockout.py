@@ -6,7 +6,8 @@ such a browser out. Each attempt first takes a numbered slot with one atomic inc
 only attempts within the allowed number are checked at all, so parallel requests on any
 number of instances cannot get more guesses than configured. The attempt that uses the last
 slot and fails sets the lock (before it resets the count, and every attempt looks for the
-lock again after taking its slot, so none slips in between); locks double on each repeat within a day, up to the maximum.
+lock again after taking its slot, so none slips in between); locks double on each repeat
+within a day, up to the maximum.
 
 The per-account ceiling counts failures from every source; reaching it is reported to the
 caller (the sign-in service), which locks the account itself.
