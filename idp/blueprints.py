@@ -11,6 +11,9 @@ BLUEPRINTS = [
     "idp.dashboard.views",
     "idp.orgs.views",
     "idp.accounts.verification.views",
+    "idp.mfa.views",
+    "idp.accounts.recovery_views",
+    "idp.security.views",
 ]
 
 

@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "idp.accounts.verification.models",
     "idp.audit.models",
     "idp.state.models",
+    "idp.mfa.models",
 ]
 
 

@@ -4,13 +4,16 @@ the office administrator signs in -> invites staff -> staff accept from the emai
 
 from __future__ import annotations
 
+import time
+
 from idp.accounts.models import User
 from idp.audit.service import events
 from idp.extensions import db
 from idp.orgs.models import Invitation, Membership, Organization
 from tests.factories import make_user
-from tests.http.orgs.helpers import path_of, post_form, registration
+from tests.http.orgs.helpers import csrf_from, path_of, post_form, registration
 from tests.support.auth import login_as
+from tests.support.signin import enroll_via_pages
 
 
 def test_register_verify_approve_invite_accept(app, make_app, mail):
@@ -44,10 +47,12 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
     assert office.get(link).status_code == 410  # single use
 
     # 3. Signed in, the administrator sees the pending-approval page, not the dashboard.
+    # Office administrators must enroll an authenticator before their first session.
     response = post_form(
         office, "/login", {"username": "maple.admin1", "password": form["password"]}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and "/mfa/enroll" in response.headers["Location"]
+    totp = enroll_via_pages(office, post_form)
     page = office.get("/")
     assert b"Pending approval" in page.data and b"Maple Pediatrics 1 PLLC" in page.data
     assert office.get(f"/orgs/{org.id}/members").status_code == 403
@@ -68,9 +73,14 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
     assert "approved" in approved_mail["Subject"]
 
     # 5. The administrator signs in and sees the dashboard of the office.
+    # A new sign-in asks for the authenticator's code.
+    office.post("/logout", data={"csrf_token": csrf_from(office.get("/").data)})
     response = post_form(
         office, "/login", {"username": "maple.admin1", "password": form["password"]}
     )
+    assert response.headers["Location"].endswith("/login/verify")
+    response = post_form(office, "/login/verify", {"code": totp.at(time.time() + 30)})
+    assert response.status_code == 302
     page = office.get("/").data.decode()
     assert "Maple Pediatrics 1 PLLC" in page
     assert form["npi"] in page
