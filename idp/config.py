@@ -135,6 +135,13 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
+    "oauth_access_token_minutes": int_range(1, 60),
+    "oauth_id_token_minutes": int_range(1, 60),
+    "oauth_code_seconds": int_range(10, 600),
+    "oauth_refresh_token_days": int_range(1, 365),
+    "oauth_signing_alg": one_of("ES256", "RS256"),
+    "oauth_key_retire_grace_minutes": int_range(0, 1440),
+    "oauth_backchannel_timeout_seconds": int_range(1, 60),
 }
 
 

@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "idp.orgs.models",
     "idp.audit.models",
     "idp.state.models",
+    "idp.oauth.models",
 ]
 
 
