@@ -61,12 +61,20 @@ def cli() -> None:
 _common = [
     click.option("--redirect-uri", "redirect_uris", multiple=True, help="Exact redirect URI."),
     click.option("--post-logout-redirect-uri", "post_logout_uris", multiple=True),
-    click.option("--grant-type", "grant_types", multiple=True, help="authorization_code, "
-                 "refresh_token, client_credentials."),
+    click.option(
+        "--grant-type",
+        "grant_types",
+        multiple=True,
+        help="authorization_code, refresh_token, client_credentials.",
+    ),
     click.option("--scope", "scopes", multiple=True, help="Allowed scopes."),
     click.option("--audience", "default_audience", help="Default access-token audience."),
-    click.option("--first-party/--third-party", "first_party", default=None,
-                 help="First-party clients skip the consent page."),
+    click.option(
+        "--first-party/--third-party",
+        "first_party",
+        default=None,
+        help="First-party clients skip the consent page.",
+    ),
     click.option("--alg", "id_token_alg", type=click.Choice(["ES256", "RS256"]), default=None),
     click.option("--jwks", "jwks_file", help="JWKS file (public keys) for private_key_jwt."),
     click.option("--backchannel-logout-uri", default=None),
@@ -94,9 +102,22 @@ def common(fn):
 )
 @common
 @with_appcontext
-def add_command(name, client_id, auth_method, redirect_uris, post_logout_uris, grant_types,
-                scopes, default_audience, first_party, id_token_alg, jwks_file,
-                backchannel_logout_uri, launch_url, as_json):
+def add_command(
+    name,
+    client_id,
+    auth_method,
+    redirect_uris,
+    post_logout_uris,
+    grant_types,
+    scopes,
+    default_audience,
+    first_party,
+    id_token_alg,
+    jwks_file,
+    backchannel_logout_uri,
+    launch_url,
+    as_json,
+):
     """Register a client; a generated secret is printed once."""
     try:
         result = _service().add(
@@ -137,8 +158,13 @@ def list_command(as_json):
         return
     for c in clients:
         flags = ",".join(
-            f for f, on in (("public", c.is_public), ("first-party", c.first_party),
-                            ("disabled", c.disabled)) if on
+            f
+            for f, on in (
+                ("public", c.is_public),
+                ("first-party", c.first_party),
+                ("disabled", c.disabled),
+            )
+            if on
         )
         click.echo(f"{c.client_id:24} {c.token_endpoint_auth_method:20} {flags:24} {c.name}")
 
@@ -160,9 +186,21 @@ def show_command(client_id, as_json):
 @click.option("--name")
 @common
 @with_appcontext
-def update_command(client_id, name, redirect_uris, post_logout_uris, grant_types, scopes,
-                   default_audience, first_party, id_token_alg, jwks_file,
-                   backchannel_logout_uri, launch_url, as_json):
+def update_command(
+    client_id,
+    name,
+    redirect_uris,
+    post_logout_uris,
+    grant_types,
+    scopes,
+    default_audience,
+    first_party,
+    id_token_alg,
+    jwks_file,
+    backchannel_logout_uri,
+    launch_url,
+    as_json,
+):
     """Change a client; a list option replaces the whole list."""
     try:
         client = _service().update(

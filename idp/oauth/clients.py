@@ -22,7 +22,7 @@ from idp.oauth.models import AUTH_METHODS, GRANT_TYPES, OAuthClient
 from idp.web.errors import DomainError, NotFound
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
-SECRET_PREFIX = "idpcs_"
+SECRET_PREFIX = "idpcs_"  # noqa: S105 - a label, not a secret
 
 
 def hash_secret(pepper: str, secret: str) -> str:
@@ -146,7 +146,7 @@ class ClientService:
         default_audience: str = "",
         first_party: bool = False,
         require_pkce: bool = True,
-        id_token_alg: str = "ES256",
+        id_token_alg: str = "ES256",  # noqa: S107
         jwks: dict | None = None,
         backchannel_logout_uri: str = "",
         launch_url: str = "",

@@ -72,7 +72,7 @@ class OAuthClient(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.token_endpoint_auth_method == "none"
+        return self.token_endpoint_auth_method == "none"  # noqa: S105
 
     def to_dict(self) -> dict:
         return {
