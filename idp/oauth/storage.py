@@ -25,6 +25,7 @@ from idp.state.base import SharedState
 
 #: Scopes about the person rather than an API; never limited by the office role.
 IDENTITY_SCOPES = ("openid", "profile", "email", "organization", "offline_access")
+SECRET_IN_REQUEST = ("client_secret_basic", "client_secret_post")
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -67,7 +68,11 @@ class ProtocolClient:
         return check_secret(self.pepper, self.model, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method == self.model.token_endpoint_auth_method
+        """The registered method; a secret may travel in the header or in the body."""
+        registered = self.model.token_endpoint_auth_method
+        if registered in SECRET_IN_REQUEST:
+            return method in SECRET_IN_REQUEST
+        return method == registered
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code" and "authorization_code" in self.model.grant_types

@@ -14,10 +14,12 @@ from tests.http.oauth.conftest import browser_for
 REDIRECT = "https://rp.example/cb"
 
 
-def _authorize(live, browser, client_id, secret=None, scope="openid profile email organization",
-               **extra):
-    rp = OAuth2Session(client_id, secret, scope=scope, redirect_uri=REDIRECT,
-                       code_challenge_method="S256")
+def _authorize(
+    live, browser, client_id, secret=None, scope="openid profile email organization", **extra
+):
+    rp = OAuth2Session(
+        client_id, secret, scope=scope, redirect_uri=REDIRECT, code_challenge_method="S256"
+    )
     verifier = secrets.token_urlsafe(48)
     nonce = secrets.token_urlsafe(16)
     url, state = rp.create_authorization_url(
@@ -35,12 +37,19 @@ def test_confidential_client_code_flow_refresh_and_userinfo(live, clients):
     org = make_org()
     user = make_user("alice")
     add_member(user, org, "billing")
-    reg = clients.add(name="Billing app", client_id="billing-web", redirect_uris=[REDIRECT],
-                      first_party=True, scopes=["openid", "profile", "email", "organization",
-                                                "claims"])
+    reg = clients.add(
+        name="Billing app",
+        client_id="billing-web",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        scopes=["openid", "profile", "email", "organization", "claims"],
+    )
     browser = browser_for(live, user)
     rp, response, verifier, nonce, state = _authorize(
-        live, browser, "billing-web", reg.secret,
+        live,
+        browser,
+        "billing-web",
+        reg.secret,
         scope="openid profile email organization claims",
     )
     assert response.status_code == 302, response.text
@@ -64,12 +73,21 @@ def test_confidential_client_code_flow_refresh_and_userinfo(live, clients):
     access = jwt.decode(token["access_token"], keys, algorithms=["ES256"])
     assert access.header["typ"] == "at+jwt"
     assert access.claims["org"]["id"] == org.id and access.claims["roles"] == ["billing"]
-    assert set(access.claims["scope"].split()) == {"openid", "profile", "email",
-                                                     "organization", "claims"}
+    assert set(access.claims["scope"].split()) == {
+        "openid",
+        "profile",
+        "email",
+        "organization",
+        "claims",
+    }
     info = rp.get(live.url + "/oauth/userinfo").json()
     assert info["email"] == user.email and info["email_verified"] is True
-    assert info["organization"] == {"id": org.id, "name": org.legal_name, "npi": org.npi,
-                                    "roles": ["billing"]}
+    assert info["organization"] == {
+        "id": org.id,
+        "name": org.legal_name,
+        "npi": org.npi,
+        "roles": ["billing"],
+    }
     assert [m["id"] for m in info["memberships"]] == [org.id]
 
     refreshed = rp.refresh_token(live.url + "/oauth/token")

@@ -28,8 +28,12 @@ def run_rp(live, browser, **env):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "ISSUER": live.url,
-             "REDIRECT_URI": REDIRECT, **env},
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "ISSUER": live.url,
+            "REDIRECT_URI": REDIRECT,
+            **env,
+        },
     )
     try:
         first = json.loads(proc.stdout.readline() or "{}")
@@ -48,8 +52,13 @@ def test_public_spa_client_with_pkce_passes_oauth4webapi(live, clients):
     org = make_org()
     user = make_user("rp-user")
     add_member(user, org, "front_desk")
-    clients.add(name="Scheduling SPA", client_id="spa", auth_method="none",
-                redirect_uris=[REDIRECT], first_party=True)
+    clients.add(
+        name="Scheduling SPA",
+        client_id="spa",
+        auth_method="none",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+    )
     result = run_rp(live, browser_for(live, user), CLIENT_ID="spa")
     assert result["ok"] and result["sub"] == user.id and result["amr"] == ["pwd"]
     assert result["userinfo"]["organization"]["npi"] == org.npi
@@ -59,10 +68,20 @@ def test_public_spa_client_with_pkce_passes_oauth4webapi(live, clients):
 
 def test_confidential_rs256_client_passes_oauth4webapi(live, clients):
     user = make_user("rp-user2")
-    reg = clients.add(name="Claims portal", client_id="claims-web", redirect_uris=[REDIRECT],
-                      first_party=True, id_token_alg="RS256",
-                      default_audience="https://claims.example/api")
-    result = run_rp(live, browser_for(live, user), CLIENT_ID="claims-web",
-                    CLIENT_SECRET=reg.secret, ALG="RS256",
-                    AUDIENCE="https://claims.example/api")
+    reg = clients.add(
+        name="Claims portal",
+        client_id="claims-web",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        id_token_alg="RS256",
+        default_audience="https://claims.example/api",
+    )
+    result = run_rp(
+        live,
+        browser_for(live, user),
+        CLIENT_ID="claims-web",
+        CLIENT_SECRET=reg.secret,
+        ALG="RS256",
+        AUDIENCE="https://claims.example/api",
+    )
     assert result["ok"] and result["accessClaims"]["aud"] == "https://claims.example/api"
