@@ -60,7 +60,7 @@ def _check_uri(uri: str, field: str, *, allow_custom_scheme: bool) -> str:
         return uri
     if allow_custom_scheme and parts.scheme and "." in parts.scheme and not parts.netloc:
         return uri  # private-use scheme of a native app (RFC 8252 §7.1)
-    raise DomainError(f"{uri}: not an absolute https (or loopback http) URI", field=field)
+    raise DomainError(f"{uri}: not an absolute https (or loopback http) redirect URI", field=field)
 
 
 def _validate(
