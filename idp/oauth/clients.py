@@ -120,9 +120,17 @@ def _validate(
 class ClientService:
     """Registry operations; ``pepper`` is the server secret keying the secret hashes."""
 
-    def __init__(self, pepper: str, known_scopes: set[str]):
+    def __init__(self, pepper: str, known_scopes: set[str], state=None):
         self.pepper = pepper
         self.known_scopes = known_scopes
+        self.state = state
+
+    def _changed(self, client_id: str) -> None:
+        """Drop the token endpoint's cached copy (see idp.oauth.storage)."""
+        if self.state is not None:
+            from idp.oauth.storage import client_cache_key
+
+            self.state.delete(client_cache_key(client_id))
 
     def get(self, client_id: str) -> OAuthClient:
         client = db.session.get(OAuthClient, client_id)
@@ -199,6 +207,7 @@ class ClientService:
         db.session.add(client)
         audit.record("oauth.client.added", actor_id=actor_id, client_id=client_id)
         db.session.commit()
+        self._changed(client_id)
         return Registered(client, secret)
 
     def update(self, client_id: str, *, actor_id: str | None = None, **changes) -> OAuthClient:
@@ -248,6 +257,7 @@ class ClientService:
             fields=sorted(k for k, v in changes.items() if v is not None),
         )
         db.session.commit()
+        self._changed(client_id)
         return client
 
     def rotate_secret(self, client_id: str, *, actor_id: str | None = None) -> Registered:
@@ -259,6 +269,7 @@ class ClientService:
         client.secret_rotated_at = utcnow()
         audit.record("oauth.client.secret_rotated", actor_id=actor_id, client_id=client_id)
         db.session.commit()
+        self._changed(client_id)
         return Registered(client, secret)
 
     def set_disabled(
@@ -281,6 +292,7 @@ class ClientService:
             client_id=client_id,
         )
         db.session.commit()
+        self._changed(client_id)
         return client
 
 
@@ -294,4 +306,7 @@ def known_scopes(settings) -> set[str]:
 
 
 def client_service(settings, secret_key: str) -> ClientService:
-    return ClientService(secret_key, known_scopes(settings))
+    """The registry inside an app context (it clears the shared client cache on changes)."""
+    from idp.state import shared_state
+
+    return ClientService(secret_key, known_scopes(settings), shared_state())

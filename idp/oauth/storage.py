@@ -27,6 +27,33 @@ from idp.state.base import SharedState
 IDENTITY_SCOPES = ("openid", "profile", "email", "organization", "offline_access")
 SECRET_IN_REQUEST = ("client_secret_basic", "client_secret_post")
 
+#: The token endpoint reads clients from shared state (one Redis round trip instead of a
+#: database checkout); every change to a client deletes the entry (ClientService), on every
+#: instance at once since the state is shared. The expiry only bounds memory.
+CLIENT_CACHE_SECONDS = 300
+CACHED_CLIENT_COLUMNS = (
+    "client_id",
+    "name",
+    "secret_hash",
+    "token_endpoint_auth_method",
+    "redirect_uris_json",
+    "post_logout_redirect_uris_json",
+    "grant_types_json",
+    "scopes_json",
+    "default_audience",
+    "first_party",
+    "require_pkce",
+    "id_token_alg",
+    "jwks_json",
+    "backchannel_logout_uri",
+    "launch_url",
+    "disabled",
+)
+
+
+def client_cache_key(client_id: str) -> str:
+    return f"oauth:client:{client_id}"
+
 
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything here is UTC."""
@@ -179,7 +206,14 @@ class OAuthStorage:
     def query_client(self, client_id: str | None) -> ProtocolClient | None:
         if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
             return None
-        model = db.session.get(OAuthClient, client_id)
+        key = client_cache_key(client_id)
+        raw = self.state.get(key)
+        if raw is not None:
+            model = OAuthClient(**json.loads(raw)) if raw != "-" else None
+        else:
+            model = db.session.get(OAuthClient, client_id)
+            fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS} if model else None
+            self.state.set(key, json.dumps(fields) if fields else "-", CLIENT_CACHE_SECONDS)
         if model is None or model.disabled:
             return None
         return ProtocolClient(model, self.pepper)

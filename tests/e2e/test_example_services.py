@@ -18,7 +18,7 @@ from tests.factories import add_member, make_org, make_user
 from tests.http.oauth.conftest import browser_for
 from tests.http.oauth.conftest import clients as clients  # noqa: F401 - fixture
 from tests.http.oauth.conftest import live as live  # noqa: F401 - fixture
-from tests.http.oauth.test_grants import code_for, exchange, params_of
+from tests.http.oauth.test_grants import code_for, params_of
 from tests.support.live import LiveServer
 
 ELIGIBILITY = "https://eligibility.example/api"
