@@ -28,6 +28,8 @@ from idp.oauth.tokens import ACCESS_TOKEN_TYP, BadToken
 bp = Blueprint("oauth", __name__)
 
 REAUTH_KEY = "oauth_reauth_after"
+#: Algorithms accepted for private_key_jwt client assertions.
+ASSERTION_ALGS = ["ES256", "RS256", "PS256", "EdDSA"]
 
 SCOPE_LABELS = {
     "openid": "Confirm who you are",
@@ -244,8 +246,10 @@ def metadata() -> dict:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
         "token_endpoint_auth_methods_supported": ALL_METHODS,
-        "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256", "PS256", "EdDSA"],
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "revocation_endpoint_auth_methods_supported": ALL_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "introspection_endpoint_auth_methods_supported": ALL_METHODS[:-1],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
