@@ -174,6 +174,13 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "auth_unlock_token_hours": int_range(1, 24 * 30),
     "auth_mfa_encryption_key": fernet_key,
     "auth_mfa_issuer": not_empty,
+    "oauth_access_token_minutes": int_range(1, 60),
+    "oauth_id_token_minutes": int_range(1, 60),
+    "oauth_code_seconds": int_range(10, 600),
+    "oauth_refresh_token_days": int_range(1, 365),
+    "oauth_signing_alg": one_of("ES256", "RS256"),
+    "oauth_key_retire_grace_minutes": int_range(0, 1440),
+    "oauth_backchannel_timeout_seconds": int_range(1, 60),
 }
 
 
