@@ -108,6 +108,19 @@ def org_permissions(settings, user: User | None, org_id: str | None) -> frozense
     return role_permissions(settings, member.role)
 
 
+def org_scopes(settings, user_id: str, org_id: str | None) -> frozenset[str]:
+    """OAuth scopes the person's role in the office grants, while they are still a member
+    and the office is approved; empty otherwise. The OAuth area checks this when a refresh
+    token is used, so a removed member's tokens for that office stop working then."""
+    if not org_id:
+        return frozenset()
+    member = store.membership(user_id, org_id)
+    if member is None or member.organization.status != "approved":
+        return frozenset()
+    role = get_role(settings, member.role)
+    return frozenset(role.scopes) if role else frozenset()
+
+
 def require_org_permission(settings, user: User | None, org_id: str, permission: str) -> Membership:
     if permission not in org_permissions(settings, user, org_id):
         raise Forbidden("You can manage only an office where you are an administrator.")

@@ -208,3 +208,19 @@ def test_active_office_falls_back_when_the_membership_is_gone(settings, office):
     add_member(admin, other, "billing")
     assert service.active_office(settings, admin, other.id).organization.id == other.id
     assert service.active_office(settings, admin, "gone").organization.id == org.id
+
+
+def test_org_scopes_end_with_the_membership(settings, office):
+    org, admin = office
+    desk = make_user("desk")
+    member = add_member(desk, org, "front_desk")
+    assert service.org_scopes(settings, desk.id, org.id) == {
+        "eligibility",
+        "prior_auth",
+        "messages",
+    }
+    service.change_role(org.id, member.id, admin, "billing", settings=settings)
+    assert "claims" in service.org_scopes(settings, desk.id, org.id)
+    service.remove_member(org.id, member.id, admin, settings=settings)
+    assert service.org_scopes(settings, desk.id, org.id) == frozenset()
+    assert service.org_scopes(settings, desk.id, None) == frozenset()
