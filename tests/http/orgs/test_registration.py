@@ -11,8 +11,8 @@ from idp.accounts.verification.models import EmailVerification
 from idp.audit.service import events
 from idp.extensions import db
 from idp.orgs.models import Organization
-from tests.factories import add_member, make_org, make_user
-from tests.http.orgs.helpers import path_of, post_form, registration, signed_in_post
+from tests.factories import add_member, make_org
+from tests.http.orgs.helpers import make_person, path_of, post_form, registration, signed_in_post
 from tests.support.auth import login_as
 
 VALID_NPI = "1234567893"
@@ -89,7 +89,7 @@ def test_a_second_registration_of_the_same_practice_asks_for_an_invitation(clien
 
 
 def test_taken_username_and_email_are_refused(client):
-    make_user("maple.admin6", email="admin6@maple.test")
+    make_person("maple.admin6", email="admin6@maple.test")
     response = post_form(client, "/register", registration(6))
     assert response.status_code == 400
     assert b'id="username-error"' in response.data and b'id="email-error"' in response.data
@@ -163,7 +163,7 @@ def _pending_org(client, mail, n):
 def test_rejection_needs_a_reason_and_emails_it(app, client, mail):
     form, org = _pending_org(client, mail, 10)
     sec = app.test_client()
-    login_as(sec, make_user("sec", platform_role="security_admin"))
+    login_as(sec, make_person("sec", platform_role="security_admin"))
     action = f"/admin/organizations/{org.id}/reject"
     response = post_form(sec, action, {"reason": "  "}, page="/admin/organizations")
     assert response.status_code == 400
@@ -193,7 +193,7 @@ def test_rejection_needs_a_reason_and_emails_it(app, client, mail):
 def test_only_security_admins_see_and_decide_registrations(app, client, mail):
     _, org = _pending_org(client, mail, 11)
     other = make_org("Other Office")
-    office_admin = make_user("olivia")
+    office_admin = make_person("olivia")
     add_member(office_admin, other, "office_admin")
     login_as(client, office_admin)
     assert client.get("/admin/organizations").status_code == 403
