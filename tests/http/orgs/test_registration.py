@@ -152,6 +152,17 @@ def test_resend_replaces_the_link(client, mail):
     assert mail.to("nobody@nowhere.test") == []
 
 
+def test_resending_is_limited_per_address(client, mail):
+    from idp.accounts.verification.service import RESEND_LIMIT_PER_HOUR
+
+    form, _ = _register_and_get_link(client, mail, 12)
+    for _ in range(RESEND_LIMIT_PER_HOUR + 2):
+        response = post_form(client, "/verify-email/resend", {"email": form["email"]})
+        assert b"a new link is on its way" in response.data
+    mail.wait_for(form["email"], count=1 + RESEND_LIMIT_PER_HOUR)
+    assert len(mail.to(form["email"])) == 1 + RESEND_LIMIT_PER_HOUR
+
+
 def _pending_org(client, mail, n):
     form, link = _register_and_get_link(client, mail, n)
     post_form(client, link, {})
