@@ -330,7 +330,9 @@ def transition(
     if org is None:
         raise NotFound("No such organization.")
     if org.status != step.from_status:
-        raise Conflict(f"This organization is {org.status}; it cannot be {action}d now.")
+        raise Conflict(
+            f"This organization is {org.status}; this action needs a {step.from_status} one."
+        )
     if errors:
         raise FieldErrors(errors)
     previous = org.status
