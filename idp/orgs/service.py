@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -57,10 +57,6 @@ class InvitationGone(DomainError):
     code = "gone"
 
 
-def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _send(send: Callable[[], None]) -> None:
     """Send mail inside the open transaction; on failure undo the transaction."""
     try:
@@ -90,7 +86,11 @@ def role_permissions(settings, role_name: str | None) -> frozenset[str]:
 
 
 def has_platform_permission(settings, user: User | None, permission: str) -> bool:
-    return bool(user) and permission in role_permissions(settings, user.platform_role)
+    """Granted by the person's platform role (only roles configured ``platform = true``)."""
+    if user is None or not user.platform_role:
+        return False
+    role = get_role(settings, user.platform_role)
+    return bool(role and role.platform and permission in role.permissions)
 
 
 def require_platform_permission(settings, user: User | None, permission: str) -> None:
