@@ -3,6 +3,8 @@ emailed link, approval by a security admin, invitation, acceptance, and office s
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from idp.extensions import db
 from idp.orgs.models import Organization
 from tests.factories import PASSWORD, add_member, make_org, make_user, npi_with_check_digit
@@ -33,25 +35,26 @@ def test_register_approve_invite_accept_in_a_browser(live_server, browser, page,
     }
     _fill(page, form)
     page.click("button[type=submit]")
-    assert "check digit does not match" in page.locator("#npi-error").inner_text()
+    expect(page.locator("#npi-error")).to_contain_text("check digit does not match")
     assert page.input_value("#legal_name") == "Willow Street Clinic"
     assert page.input_value("#password") == ""
     page.fill("#npi", good_npi)
     page.fill("#password", form["password"])
     page.fill("#password_confirm", form["password"])
     page.click("button[type=submit]")
-    assert page.locator("h1").inner_text() == "Check your email"
+    expect(page.locator("h1")).to_have_text("Check your email")
 
     page.goto(mail.last_link("wren@willow.test", "/verify-email/"))
     page.click("button[type=submit]")
-    assert "pending approval" in page.content()
+    expect(page.locator("h1")).to_have_text("Email address confirmed")
+    expect(page.locator("main")).to_contain_text("pending approval")
 
     page.goto(url + "/login")
     page.fill("#username", "wren")
     page.fill("#password", form["password"])
     page.click("button[type=submit]")
     page.wait_for_url(url + "/")
-    assert page.locator("h1").inner_text() == "Pending approval"
+    expect(page.locator("h1")).to_have_text("Pending approval")
 
     make_user("sam", platform_role="security_admin")
     sec = browser.new_context().new_page()
@@ -60,9 +63,9 @@ def test_register_approve_invite_accept_in_a_browser(live_server, browser, page,
     sec.fill("#password", PASSWORD)
     sec.click("button[type=submit]")
     sec.click("text=Organizations awaiting approval")
-    assert "Willow Street Clinic" in sec.content()
+    expect(sec.locator("main")).to_contain_text("Willow Street Clinic")
     sec.click("button:has-text('Approve')")
-    assert "is approved" in sec.locator("h1").inner_text()
+    expect(sec.locator("h1")).to_contain_text("is approved")
     sec.context.close()
 
     page.goto(url + "/")
@@ -73,7 +76,7 @@ def test_register_approve_invite_accept_in_a_browser(live_server, browser, page,
     page.fill("#invite-email", "reed@willow.test")
     page.select_option("#invite-role", "clinician")
     page.click("button:has-text('Send invitation')")
-    assert "Invitation sent to reed@willow.test" in page.content()
+    expect(page.locator("[role=status]")).to_contain_text("Invitation sent to reed@willow.test")
 
     staff = browser.new_context().new_page()
     staff.goto(mail.last_link("reed@willow.test", "/invitations/"))
@@ -88,7 +91,7 @@ def test_register_approve_invite_accept_in_a_browser(live_server, browser, page,
     )
     staff.click("button[type=submit]")
     staff.wait_for_url(url + "/")
-    assert staff.locator("#active-office .role").inner_text() == "Clinician"
+    expect(staff.locator("#active-office .role")).to_have_text("Clinician")
     staff.context.close()
     org = db.session.scalar(db.select(Organization).where(Organization.npi == good_npi))
     assert {m.user.username for m in org.memberships} == {"wren", "reed"}
@@ -108,7 +111,6 @@ def test_switching_office_in_a_browser(live_server, page):
     assert page.locator("#active-office h2").inner_text() == "Juniper Practice"
     page.select_option("#org_id", second.id)
     page.click("button:has-text('Switch office')")
-    page.wait_for_url(live_server.url + "/")
-    assert page.locator("#active-office h2").inner_text() == "Kestrel Billing"
-    assert page.locator("#active-office .role").inner_text() == "Billing"
+    expect(page.locator("#active-office h2")).to_have_text("Kestrel Billing")
+    expect(page.locator("#active-office .role")).to_have_text("Billing")
     assert {c["name"]: c["value"] for c in page.context.cookies()}["idp_sid"] == cookie_before
