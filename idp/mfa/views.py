@@ -5,14 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.accounts.models import User
+from idp.demo.seed import EXTRA_SEEDERS
 from idp.extensions import db
 from idp.login import flow
 from idp.login.current import current_user, login_required, safe_next
+from idp.mfa.demo import seed_demo_mfa
 from idp.security import runtime
 from idp.security.limits import limit
 from idp.web.errors import DomainError, NotFound
 
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
+
+if seed_demo_mfa not in EXTRA_SEEDERS:
+    EXTRA_SEEDERS.append(seed_demo_mfa)
 
 
 def _enrolling_user():
