@@ -12,6 +12,8 @@ BLUEPRINTS = [
     "idp.mfa.views",
     "idp.accounts.recovery_views",
     "idp.security.views",
+    "idp.orgs.views",
+    "idp.accounts.verification.views",
 ]
 
 

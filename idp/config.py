@@ -172,6 +172,8 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "auth_unlock_token_hours": int_range(1, 24 * 30),
     "auth_mfa_encryption_key": fernet_key,
     "auth_mfa_issuer": not_empty,
+    "orgs_invitation_ttl_days": int_range(1, 90),
+    "email_verification_ttl_hours": int_range(1, 720),
 }
 
 

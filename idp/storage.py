@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 MODEL_MODULES = [
     "idp.accounts.models",
     "idp.orgs.models",
+    "idp.accounts.verification.models",
     "idp.audit.models",
     "idp.state.models",
     "idp.mfa.models",
