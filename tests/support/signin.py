@@ -32,3 +32,17 @@ def post_login(client, username, password, ip="127.0.0.1", **extra):
         data={"username": username, "password": password, **extra},
         environ_base={"REMOTE_ADDR": ip},
     )
+
+
+SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
+
+
+def finish_forced_enrollment(client) -> tuple[pyotp.TOTP, bytes]:
+    """Complete /mfa/enroll like a person (CSRF token included, real time); returns the
+    authenticator and the recovery-codes page."""
+    page = client.get("/mfa/enroll").data.decode()
+    totp = pyotp.TOTP(SECRET_RE.search(page).group(1))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/mfa/enroll", data={"csrf_token": token, "code": totp.now()})
+    assert response.status_code == 200, response.data
+    return totp, response.data

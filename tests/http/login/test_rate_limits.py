@@ -26,6 +26,7 @@ def settings_overrides():
         ("/login/forgot-password", {"identifier": "someone"}),
         ("/login/forgot-username", {"email": "someone@clinic.test"}),
         ("/mfa/enroll", {"code": "123456"}),
+        ("/register", {"legal_name": "Limit Clinic"}),
     ],
 )
 def test_per_ip_limit(app, make_app, clock, settings_overrides, path, data):

@@ -4,6 +4,8 @@ the office administrator signs in -> invites staff -> staff accept from the emai
 
 from __future__ import annotations
 
+import time
+
 from idp.accounts.models import User
 from idp.audit.service import events
 from idp.extensions import db
@@ -11,6 +13,7 @@ from idp.orgs.models import Invitation, Membership, Organization
 from tests.factories import make_user
 from tests.http.orgs.helpers import path_of, post_form, registration
 from tests.support.auth import login_as
+from tests.support.signin import finish_forced_enrollment
 
 
 def test_register_verify_approve_invite_accept(app, make_app, mail):
@@ -48,6 +51,8 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
         office, "/login", {"username": "maple.admin1", "password": form["password"]}
     )
     assert response.status_code == 302
+    assert response.headers["Location"].startswith("/mfa/enroll")  # office admins need MFA
+    totp, _ = finish_forced_enrollment(office)
     page = office.get("/")
     assert b"Pending approval" in page.data and b"Maple Pediatrics 1 PLLC" in page.data
     assert office.get(f"/orgs/{org.id}/members").status_code == 403
@@ -67,10 +72,16 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
     approved_mail = mail.wait_for("admin1@maple.test", count=2)[-1]
     assert "approved" in approved_mail["Subject"]
 
-    # 5. The administrator signs in and sees the dashboard of the office.
+    # 5. The administrator signs in again (password, then a code) and sees the dashboard.
     response = post_form(
-        office, "/login", {"username": "maple.admin1", "password": form["password"]}
+        office,
+        "/login",
+        {"username": "maple.admin1", "password": form["password"], "reauth": "1"},
+        page="/login?reauth=1",
     )
+    assert response.headers["Location"] == "/login/verify"
+    response = post_form(office, "/login/verify", {"code": totp.at(time.time() + 30)})
+    assert response.status_code == 302
     page = office.get("/").data.decode()
     assert "Maple Pediatrics 1 PLLC" in page
     assert form["npi"] in page

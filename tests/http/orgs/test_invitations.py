@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import Blueprint
 
 from idp.accounts.models import User
 from idp.audit.service import events
@@ -198,19 +197,9 @@ def test_someone_else_signed_in_cannot_take_the_invitation(app, admin_client, of
     assert db.session.scalar(db.select(Membership).where(Membership.user_id == intruder.id)) is None
 
 
-def _install_mfa_enroll(app):
-    """Stand-in for the authentication area's GET /mfa/enroll (built on another branch)."""
-    bp = Blueprint("mfa", __name__)
-    bp.add_url_rule("/mfa/enroll", "enroll", lambda: "enroll")
-    app.register_blueprint(bp)
-
-
-@pytest.mark.parametrize("with_enroll_page", [True, False])
-def test_roles_that_require_mfa_send_the_new_member_to_enrolment(make_app, mail, with_enroll_page):
+def test_roles_that_require_mfa_send_the_new_member_to_enrolment(make_app, mail):
     app = make_app()
     forget_g_between_requests(app)
-    if with_enroll_page:
-        _install_mfa_enroll(app)
     with app.app_context():
         org = make_org("Aspen Clinic")
         admin = make_user("aspen.admin")
@@ -221,8 +210,5 @@ def test_roles_that_require_mfa_send_the_new_member_to_enrolment(make_app, mail,
         link = invitation_link(mail, "deputy@aspen.test")
         response = post_form(app.test_client(), link, NEW_ACCOUNT)
         assert response.status_code == 302
-        if with_enroll_page:
-            assert response.headers["Location"] == "/mfa/enroll?next=/"
-        else:
-            assert response.headers["Location"] == "/"
+        assert response.headers["Location"] == "/mfa/enroll?next=/"
         db.session.remove()
