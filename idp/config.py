@@ -149,6 +149,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
+    "server_proxy_hops": int_range(0, 5),
     "auth_argon2_time_cost": int_range(1, 20),
     "auth_argon2_memory_kib": int_range(8, 4 * 1024 * 1024),
     "auth_argon2_parallelism": int_range(1, 16),
