@@ -28,7 +28,12 @@ PASSWORD_RESET_HOOKS: list = []
 
 
 def normalise_identifier(value: str) -> str:
-    return unicodedata.normalize("NFKC", value or "").strip().lower()
+    """NFKC, trimmed, lower-case; empty when it holds control characters (such as NUL, which
+    PostgreSQL refuses), since no username or address can."""
+    text = unicodedata.normalize("NFKC", value or "").strip().lower()
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        return ""
+    return text
 
 
 def find_user(identifier: str) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,6 +16,8 @@ from idp.mfa.demo import seed_demo_mfa
 from idp.security import runtime
 from idp.security.limits import limit
 from idp.web.errors import DomainError, NotFound
+
+USER_ID = re.compile(r"[0-9a-f-]{36}")
 
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
@@ -109,7 +112,7 @@ def regenerate():
 @login_required
 def reset(user_id: str):
     """An office administrator (of one of the user's offices) or a security admin."""
-    target = db.session.get(User, user_id)
+    target = db.session.get(User, user_id) if USER_ID.fullmatch(user_id) else None
     if target is None:
         raise NotFound("No such person.")
     runtime.mfa().reset(current_user(), target, mailer=runtime.mailer(), ip=request.remote_addr)
