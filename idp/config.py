@@ -150,6 +150,8 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
     "server_proxy_hops": int_range(0, 5),
+    "orgs_invitation_ttl_days": int_range(1, 90),
+    "email_verification_ttl_hours": int_range(1, 720),
     "auth_argon2_time_cost": int_range(1, 20),
     "auth_argon2_memory_kib": int_range(8, 4 * 1024 * 1024),
     "auth_argon2_parallelism": int_range(1, 16),
@@ -173,8 +175,13 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "auth_unlock_token_hours": int_range(1, 24 * 30),
     "auth_mfa_encryption_key": fernet_key,
     "auth_mfa_issuer": not_empty,
-    "orgs_invitation_ttl_days": int_range(1, 90),
-    "email_verification_ttl_hours": int_range(1, 720),
+    "oauth_access_token_minutes": int_range(1, 60),
+    "oauth_id_token_minutes": int_range(1, 60),
+    "oauth_code_seconds": int_range(10, 600),
+    "oauth_refresh_token_days": int_range(1, 365),
+    "oauth_signing_alg": one_of("ES256", "RS256"),
+    "oauth_key_retire_grace_minutes": int_range(0, 1440),
+    "oauth_backchannel_timeout_seconds": int_range(1, 60),
 }
 
 

@@ -34,15 +34,18 @@ def post_login(client, username, password, ip="127.0.0.1", **extra):
     )
 
 
-SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
+SECRET_RE = re.compile(rb'<code class="secret">([A-Z2-7]+)</code>')
 
 
-def finish_forced_enrollment(client) -> tuple[pyotp.TOTP, bytes]:
-    """Complete /mfa/enroll like a person (CSRF token included, real time); returns the
-    authenticator and the recovery-codes page."""
-    page = client.get("/mfa/enroll").data.decode()
-    totp = pyotp.TOTP(SECRET_RE.search(page).group(1))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post("/mfa/enroll", data={"csrf_token": token, "code": totp.now()})
-    assert response.status_code == 200, response.data
-    return totp, response.data
+def enroll_via_pages(client, post_form) -> pyotp.TOTP:
+    """Enroll an authenticator through /mfa/enroll as a person would; returns it.
+
+    ``post_form(client, path, data)`` posts with the page's CSRF token.
+    """
+    page = client.get("/mfa/enroll")
+    match = SECRET_RE.search(page.data)
+    assert match, page.data[:500]
+    totp = pyotp.TOTP(match.group(1).decode())
+    response = post_form(client, "/mfa/enroll", {"code": totp.now()})
+    assert response.status_code == 200, response.data[:500]
+    return totp

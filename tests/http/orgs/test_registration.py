@@ -14,7 +14,7 @@ from idp.orgs.models import Organization
 from tests.factories import add_member, make_org, make_user
 from tests.http.orgs.helpers import path_of, post_form, registration
 from tests.support.auth import login_as
-from tests.support.signin import finish_forced_enrollment
+from tests.support.signin import enroll_via_pages
 
 VALID_NPI = "1234567893"
 
@@ -186,8 +186,9 @@ def test_rejection_needs_a_reason_and_emails_it(app, client, mail):
     assert again.status_code == 409
 
     # The office administrator sees why, not a dashboard.
+    # (after enrolling the authenticator every office administrator must have).
     post_form(client, "/login", {"username": form["username"], "password": form["password"]})
-    finish_forced_enrollment(client)  # office administrators always need MFA
+    enroll_via_pages(client, post_form)
     page = client.get("/").data.decode()
     assert "Registration not approved" in page and reason in page
 
