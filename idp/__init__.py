@@ -86,6 +86,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app, settings)
 
+    if settings.server_proxy_hops:
+        # Only the client address: links come from public_base_url, never X-Forwarded-Host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.server_proxy_hops, x_proto=0)
+
     from idp.blueprints import register_blueprints
 
     register_blueprints(app)

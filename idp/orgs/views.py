@@ -17,6 +17,7 @@ from idp.login.current import (
 from idp.mail import mailer
 from idp.orgs import service
 from idp.orgs.roles import org_roles
+from idp.security.limits import limit
 from idp.web.errors import DomainError, Forbidden, NotFound
 
 bp = Blueprint("orgs", __name__)
@@ -54,6 +55,7 @@ def typed(names) -> dict[str, str]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit("register")
 def register():
     if request.method == "GET":
         return render_template("orgs/register.html", values={}, errors={})
