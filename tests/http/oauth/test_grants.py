@@ -363,3 +363,17 @@ def test_expired_access_token_is_inactive(live, clients, setup, monkeypatch):
         data={"token": token["access_token"]},
     )
     assert result.json() == {"active": False}
+
+
+def test_concurrent_use_of_one_refresh_token_lets_only_one_through(live, setup):
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = full_login(live, setup)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: refresh(live, setup, token["refresh_token"]),
+                                range(4)))
+    assert sorted(r.status_code for r in results).count(200) <= 1
+    # Whoever lost revoked the family: no token from this sign-in works any more.
+    for r in results:
+        if r.status_code == 200:
+            assert refresh(live, setup, r.json()["refresh_token"]).status_code == 400
