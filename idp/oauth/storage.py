@@ -209,11 +209,12 @@ class OAuthStorage:
         key = client_cache_key(client_id)
         raw = self.state.get(key)
         if raw is not None:
-            model = OAuthClient(**json.loads(raw)) if raw != "-" else None
+            model = OAuthClient(**json.loads(raw))
         else:
             model = db.session.get(OAuthClient, client_id)
-            fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS} if model else None
-            self.state.set(key, json.dumps(fields) if fields else "-", CLIENT_CACHE_SECONDS)
+            if model is not None:  # unknown ids are not cached: no state for garbage input
+                fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS}
+                self.state.set(key, json.dumps(fields), CLIENT_CACHE_SECONDS)
         if model is None or model.disabled:
             return None
         return ProtocolClient(model, self.pepper)

@@ -88,6 +88,14 @@ def authorize():
         return _authorize_error(error)
     client = grant.request.client
     redirect_uri = grant.redirect_uri
+    if request.values.get("request") or request.values.get("request_uri"):
+        return _redirect_error(
+            redirect_uri,
+            "request_uri_not_supported"
+            if request.values.get("request_uri")
+            else "request_not_supported",
+            "Request objects are not supported.",
+        )
     prompts = set(request.values.get("prompt", "").split())
     if "none" in prompts and len(prompts) > 1:
         return _redirect_error(redirect_uri, "invalid_request", "prompt=none stands alone.")
