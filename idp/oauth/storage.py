@@ -432,6 +432,20 @@ class OAuthStorage:
         if record.refresh is not None:
             self.revoke_family(record.refresh.family_id, reason="revoked_by_client")
 
+    def record_authorization(
+        self, principal: Principal, client_id: str, scope: str, ip: str | None
+    ) -> None:
+        """Audit that a client received a code for this person (one sign-in to an app)."""
+        audit.record(
+            "oauth.authorized",
+            subject_id=principal.user.id,
+            org_id=principal.org_id,
+            ip=ip,
+            client_id=client_id,
+            scope=scope,
+        )
+        db.session.commit()
+
     # --- consent -------------------------------------------------------------------------------
 
     def consented(self, user_id: str, client_id: str, scopes: list[str]) -> bool:

@@ -370,8 +370,7 @@ def test_concurrent_use_of_one_refresh_token_lets_only_one_through(live, setup):
 
     token = full_login(live, setup)
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: refresh(live, setup, token["refresh_token"]),
-                                range(4)))
+        results = list(pool.map(lambda _: refresh(live, setup, token["refresh_token"]), range(4)))
     assert sorted(r.status_code for r in results).count(200) <= 1
     # Whoever lost revoked the family: no token from this sign-in works any more.
     for r in results:
