@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,7 +30,7 @@ def run_rp(live, browser, **env):
         stderr=subprocess.PIPE,
         text=True,
         env={
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ISSUER": live.url,
             "REDIRECT_URI": REDIRECT,
             **env,
@@ -101,7 +102,7 @@ def test_client_credentials_and_introspection_pass_oauth4webapi(live, clients):
         text=True,
         timeout=60,
         env={
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ISSUER": live.url,
             "CLIENT_ID": "elig-svc",
             "CLIENT_SECRET": reg.secret,
