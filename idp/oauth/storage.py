@@ -338,7 +338,21 @@ class OAuthStorage:
         if row.rotated_at is not None:
             self.revoke_family(row.family_id, reason="refresh_reuse")
             return None
+        if self.family_revoked(row.family_id):
+            # A revocation is never undone: a token saved while its family was being
+            # revoked (a concurrent rotation) is dead as well.
+            return None
         return row
+
+    def family_revoked(self, family_id: str) -> bool:
+        return (
+            db.session.scalar(
+                db.select(RefreshToken.id)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
+                .limit(1)
+            )
+            is not None
+        )
 
     def claim_refresh_token(self, row: RefreshToken) -> bool:
         """Mark the token used, atomically: of two concurrent uses only one wins."""
@@ -423,7 +437,9 @@ class OAuthStorage:
             client_id=row.client_id,
             scope=row.scope,
             expires_at=aware(row.expires_at).timestamp(),
-            revoked=row.revoked_at is not None or row.rotated_at is not None,
+            revoked=row.revoked_at is not None
+            or row.rotated_at is not None
+            or self.family_revoked(row.family_id),
             claims={"sub": row.user_id, "org": row.org_id, "iat": int(row.issued_at.timestamp())},
             refresh=row,
         )
