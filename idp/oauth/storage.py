@@ -398,6 +398,28 @@ class OAuthStorage:
             audience=row.audience,
         )
 
+    def principal_for_exchange(self, claims: dict, org_id: str) -> Principal:
+        """The person of an access token, acting for ``org_id`` (re-checked now)."""
+        user = db.session.get(User, claims.get("sub", ""))
+        if user is None or user.status != "active":
+            raise GrantRefused("the user can no longer sign in")
+        auth_time = float(claims.get("auth_time") or claims.get("iat") or 0)
+        changed = aware(user.password_changed_at)
+        # auth_time is in whole seconds: a change within that same second does not count.
+        if changed and changed.timestamp() >= auth_time + 1:
+            raise GrantRefused("the password changed since sign-in")
+        membership = self.membership(user.id, org_id)
+        if membership is None:
+            raise GrantRefused("not a member of the requested organization")
+        return Principal(
+            user=user,
+            org_id=membership.org_id,
+            role=membership.role,
+            sid=str(claims.get("sid", "")),
+            auth_time=auth_time,
+            amr=[],
+        )
+
     def revoke_family(self, family_id: str, *, reason: str) -> int:
         if not family_id or family_id == "-":
             return 0
