@@ -122,6 +122,20 @@ def not_empty(value: Any) -> str | None:
     return None if str(value).strip() else "a non-empty value"
 
 
+def cookie_token(value: Any) -> str | None:
+    ok = value and all(c.isalnum() or c in "-_." for c in value)
+    return None if ok else "letters, digits, '-', '_' or '.'"
+
+
+def cookie_domain(value: Any) -> str | None:
+    host = value.lstrip(".")
+    ok = value == "" or (
+        "." in host
+        and all(part and all(c.isalnum() or c == "-" for c in part) for part in host.split("."))
+    )
+    return None if ok else "empty or a parent domain such as .plan.example.org"
+
+
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "public_base_url": http_url,
     "log_level": one_of("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -135,6 +149,11 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
+    "session_idle_minutes": int_range(1, 1440),
+    "session_absolute_minutes": int_range(5, 43200),
+    "session_step_up_minutes": int_range(1, 1440),
+    "session_cookie_name": cookie_token,
+    "session_cookie_domain": cookie_domain,
 }
 
 
