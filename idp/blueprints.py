@@ -9,6 +9,7 @@ BLUEPRINTS = [
     "idp.mail.views",
     "idp.login.views",
     "idp.dashboard.views",
+    "idp.account.views",
 ]
 
 

@@ -86,9 +86,7 @@ def _user(user_id: str):
 
 
 def _member_of(user, org_id: str | None) -> bool:
-    return any(
-        m.org_id == org_id and m.organization.status == "approved" for m in user.memberships
-    )
+    return any(m.org_id == org_id and m.organization.status == "approved" for m in user.memberships)
 
 
 class _RequestState:
@@ -241,11 +239,7 @@ def switch_office(org_id: str) -> SsoSession:
     if session is None or user is None:
         raise Forbidden("Sign in first.")
     membership = next(
-        (
-            m
-            for m in user.memberships
-            if m.org_id == org_id and m.organization.status == "approved"
-        ),
+        (m for m in user.memberships if m.org_id == org_id and m.organization.status == "approved"),
         None,
     )
     if membership is None:
@@ -335,9 +329,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == (
-        "application/json"
-    )
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == ("application/json")
 
 
 def _return_path() -> str:

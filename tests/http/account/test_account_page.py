@@ -1,0 +1,199 @@
+"""The account page: own sessions (end one or all), active office, applications."""
+
+import re
+
+import pytest
+
+from idp.audit.service import events
+from idp.login.current import SIGN_OUT_HOOKS, session_limits, store
+from tests.factories import add_member, make_org, make_user
+from tests.support.auth import login_as
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def csrf(client, path="/account"):
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def other_session(user, agent=SAFARI, ip="203.0.113.7", clients=()):
+    idle, absolute = session_limits(None)
+    return store().create(
+        user.id,
+        ["pwd"],
+        idle_seconds=idle,
+        absolute_seconds=absolute,
+        ip=ip,
+        user_agent=agent,
+        clients=list(clients),
+    )
+
+
+@pytest.fixture
+def ended():
+    seen = []
+    SIGN_OUT_HOOKS.append(seen.append)
+    yield seen
+    SIGN_OUT_HOOKS.remove(seen.append)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/account"
+
+
+def test_lists_every_session_with_device_ip_and_last_seen(client):
+    user = make_user("alice")
+    mine = login_as(client, user)
+    phone = other_session(user)
+    stranger = other_session(make_user("mallory"), ip="198.51.100.9")
+    page = client.get("/account", headers={"User-Agent": FIREFOX}).get_data(as_text=True)
+    assert f'data-session="{mine.public_id}"' in page
+    assert f'data-session="{phone.public_id}"' in page
+    assert "Safari on iPhone" in page and "203.0.113.7" in page
+    assert "(this browser)" in page
+    assert stranger.public_id not in page and "198.51.100.9" not in page
+    assert mine.sid not in page and phone.sid not in page  # cookie values never shown
+    assert page.index(mine.public_id) < page.index(phone.public_id)
+
+
+def test_ending_another_session_signs_that_device_out(client, ended):
+    user = make_user("alice")
+    mine = login_as(client, user)
+    phone = other_session(user, clients=["claims-tool"])
+    response = client.post(
+        f"/account/sessions/{phone.public_id}/end", data={"csrf_token": csrf(client)}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert store().get(phone.sid) is None
+    assert store().get(mine.sid) is not None
+    assert [s.public_id for s in ended] == [phone.public_id]
+    assert ended[0].clients == ["claims-tool"]  # back-channel logout knows whom to tell
+    assert [e.event for e in events(subject_id=user.id)] == ["session.ended"]
+
+
+def test_ending_this_session_signs_out_here(client):
+    user = make_user("alice")
+    mine = login_as(client, user)
+    response = client.post(
+        f"/account/sessions/{mine.public_id}/end", data={"csrf_token": csrf(client)}
+    )
+    assert response.headers["Location"] == "/login"
+    assert store().get(mine.sid) is None
+
+
+def test_someone_elses_session_cannot_be_ended(client):
+    login_as(client, make_user("alice"))
+    theirs = other_session(make_user("bob"))
+    response = client.post(
+        f"/account/sessions/{theirs.public_id}/end", data={"csrf_token": csrf(client)}
+    )
+    assert response.status_code == 404
+    assert store().get(theirs.sid) is not None
+
+
+def test_ending_needs_the_csrf_token(client):
+    user = make_user("alice")
+    login_as(client, user)
+    phone = other_session(user)
+    assert client.post(f"/account/sessions/{phone.public_id}/end").status_code == 400
+    assert store().get(phone.sid) is not None
+
+
+def test_sign_out_everywhere(client, ended):
+    user = make_user("alice")
+    mine = login_as(client, user)
+    phone = other_session(user)
+    theirs = other_session(make_user("bob"))
+    response = client.post("/account/sessions/end-all", data={"csrf_token": csrf(client)})
+    assert response.headers["Location"] == "/login"
+    assert store().get(mine.sid) is None and store().get(phone.sid) is None
+    assert store().get(theirs.sid) is not None
+    assert {s.public_id for s in ended} == {mine.public_id, phone.public_id}
+    assert client.get_cookie("idp_sid") is None
+    assert client.get("/account").status_code == 302
+
+
+def test_switching_office_rotates_the_session(client):
+    first, second = make_org("First Practice LLC"), make_org("Second Clinic PC")
+    user = make_user("alice")
+    add_member(user, first, "front_desk")
+    add_member(user, second, "billing")
+    session = login_as(client, user, org_id=first.id)
+    page = client.get("/account").get_data(as_text=True)
+    assert "First Practice LLC" in page and "Second Clinic PC" in page
+    response = client.post(
+        "/account/office", data={"org_id": second.id, "csrf_token": csrf(client)}
+    )
+    assert response.status_code == 302
+    new_sid = client.get_cookie("idp_sid").value
+    assert new_sid != session.sid and store().get(session.sid) is None
+    switched = store().get(new_sid)
+    assert switched.active_org_id == second.id
+    assert switched.public_id == session.public_id
+    assert [e.event for e in events(subject_id=user.id)] == ["session.office_switched"]
+
+
+def test_cannot_switch_to_an_office_one_does_not_belong_to(client):
+    mine, theirs = make_org(), make_org()
+    pending = make_org(status="pending")
+    user = make_user("alice")
+    add_member(user, mine)
+    add_member(user, pending)
+    session = login_as(client, user)
+    for org in (theirs, pending):
+        response = client.post(
+            "/account/office", data={"org_id": org.id, "csrf_token": csrf(client)}
+        )
+        assert response.status_code == 403
+    assert store().get(session.sid).active_org_id == mine.id
+
+
+def test_an_office_requiring_mfa_needs_a_session_with_mfa(client):
+    plain, strict = make_org(), make_org(mfa_required=True)
+    user = make_user("alice")
+    add_member(user, plain)
+    add_member(user, strict)
+    login_as(client, user, org_id=plain.id)
+    response = client.post(
+        "/account/office", data={"org_id": strict.id, "csrf_token": csrf(client)}
+    )
+    assert response.status_code == 403
+    assert b"two-step verification" in response.data
+    login_as(client, user, amr=("pwd", "otp"), org_id=plain.id)
+    response = client.post(
+        "/account/office", data={"org_id": strict.id, "csrf_token": csrf(client)}
+    )
+    assert response.status_code == 302
+
+
+def test_lists_applications_signed_in_to(client):
+    user = make_user("alice")
+    session = login_as(client, user)
+    session.clients = ["claims-tool", "eligibility-tool"]
+    store().save(session)
+    other_session(user, clients=["claims-tool"])
+    page = client.get("/account").get_data(as_text=True)
+    assert 'data-client="claims-tool"' in page and 'data-client="eligibility-tool"' in page
+    assert re.search(r'data-client="claims-tool">\s*<td>claims-tool</td>\s*<td>2</td>', page)
+
+
+def test_revoke_is_refused_without_an_oauth_grants_directory(client):
+    user = make_user("alice")
+    session = login_as(client, user)
+    session.clients = ["claims-tool"]
+    store().save(session)
+    response = client.post(
+        "/account/applications/claims-tool/revoke", data={"csrf_token": csrf(client)}
+    )
+    assert response.status_code == 409
+    unknown = client.post(
+        "/account/applications/never-used/revoke", data={"csrf_token": csrf(client)}
+    )
+    assert unknown.status_code == 404
