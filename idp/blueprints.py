@@ -10,6 +10,7 @@ BLUEPRINTS = [
     "idp.login.views",
     "idp.dashboard.views",
     "idp.account.views",
+    "idp.forward_auth.views",
 ]
 
 
