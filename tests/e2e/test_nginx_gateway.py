@@ -1,0 +1,195 @@
+"""The forward-auth gateway through a real nginx (Debian's), using the shipped snippets.
+
+One nginx on one 127.0.0.1 port serves both the protected application (a tiny echo server
+that reports what reached it) behind ``auth_request`` and the IdP's own paths, so the
+host-only SSO cookie reaches the gateway as in deployment A of deploy/nginx.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from idp import create_app
+from idp.extensions import db
+from tests.factories import PASSWORD, add_member, make_org, make_user
+from tests.support.gateway_stack import EchoUpstream, Nginx, ServedApp, nginx_available
+from tests.support.mailcatcher import free_port
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not nginx_available(), reason="needs Debian's nginx (/usr/sbin/nginx)"),
+]
+
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+@pytest.fixture(scope="module")
+def stack(base_settings, migrated, tmp_path_factory):
+    port = free_port()
+    host = f"127.0.0.1:{port}"
+    app = create_app(
+        {
+            **base_settings,
+            "redis_prefix": f"idp-e2e-{uuid.uuid4().hex[:8]}:",
+            "public_base_url": f"http://{host}",
+            "gateway": {
+                "routes": {
+                    "tools": {"hosts": [host]},
+                    "admin": {"hosts": [host], "path_prefix": "/admin", "roles": ["office_admin"]},
+                    "phi": {"hosts": [host], "path_prefix": "/phi", "mfa_required": True},
+                }
+            },
+        }
+    )
+    workdir = tmp_path_factory.mktemp("nginx")
+    with (
+        ServedApp(app) as idp,
+        EchoUpstream() as upstream,
+        Nginx(workdir, port, idp.port, upstream.port) as nginx,
+    ):
+        yield type("Stack", (), {"app": app, "base": f"http://{host}", "nginx": nginx})
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def person(stack):
+    """A front-desk member of an approved office (unique names: the module shares a DB)."""
+    with stack.app.app_context():
+        org = make_org(f"Gateway Practice {uuid.uuid4().hex[:6]} LLC")
+        user = make_user(f"gw{uuid.uuid4().hex[:8]}")
+        add_member(user, org, "front_desk")
+        return {"username": user.username, "id": user.id, "org_id": org.id, "org": org.legal_name}
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(browser: requests.Session, base: str, username: str, next_path: str = "/account"):
+    page = browser.get(f"{base}/login", params={"next": next_path})
+    assert page.status_code == 200, page.text
+    return browser.post(
+        f"{base}/login",
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(page.text),
+            "next": next_path,
+        },
+        allow_redirects=False,
+    )
+
+
+def test_browser_goes_to_sign_in_and_comes_back_with_identity(stack, person):
+    browser = requests.Session()
+    target = f"{stack.base}/reports/daily?office=7&sort=asc"
+    first = browser.get(target, headers=HTML, allow_redirects=False)
+    assert first.status_code == 302
+    assert first.headers["Location"] == (
+        f"{stack.base}/forward-auth/start?rd={quote(target, safe='')}"
+    )
+
+    start = browser.get(first.headers["Location"], allow_redirects=False)
+    assert start.status_code == 302 and start.headers["Location"].startswith("/login?next=")
+    login_page = browser.get(stack.base + start.headers["Location"])
+    next_path = re.search(r'name="next" value="([^"]+)"', login_page.text).group(1)
+    signed_in = sign_in(browser, stack.base, person["username"], next_path.replace("&amp;", "&"))
+    assert signed_in.status_code == 302
+
+    back = browser.get(stack.base + signed_in.headers["Location"], allow_redirects=False)
+    assert back.status_code == 302 and back.headers["Location"] == target
+
+    arrived = browser.get(target, headers=HTML, allow_redirects=False)
+    assert arrived.status_code == 200
+    seen = arrived.json()
+    assert seen["path"] == "/reports/daily?office=7&sort=asc"
+    h = seen["headers"]
+    assert h["x-auth-user"] == person["username"]
+    assert h["x-auth-user-id"] == person["id"]
+    assert h["x-auth-email"] == f"{person['username']}@clinic.test"
+    assert h["x-auth-office"] == person["org_id"]
+    assert h["x-auth-office-name"] == person["org"]
+    assert h["x-auth-roles"] == "front_desk"
+    assert h["x-auth-mfa"] == "false"
+
+
+def test_api_calls_without_session_get_401(stack):
+    api = requests.get(f"{stack.base}/api/claims", allow_redirects=False)
+    assert api.status_code == 401
+    assert api.json()["error"] == "login_required"
+    xhr = requests.get(
+        f"{stack.base}/reports", headers={"Accept": "application/json"}, allow_redirects=False
+    )
+    assert xhr.status_code == 401
+    post = requests.post(f"{stack.base}/reports", data={"a": "1"}, allow_redirects=False)
+    assert post.status_code == 401
+
+
+def test_policy_not_met_is_403(stack, person):
+    browser = requests.Session()
+    assert sign_in(browser, stack.base, person["username"]).status_code == 302
+    assert browser.get(f"{stack.base}/reports", headers=HTML).status_code == 200
+    for path in ("/admin/users", "/phi/chart", "/public/..%2Fadmin/users", "/ADMIN/users"):
+        response = browser.get(stack.base + path, headers=HTML, allow_redirects=False)
+        assert response.status_code == 403, path
+
+
+def test_required_role_lets_an_office_admin_in(stack):
+    with stack.app.app_context():
+        org = make_org()
+        user = make_user(f"gwadmin{uuid.uuid4().hex[:6]}")
+        add_member(user, org, "office_admin")
+        username = user.username
+    browser = requests.Session()
+    sign_in(browser, stack.base, username)
+    response = browser.get(f"{stack.base}/admin/users", headers=HTML)
+    assert response.status_code == 200
+    assert response.json()["headers"]["x-auth-roles"] == "office_admin"
+
+
+def test_identity_headers_sent_by_the_client_never_reach_the_app(stack, person):
+    forged = {"X-Auth-User": "root", "X-Auth-Roles": "office_admin", **HTML}
+    anonymous = requests.get(f"{stack.base}/admin/x", headers=forged, allow_redirects=False)
+    assert anonymous.status_code == 302
+    browser = requests.Session()
+    sign_in(browser, stack.base, person["username"])
+    seen = browser.get(f"{stack.base}/reports", headers=forged).json()["headers"]
+    assert seen["x-auth-user"] == person["username"]
+    assert seen["x-auth-roles"] == "front_desk"
+
+
+def test_writes_pass_through_with_a_session(stack, person):
+    browser = requests.Session()
+    sign_in(browser, stack.base, person["username"])
+    response = browser.post(f"{stack.base}/reports/save", data={"n": "42"})
+    assert response.status_code == 200
+    assert response.json()["method"] == "POST" and response.json()["body"] == "n=42"
+
+
+def test_signing_out_at_the_idp_ends_access_through_the_gateway(stack, person):
+    browser = requests.Session()
+    sign_in(browser, stack.base, person["username"])
+    assert browser.get(f"{stack.base}/reports", headers=HTML).status_code == 200
+    account = browser.get(f"{stack.base}/account")
+    assert account.status_code == 200
+    out = browser.post(
+        f"{stack.base}/logout",
+        data={"csrf_token": csrf_token(account.text)},
+        allow_redirects=False,
+    )
+    assert out.status_code == 302
+    after = browser.get(f"{stack.base}/reports", headers=HTML, allow_redirects=False)
+    assert after.status_code == 302
+    assert after.headers["Location"].startswith(f"{stack.base}/forward-auth/start?rd=")
+    assert browser.get(f"{stack.base}/api/x", allow_redirects=False).status_code == 401
+
+
+def test_sign_in_start_refuses_foreign_return_urls(stack):
+    response = requests.get(f"{stack.base}/forward-auth/start", params={"rd": "https://evil.test/"})
+    assert response.status_code == 400
