@@ -49,10 +49,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 
 def test_lists_every_session_with_device_ip_and_last_seen(client):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     mine = login_as(client, user)
     phone = other_session(user)
-    stranger = other_session(make_user("mallory"), ip="198.51.100.9")
+    stranger = other_session(make_user("mallory", password=None), ip="198.51.100.9")
     page = client.get("/account", headers={"User-Agent": FIREFOX}).get_data(as_text=True)
     assert f'data-session="{mine.public_id}"' in page
     assert f'data-session="{phone.public_id}"' in page
@@ -64,7 +64,7 @@ def test_lists_every_session_with_device_ip_and_last_seen(client):
 
 
 def test_ending_another_session_signs_that_device_out(client, ended):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     mine = login_as(client, user)
     phone = other_session(user, clients=["claims-tool"])
     response = client.post(
@@ -79,7 +79,7 @@ def test_ending_another_session_signs_that_device_out(client, ended):
 
 
 def test_ending_this_session_signs_out_here(client):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     mine = login_as(client, user)
     response = client.post(
         f"/account/sessions/{mine.public_id}/end", data={"csrf_token": csrf(client)}
@@ -89,8 +89,8 @@ def test_ending_this_session_signs_out_here(client):
 
 
 def test_someone_elses_session_cannot_be_ended(client):
-    login_as(client, make_user("alice"))
-    theirs = other_session(make_user("bob"))
+    login_as(client, make_user("alice", password=None))
+    theirs = other_session(make_user("bob", password=None))
     response = client.post(
         f"/account/sessions/{theirs.public_id}/end", data={"csrf_token": csrf(client)}
     )
@@ -99,7 +99,7 @@ def test_someone_elses_session_cannot_be_ended(client):
 
 
 def test_ending_needs_the_csrf_token(client):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     login_as(client, user)
     phone = other_session(user)
     assert client.post(f"/account/sessions/{phone.public_id}/end").status_code == 400
@@ -107,10 +107,10 @@ def test_ending_needs_the_csrf_token(client):
 
 
 def test_sign_out_everywhere(client, ended):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     mine = login_as(client, user)
     phone = other_session(user)
-    theirs = other_session(make_user("bob"))
+    theirs = other_session(make_user("bob", password=None))
     response = client.post("/account/sessions/end-all", data={"csrf_token": csrf(client)})
     assert response.headers["Location"] == "/login"
     assert store().get(mine.sid) is None and store().get(phone.sid) is None
@@ -122,7 +122,7 @@ def test_sign_out_everywhere(client, ended):
 
 def test_switching_office_rotates_the_session(client):
     first, second = make_org("First Practice LLC"), make_org("Second Clinic PC")
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     add_member(user, first, "front_desk")
     add_member(user, second, "billing")
     session = login_as(client, user, org_id=first.id)
@@ -143,7 +143,7 @@ def test_switching_office_rotates_the_session(client):
 def test_cannot_switch_to_an_office_one_does_not_belong_to(client):
     mine, theirs = make_org(), make_org()
     pending = make_org(status="pending")
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     add_member(user, mine)
     add_member(user, pending)
     session = login_as(client, user)
@@ -157,7 +157,7 @@ def test_cannot_switch_to_an_office_one_does_not_belong_to(client):
 
 def test_an_office_requiring_mfa_needs_a_session_with_mfa(client):
     plain, strict = make_org(), make_org(mfa_required=True)
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     add_member(user, plain)
     add_member(user, strict)
     login_as(client, user, org_id=plain.id)
@@ -174,7 +174,7 @@ def test_an_office_requiring_mfa_needs_a_session_with_mfa(client):
 
 
 def test_lists_applications_signed_in_to(client):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     session = login_as(client, user)
     session.clients = ["claims-tool", "eligibility-tool"]
     store().save(session)
@@ -185,7 +185,7 @@ def test_lists_applications_signed_in_to(client):
 
 
 def test_revoke_is_refused_without_an_oauth_grants_directory(client):
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     session = login_as(client, user)
     session.clients = ["claims-tool"]
     store().save(session)

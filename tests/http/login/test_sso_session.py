@@ -67,7 +67,7 @@ def test_a_different_user_signing_in_ends_the_previous_session(app, client):
 
 
 def test_idle_timeout_signs_out_after_fifteen_minutes(app, client, clock):
-    login_as(client, make_user("alice"))
+    login_as(client, make_user("alice", password=None))
     clock.advance(14 * 60)
     assert client.get("/").status_code == 200
     clock.advance(14 * 60)  # the request above reset the idle timer
@@ -79,7 +79,7 @@ def test_idle_timeout_signs_out_after_fifteen_minutes(app, client, clock):
 
 def test_an_office_sets_its_own_idle_and_absolute_limits(app, client, clock):
     org = make_org(session_idle_minutes=5, session_absolute_minutes=30)
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     add_member(user, org)
     login_as(client, user)
     clock.advance(6 * 60)
@@ -94,7 +94,7 @@ def test_an_office_sets_its_own_idle_and_absolute_limits(app, client, clock):
 
 
 def test_absolute_lifetime_defaults_to_twelve_hours(app, client, clock):
-    login_as(client, make_user("alice"))
+    login_as(client, make_user("alice", password=None))
     for _ in range(71):
         clock.advance(10 * 60)
         assert client.get("/").status_code == 200
@@ -136,7 +136,7 @@ def test_parent_domain_cookie_uses_the_secure_prefix(make_app, migrated):
 
 def test_a_privilege_change_gives_the_session_a_new_id(app, client):
     org_a, org_b = make_org(), make_org()
-    user = make_user("alice")
+    user = make_user("alice", password=None)
     add_member(user, org_a)
     add_member(user, org_b)
     session = login_as(client, user, org_id=org_a.id)
@@ -171,13 +171,13 @@ def sensitive(app):
 
 
 def test_step_up_passes_right_after_sign_in(app, client, clock, sensitive):
-    login_as(client, make_user("alice"))
+    login_as(client, make_user("alice", password=None))
     clock.advance(9 * 60)
     assert client.get(sensitive).data == b"done"
 
 
 def test_step_up_sends_a_stale_session_to_re_authenticate(app, client, clock, sensitive):
-    login_as(client, make_user("alice"))
+    login_as(client, make_user("alice", password=None))
     clock.advance(11 * 60)
     response = client.get(sensitive + "?x=1")
     assert response.status_code == 302
@@ -189,7 +189,7 @@ def test_step_up_sends_a_stale_session_to_re_authenticate(app, client, clock, se
 
 def test_a_form_post_comes_back_to_its_page(app, client, clock, sensitive):
     app.config["WTF_CSRF_ENABLED"] = False
-    login_as(client, make_user("alice"))
+    login_as(client, make_user("alice", password=None))
     clock.advance(11 * 60)
     response = client.post(sensitive, headers={"Referer": "http://localhost/account?tab=mfa"})
     assert response.headers["Location"] == "/login?reauth=1&next=/account?tab%3Dmfa"
