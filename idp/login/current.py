@@ -30,9 +30,12 @@ from urllib.parse import urlsplit
 from flask import current_app, jsonify, redirect, request, url_for
 
 from idp.extensions import db
+from idp.login import privileges
 from idp.login.sessions import SessionStore, SsoSession
 from idp.state import shared_state
 from idp.web.errors import Forbidden
+
+privileges.install()
 
 
 def settings():
@@ -130,7 +133,7 @@ def current_session(*, rotate: bool = True) -> SsoSession | None:
         sessions = store()
         session = sessions.get(request.cookies.get(cookie_name()))
         if session is not None:
-            if rotate and session.priv_epoch < sessions.privilege_epoch(session.user_id):
+            if rotate and sessions.needs_new_id(session):
                 session = _rotate_after_privilege_change(sessions, session)
             else:
                 sessions.touch(session)

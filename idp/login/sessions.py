@@ -1,11 +1,16 @@
 """The SSO session store, on the shared-state port (Redis or the embedded backend).
 
 A session is a JSON record under ``sso:<sid>``; its key expires with the absolute lifetime.
-Per user, ``sso-user:<uid>`` lists session ids (best effort, for the account page) and
-``sso-gen:<uid>`` is a generation counter: ending every session of a user is one atomic
-increment, and a session created under an older generation is dead. ``sso-priv:<uid>`` is a
-privilege epoch: raising it (role or membership changed) makes every session of the user get
-a new id on its next request to the IdP. No HTTP here.
+Per user, ``sso-user:<uid>`` lists session ids (best effort, for the account page), and two
+markers hold a random value that changes on an event:
+
+- ``sso-gen:<uid>`` changes when every session of the user is ended: a session issued under
+  another value is dead. One atomic write ends them all, on every instance.
+- ``sso-priv:<uid>`` changes when the user's roles or memberships change: a session issued
+  under another value gets a new id on its next request to the IdP.
+
+Random values rather than counters: a marker may expire (after the longest possible session
+lifetime) without ever letting an old value come back. No HTTP here.
 
 Two identifiers, on purpose:
 
@@ -27,6 +32,8 @@ from idp.common.tokens import random_token
 from idp.state.base import SharedState
 
 INDEX_TTL = 60 * 60 * 24 * 31
+#: No session outlives this, so the markers (kept for INDEX_TTL) outlive every session.
+MAX_LIFETIME = 60 * 60 * 24 * 30
 #: Activity is written back at most this often (seconds): one write per burst of requests.
 TOUCH_INTERVAL = 5.0
 
@@ -49,13 +56,14 @@ class SsoSession:
     mfa_at: float | None = None
     ip: str = ""
     user_agent: str = ""
-    generation: int = 0
+    #: Value of the user's ``sso-gen`` marker when the session was created.
+    gen: str = ""
     #: client_ids that received tokens in this session (for back-channel logout).
     clients: list[str] = field(default_factory=list)
     #: Stable, non-secret name of the session (OIDC ``sid`` claim, account page).
     public_id: str = ""
-    #: Privilege epoch of the user when this id was issued (see module docstring).
-    priv_epoch: int = 0
+    #: Value of the user's ``sso-priv`` marker when this id was issued.
+    priv_epoch: str = ""
 
     @property
     def acr(self) -> str:
@@ -87,17 +95,20 @@ class SessionStore:
         self.state = state
         self.clock = clock
 
-    def _generation(self, user_id: str) -> int:
-        value = self.state.get(f"sso-gen:{user_id}")
-        return int(value) if value else 0
+    def _generation(self, user_id: str) -> str:
+        return self.state.get(f"sso-gen:{user_id}") or ""
 
-    def privilege_epoch(self, user_id: str) -> int:
-        value = self.state.get(f"sso-priv:{user_id}")
-        return int(value) if value else 0
+    def privilege_epoch(self, user_id: str) -> str:
+        return self.state.get(f"sso-priv:{user_id}") or ""
 
     def privileges_changed(self, user_id: str) -> None:
         """Call when a user's roles or memberships change: their session ids get replaced."""
-        self.state.incr(f"sso-priv:{user_id}", ttl=INDEX_TTL)
+        self.state.set(f"sso-priv:{user_id}", random_token(12), INDEX_TTL)
+
+    def needs_new_id(self, session: SsoSession) -> bool:
+        """True when the user's privileges changed since this session's id was issued."""
+        current = self.privilege_epoch(session.user_id)
+        return bool(current) and current != session.priv_epoch
 
     def create(
         self,
@@ -114,6 +125,7 @@ class SessionStore:
         mfa_at: float | None = None,
     ) -> SsoSession:
         now = self.clock()
+        absolute_seconds = min(absolute_seconds, MAX_LIFETIME)
         session = SsoSession(
             sid=random_token(32),
             user_id=user_id,
@@ -127,7 +139,7 @@ class SessionStore:
             mfa_at=now if "otp" in amr else mfa_at,
             ip=ip,
             user_agent=user_agent[:200],
-            generation=self._generation(user_id),
+            gen=self._generation(user_id),
             clients=list(clients or []),
             public_id=public_id or random_token(16),
             priv_epoch=self.privilege_epoch(user_id),
@@ -150,10 +162,11 @@ class SessionStore:
             return None
         session = SsoSession.from_json(raw)
         now = self.clock()
+        generation = self._generation(session.user_id)
         if (
             now >= session.expires_at
             or session.idle_expired(now)
-            or session.generation < self._generation(session.user_id)
+            or (generation and generation != session.gen)
         ):
             self.delete(sid)
             return None
@@ -210,7 +223,7 @@ class SessionStore:
     def end_all_for_user(self, user_id: str) -> list[SsoSession]:
         """End every session of a user (password reset, disable): atomic via the generation."""
         ended = self.for_user(user_id)
-        self.state.incr(f"sso-gen:{user_id}", ttl=INDEX_TTL)
+        self.state.set(f"sso-gen:{user_id}", random_token(12), INDEX_TTL)
         for session in ended:
             self.delete(session.sid)
         return ended

@@ -142,8 +142,7 @@ def test_a_privilege_change_gives_the_session_a_new_id(app, client):
     session = login_as(client, user, org_id=org_a.id)
     membership = next(m for m in user.memberships if m.org_id == org_a.id)
     db.session.delete(membership)
-    db.session.commit()
-    store().privileges_changed(user.id)
+    db.session.commit()  # noticed by the ORM events: no call needed
 
     assert client.get("/").status_code == 200
     new_sid = client.get_cookie("idp_sid").value
@@ -152,6 +151,42 @@ def test_a_privilege_change_gives_the_session_a_new_id(app, client):
     rotated = store().get(new_sid)
     assert rotated.public_id == session.public_id
     assert rotated.active_org_id == org_b.id  # no longer a member of the old office
+
+
+def test_a_role_change_or_platform_role_gives_a_new_id(app, client):
+    org = make_org()
+    user = make_user("alice", password=None)
+    membership = add_member(user, org, "front_desk")
+    bystander = make_user("bob", password=None)
+    add_member(bystander, org, "billing")
+    session = login_as(client, user)
+    theirs = login_as(app.test_client(), bystander)
+
+    membership.role = "office_admin"
+    db.session.commit()
+    assert client.get("/").status_code == 200
+    second = client.get_cookie("idp_sid").value
+    assert second != session.sid and store().get(session.sid) is None
+    assert not store().needs_new_id(theirs)  # only the changed user
+
+    user.platform_role = "security_admin"
+    db.session.commit()
+    client.get("/")
+    assert client.get_cookie("idp_sid").value != second
+
+
+def test_a_rolled_back_change_changes_nothing(app, client):
+    org = make_org()
+    user = make_user("alice", password=None)
+    membership = add_member(user, org, "front_desk")
+    session = login_as(client, user)
+    membership.role = "office_admin"
+    db.session.flush()
+    db.session.rollback()
+    assert not store().needs_new_id(session)
+    user.display_name = "Alice A."  # not a privilege
+    db.session.commit()
+    assert not store().needs_new_id(session)
 
 
 # --- step-up ---------------------------------------------------------------------------

@@ -110,12 +110,33 @@ def test_end_all_for_user_leaves_other_users_alone(sessions):
     assert sessions.get(new(sessions, "u1").sid) is not None  # a later sign-in works
 
 
-def test_privilege_epoch_marks_older_sessions(sessions):
+def test_a_privilege_change_marks_older_sessions_for_a_new_id(sessions):
     session = new(sessions)
-    assert session.priv_epoch == sessions.privilege_epoch("u1") == 0
+    assert not sessions.needs_new_id(session)
     sessions.privileges_changed("u1")
-    assert sessions.privilege_epoch("u1") == 1
-    assert sessions.rotate(sessions.get(session.sid)).priv_epoch == 1
+    assert sessions.needs_new_id(sessions.get(session.sid))
+    rotated = sessions.rotate(sessions.get(session.sid))
+    assert not sessions.needs_new_id(rotated)
+    assert not sessions.needs_new_id(new(sessions))  # issued after the change
+    sessions.privileges_changed("u1")
+    assert sessions.needs_new_id(rotated)
+
+
+def test_markers_that_expired_never_revive_old_sessions(sessions, app):
+    from idp.state import shared_state
+
+    session = new(sessions)
+    sessions.end_all_for_user("u1")
+    later = new(sessions)
+    shared_state().delete("sso-gen:u1")  # the marker outlived every session and expired
+    assert sessions.get(later.sid) is not None
+    sessions.end_all_for_user("u1")
+    assert sessions.get(later.sid) is None and sessions.get(session.sid) is None
+
+
+def test_no_session_outlives_the_markers(sessions):
+    session = sessions.create("u1", ["pwd"], idle_seconds=60, absolute_seconds=10**9)
+    assert session.expires_at - session.created_at == 30 * 24 * 3600
 
 
 def test_find_public_only_finds_the_users_own_sessions(sessions):
