@@ -9,6 +9,11 @@ BLUEPRINTS = [
     "idp.mail.views",
     "idp.login.views",
     "idp.dashboard.views",
+    "idp.orgs.views",
+    "idp.accounts.verification.views",
+    "idp.mfa.views",
+    "idp.accounts.recovery_views",
+    "idp.security.views",
     "idp.account.views",
     "idp.forward_auth.views",
 ]

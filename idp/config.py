@@ -122,6 +122,20 @@ def not_empty(value: Any) -> str | None:
     return None if str(value).strip() else "a non-empty value"
 
 
+def fernet_key(value: Any) -> str | None:
+    import base64
+    import binascii
+
+    if value == "":
+        return None
+    try:
+        if len(base64.urlsafe_b64decode(value.encode())) == 32:
+            return None
+    except (binascii.Error, ValueError):
+        pass
+    return "empty (derived from secret_key) or 32 url-safe base64 bytes (a Fernet key)"
+
+
 def cookie_token(value: Any) -> str | None:
     ok = value and all(c.isalnum() or c in "-_." for c in value)
     return None if ok else "letters, digits, '-', '_' or '.'"
@@ -149,6 +163,31 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
+    "orgs_invitation_ttl_days": int_range(1, 90),
+    "email_verification_ttl_hours": int_range(1, 720),
+    "auth_argon2_time_cost": int_range(1, 20),
+    "auth_argon2_memory_kib": int_range(8, 4 * 1024 * 1024),
+    "auth_argon2_parallelism": int_range(1, 16),
+    "auth_password_min_length": int_range(8, 64),
+    "auth_password_max_length": int_range(64, 1024),
+    "auth_lockout_failures": int_range(1, 1000),
+    "auth_lockout_window_minutes": int_range(1, 24 * 60),
+    "auth_lockout_minutes": int_range(1, 24 * 60),
+    "auth_lockout_max_minutes": int_range(1, 7 * 24 * 60),
+    "auth_account_ceiling_failures": int_range(1, 100000),
+    "auth_account_ceiling_hours": int_range(1, 24 * 30),
+    "auth_device_cookie_days": int_range(1, 3650),
+    "auth_ip_window_seconds": int_range(1, 24 * 3600),
+    "auth_ip_limit_login": int_range(1, 1000000),
+    "auth_ip_limit_totp": int_range(1, 1000000),
+    "auth_ip_limit_password_reset": int_range(1, 1000000),
+    "auth_ip_limit_username_recovery": int_range(1, 1000000),
+    "auth_ip_limit_register": int_range(1, 1000000),
+    "auth_flow_minutes": int_range(1, 60),
+    "auth_reset_token_minutes": int_range(5, 24 * 60),
+    "auth_unlock_token_hours": int_range(1, 24 * 30),
+    "auth_mfa_encryption_key": fernet_key,
+    "auth_mfa_issuer": not_empty,
     "session_idle_minutes": int_range(1, 1440),
     "session_absolute_minutes": int_range(5, 43200),
     "session_step_up_minutes": int_range(1, 1440),

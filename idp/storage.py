@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 MODEL_MODULES = [
     "idp.accounts.models",
     "idp.orgs.models",
+    "idp.accounts.verification.models",
     "idp.audit.models",
     "idp.state.models",
+    "idp.mfa.models",
 ]
 
 

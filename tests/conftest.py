@@ -24,7 +24,11 @@ ADMIN_DB_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL", "")
 
 #: Fast Argon2 parameters for tests that do not test hashing itself.
-FAST_HASH: dict = {}
+FAST_HASH: dict = {
+    "auth_argon2_time_cost": 1,
+    "auth_argon2_memory_kib": 1024,
+    "auth_argon2_parallelism": 1,
+}
 
 
 def pytest_report_header(config):
@@ -119,6 +123,18 @@ def settings_overrides() -> dict:
     return {}
 
 
+def _forget_g_between_requests(app) -> None:
+    """Tests keep one app context open, and Flask reuses it for every request, so ``g``
+    (where the SSO session and the CSRF token are cached) would leak from one request, or
+    one client, to the next. Production has one context per request; so do tests."""
+    from flask import g
+
+    @app.teardown_request
+    def _forget(_exc):
+        for name in list(g):
+            g.pop(name, None)
+
+
 @pytest.fixture
 def make_app(base_settings, migrated):
     """Build more apps on the same database and state (e.g. two instances)."""
@@ -129,6 +145,7 @@ def make_app(base_settings, migrated):
         config = {**base_settings, "redis_prefix": prefix, **overrides}
         app = create_app(config)
         app.config["TESTING"] = True
+        _forget_g_between_requests(app)
         apps.append(app)
         return app
 

@@ -24,6 +24,13 @@ def npi_with_check_digit(first_nine: str) -> str:
     return first_nine + str((10 - total % 10) % 10)
 
 
+def _settings():
+    """The running app's settings (fast Argon2 parameters in tests), else the defaults."""
+    from flask import current_app, has_app_context
+
+    return current_app.config["IDP_SETTINGS"] if has_app_context() else None
+
+
 def make_user(
     username: str | None = None,
     *,
@@ -43,7 +50,7 @@ def make_user(
         display_name=display_name or username.title(),
         status=status,
         platform_role=platform_role,
-        password_hash=hash_password(password) if password else None,
+        password_hash=hash_password(password, _settings()) if password else None,
         password_changed_at=utcnow(),
     )
     db.session.add(user)

@@ -12,7 +12,6 @@ from idp.login.current import (
     run_sign_out_hooks,
     sign_out_everywhere,
     store,
-    switch_office,
 )
 
 bp = Blueprint("account", __name__)
@@ -36,7 +35,6 @@ def index():
             sessions.for_user(user.id), user.id, service.DIRECTORY
         ),
         offices=offices,
-        memberships=[m for m in user.memberships if m.org_id in offices],
     )
 
 
@@ -59,14 +57,6 @@ def end_session(public_id: str):
 def end_all_sessions():
     service.end_all_sessions(current_user().id, end_all=sign_out_everywhere, ip=request.remote_addr)
     return redirect(url_for("login.login"))
-
-
-@bp.post("/account/office")
-@login_required
-def choose_office():
-    switch_office(request.form.get("org_id", ""))
-    flash("Active office changed.", "success")
-    return redirect(url_for("account.index"))
 
 
 @bp.post("/account/applications/<client_id>/revoke")

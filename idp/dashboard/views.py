@@ -1,10 +1,13 @@
-"""The signed-in landing page (the organizations area fills in offices and applications)."""
+"""The signed-in landing page: the active office, an office switcher and applications."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from idp.login.current import current_session, current_user, login_required
+from idp.dashboard.applications import applications_for
+from idp.login.current import current_session, current_user, login_required, settings, store
+from idp.login.current import switch_office as sso_switch_office
+from idp.orgs import service
 
 bp = Blueprint("dashboard", __name__)
 
@@ -12,4 +15,33 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @login_required
 def index():
-    return render_template("dashboard/index.html", user=current_user(), session=current_session())
+    user = current_user()
+    session = current_session()
+    offices = service.offices_of(settings(), user)
+    active = service.active_office(settings(), user, session.active_org_id)
+    if active is None and any(o.organization.status != "approved" for o in offices):
+        return render_template("dashboard/pending.html", user=user, offices=offices)
+    active_id = active.organization.id if active else None
+    if session.active_org_id != active_id:
+        # The office the session pointed at is gone (membership removed, office suspended).
+        session.active_org_id = active_id
+        store().save(session)
+    permissions = service.org_permissions(settings(), user, active_id)
+    return render_template(
+        "dashboard/index.html",
+        user=user,
+        session=session,
+        active=active,
+        switchable=[o for o in offices if o.organization.status == "approved"],
+        applications=applications_for(user, active_id),
+        can_manage=service.MANAGE_MEMBERS in permissions,
+        can_approve=service.has_platform_permission(settings(), user, service.APPROVE_ORGS),
+    )
+
+
+@bp.post("/switch-office")
+@login_required
+def switch_office():
+    # A new session id with the new office: what the session may do has changed.
+    sso_switch_office(request.form.get("org_id", ""))
+    return redirect(url_for("dashboard.index"))

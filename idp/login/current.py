@@ -17,7 +17,7 @@ What other areas use (names and signatures are stable):
   one) newer than ``session.step_up_minutes`` the browser goes to
   ``/login?reauth=1&next=<path>``, API callers get 401 ``insufficient_user_authentication``.
 - ``safe_next(target)``; ``store()``; ``cookie_name()``; ``now()`` (the clock of the app:
-  ``app.extensions["idp.clock"]``, an ``idp.common.clock.Clock``, when a test sets one).
+  ``app.extensions["idp_clock"]``, an ``idp.common.clock.Clock``, when a test sets one).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def cookie_name() -> str:
 
 
 def now() -> float:
-    clock = current_app.extensions.get("idp.clock")
+    clock = current_app.extensions.get("idp_clock")
     return clock.time() if clock is not None else time.time()
 
 
@@ -75,11 +75,11 @@ def session_limits(org_id: str | None) -> tuple[int, int]:
 
 
 def _apply_office(session: SsoSession, org_id: str | None) -> None:
-    """Set the active office and the limits that come with it (absolute from creation)."""
+    """Set the active office and its limits (its absolute limit can only shorten)."""
     idle, absolute = session_limits(org_id)
     session.active_org_id = org_id
     session.idle_seconds = idle
-    session.expires_at = session.created_at + absolute
+    session.expires_at = min(session.expires_at, session.created_at + absolute)
 
 
 def _user(user_id: str):
@@ -229,47 +229,22 @@ def rotate() -> SsoSession | None:
 
 
 def switch_office(org_id: str) -> SsoSession:
-    """Make ``org_id`` the active office of the current session: new id, the office's limits.
+    """Make ``org_id`` the active office of the current session, with a new id.
 
-    Refused unless the user is a member of that approved office; an office (or the role held
-    there) that requires MFA needs a session that used a second factor.
+    The organizations area checks membership and applies the office's limits
+    (``idp.orgs.service.switch_office``); the new id follows because what the session may
+    do has changed.
     """
-    from idp.audit import record
-    from idp.orgs.roles import get_role
+    from idp.orgs import service as orgs
 
     session = current_session()
     user = current_user()
     if session is None or user is None:
         raise Forbidden("Sign in first.")
-    membership = next(
-        (m for m in user.memberships if m.org_id == org_id and m.organization.status == "approved"),
-        None,
-    )
-    if membership is None:
-        raise Forbidden("You are not a member of that office.")
-    if session.active_org_id == org_id:
-        return session
-    role = get_role(settings(), membership.role)
-    needs_mfa = membership.organization.mfa_required or (role is not None and role.mfa_required)
-    if needs_mfa and session.mfa_at is None:
-        raise Forbidden(
-            "This office requires two-step verification: sign in with your second factor first."
-        )
-    previous_org = session.active_org_id
-    _apply_office(session, org_id)
+    orgs.switch_office(store(), session, user, org_id, settings=settings(), ip=request.remote_addr)
     rotated = rotate()
     if rotated is None:
         raise Forbidden("Your session has ended. Sign in again.")
-    record(
-        "session.office_switched",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=org_id,
-        ip=request.remote_addr,
-        previous_org_id=previous_org,
-        session=rotated.public_id,
-    )
-    db.session.commit()
     return rotated
 
 

@@ -1,39 +1,80 @@
-"""Sign-in and sign-out pages (password step; the authentication area adds the rest)."""
+"""Sign-in pages: password, then a second factor (or forced enrollment), then the session."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from idp.accounts.models import User
-from idp.accounts.passwords import verify_password
-from idp.extensions import db
-from idp.login.current import safe_next, settings, sign_in, sign_out
+from idp.login import flow
+from idp.login.current import current_user, safe_next, sign_out
+from idp.login.service import SignInFailed
+from idp.security import runtime
+from idp.security.limits import limit
 
 bp = Blueprint("login", __name__)
 
-GENERIC_FAILURE = "Sign-in failed. Check your username and password and try again."
+
+@bp.before_app_request
+def _forget_previous_request():
+    """``g`` lives on the app context, which tests (and CLI code) keep across requests:
+    never let one request's SSO session or pending cookie leak into the next."""
+    g.pop("sso_session", None)
+    g.pop("sso_set_cookie", None)
+
+
+def _login_page(next_url: str, username: str, error: str | None, reauth: bool, status=200):
+    return (
+        render_template(
+            "login/login.html", next=next_url, error=error, username=username, reauth=reauth
+        ),
+        status,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit("login")
 def login():
     next_url = safe_next(request.values.get("next"))
+    reauth = request.values.get("reauth") == "1"
     if request.method == "GET":
-        return render_template("login/login.html", next=next_url, error=None, username="")
-    identifier = request.form.get("username", "").strip().lower()
-    password = request.form.get("password", "")
-    user = db.session.scalar(
-        db.select(User).where((User.username == identifier) | (User.email == identifier))
-    )
-    ok = verify_password(user.password_hash if user else None, password, settings())
-    if not ok or user is None or user.status != "active":
-        return (
-            render_template(
-                "login/login.html", next=next_url, error=GENERIC_FAILURE, username=identifier
-            ),
-            401,
+        if current_user() is not None and not reauth:
+            return redirect(next_url)
+        hint = request.args.get("login_hint", "")[:254]
+        return _login_page(next_url, hint, None, reauth)
+    identifier = request.form.get("username", "")[:254]
+    password = request.form.get("password", "")[:1024]
+    try:
+        result = runtime.sign_in_service().check_password(
+            identifier, password, ip=request.remote_addr or "", device_token=flow.device_token()
         )
-    sign_in(user, ["pwd"])
-    return redirect(next_url)
+    except SignInFailed as exc:
+        return _login_page(next_url, identifier.strip(), exc.message, reauth, 401)
+    if result.next_step == "done":
+        return flow.finish(result.user, ["pwd"], next_url)
+    flow.start(result.user, result.next_step, next_url, result.trusted_device)
+    if result.next_step == "enroll":
+        return redirect(url_for("mfa.enroll", next=next_url))
+    return redirect(url_for("login.verify"))
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@limit("totp")
+def verify():
+    found = flow.current("mfa")
+    if found is None:
+        return redirect(url_for("login.login"))
+    data, user = found
+    if request.method == "GET":
+        return render_template("login/verify.html", error=None)
+    try:
+        amr = runtime.sign_in_service().check_second_factor(
+            user,
+            request.form.get("code", "")[:64],
+            ip=request.remote_addr or "",
+            device_token=flow.device_token(),
+        )
+    except SignInFailed as exc:
+        return render_template("login/verify.html", error=exc.message), 401
+    return flow.finish(user, amr, data["next"])
 
 
 @bp.post("/logout")

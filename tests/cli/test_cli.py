@@ -95,7 +95,7 @@ def test_demo_serves_and_is_ready(tmp_path):
                 response = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
                 if response.status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             assert proc.poll() is None, proc.stdout.read().decode()
             assert time.time() < deadline, "demo did not become ready"

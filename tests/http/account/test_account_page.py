@@ -6,7 +6,7 @@ import pytest
 
 from idp.audit.service import events
 from idp.login.current import SIGN_OUT_HOOKS, session_limits, store
-from tests.factories import add_member, make_org, make_user
+from tests.factories import make_user
 from tests.support.auth import login_as
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -118,59 +118,6 @@ def test_sign_out_everywhere(client, ended):
     assert {s.public_id for s in ended} == {mine.public_id, phone.public_id}
     assert client.get_cookie("idp_sid") is None
     assert client.get("/account").status_code == 302
-
-
-def test_switching_office_rotates_the_session(client):
-    first, second = make_org("First Practice LLC"), make_org("Second Clinic PC")
-    user = make_user("alice", password=None)
-    add_member(user, first, "front_desk")
-    add_member(user, second, "billing")
-    session = login_as(client, user, org_id=first.id)
-    page = client.get("/account").get_data(as_text=True)
-    assert "First Practice LLC" in page and "Second Clinic PC" in page
-    response = client.post(
-        "/account/office", data={"org_id": second.id, "csrf_token": csrf(client)}
-    )
-    assert response.status_code == 302
-    new_sid = client.get_cookie("idp_sid").value
-    assert new_sid != session.sid and store().get(session.sid) is None
-    switched = store().get(new_sid)
-    assert switched.active_org_id == second.id
-    assert switched.public_id == session.public_id
-    assert [e.event for e in events(subject_id=user.id)] == ["session.office_switched"]
-
-
-def test_cannot_switch_to_an_office_one_does_not_belong_to(client):
-    mine, theirs = make_org(), make_org()
-    pending = make_org(status="pending")
-    user = make_user("alice", password=None)
-    add_member(user, mine)
-    add_member(user, pending)
-    session = login_as(client, user)
-    for org in (theirs, pending):
-        response = client.post(
-            "/account/office", data={"org_id": org.id, "csrf_token": csrf(client)}
-        )
-        assert response.status_code == 403
-    assert store().get(session.sid).active_org_id == mine.id
-
-
-def test_an_office_requiring_mfa_needs_a_session_with_mfa(client):
-    plain, strict = make_org(), make_org(mfa_required=True)
-    user = make_user("alice", password=None)
-    add_member(user, plain)
-    add_member(user, strict)
-    login_as(client, user, org_id=plain.id)
-    response = client.post(
-        "/account/office", data={"org_id": strict.id, "csrf_token": csrf(client)}
-    )
-    assert response.status_code == 403
-    assert b"two-step verification" in response.data
-    login_as(client, user, amr=("pwd", "otp"), org_id=plain.id)
-    response = client.post(
-        "/account/office", data={"org_id": strict.id, "csrf_token": csrf(client)}
-    )
-    assert response.status_code == 302
 
 
 def test_lists_applications_signed_in_to(client):

@@ -133,7 +133,7 @@ def test_signing_out_ends_access(app, client, member):
 
 def test_gateway_traffic_counts_as_activity_but_never_rotates(app, client, member):
     clock = FixedClock()
-    app.extensions["idp.clock"] = clock
+    app.extensions["idp_clock"] = clock
     user, _ = member
     session = login_as(client, user)
     for _ in range(3):

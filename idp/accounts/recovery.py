@@ -1,0 +1,164 @@
+"""Account recovery: forgot password, forgot username, and the emailed single-use links.
+
+Link tokens carry 256 random bits, are stored only as a SHA-256 in the shared state and are
+spent with its atomic ``pop`` (a second use finds nothing, on any instance). Every link is
+built from ``public_base_url``, never from the request. Answers never say whether an
+address or username exists; the caller shows the same page either way.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+from idp import audit
+from idp.accounts.models import User
+from idp.accounts.password_policy import check_password
+from idp.accounts.passwords import hash_password
+from idp.common.clock import Clock
+from idp.common.tokens import random_token, token_hash
+from idp.extensions import db
+from idp.state.base import SharedState
+from idp.web.errors import DomainError
+
+INVALID_LINK = "This link is not valid any more. Ask for a new one."
+
+#: Called with the user after a password reset (e.g. the OAuth area revokes refresh tokens).
+PASSWORD_RESET_HOOKS: list = []
+
+
+def normalise_identifier(value: str) -> str:
+    return unicodedata.normalize("NFKC", value or "").strip().lower()
+
+
+def find_user(identifier: str) -> User | None:
+    """By username or email address (both stored lower-case)."""
+    ident = normalise_identifier(identifier)
+    if not ident:
+        return None
+    return db.session.scalar(
+        db.select(User).where((User.username == ident) | (User.email == ident))
+    )
+
+
+class LinkTokens:
+    """Single-use emailed tokens of one kind ("reset", "unlock"), with an expiry."""
+
+    def __init__(self, state: SharedState, kind: str, clock: Clock | None = None):
+        self.state = state
+        self.kind = kind
+        self.clock = clock or Clock()
+
+    def _key(self, token: str) -> str:
+        return f"link:{self.kind}:{token_hash(token)}"
+
+    def issue(self, user_id: str, seconds: int) -> str:
+        token = random_token(32)
+        value = json.dumps({"uid": user_id, "exp": self.clock.time() + seconds})
+        self.state.set(self._key(token), value, seconds + 60)
+        return token
+
+    def _valid(self, raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return data["uid"] if data["exp"] > self.clock.time() else None
+
+    def peek(self, token: str) -> str | None:
+        """The user id of a live token, without spending it."""
+        if not token or len(token) > 200:
+            return None
+        return self._valid(self.state.get(self._key(token)))
+
+    def consume(self, token: str) -> str | None:
+        """Spend the token: of concurrent callers only one gets the user id."""
+        if not token or len(token) > 200:
+            return None
+        return self._valid(self.state.pop(self._key(token)))
+
+
+class RecoveryService:
+    def __init__(self, settings, state: SharedState, mailer, clock: Clock | None = None):
+        self.settings = settings
+        self.state = state
+        self.mailer = mailer
+        self.clock = clock or Clock()
+        self.reset_tokens = LinkTokens(state, "reset", self.clock)
+
+    def link(self, path: str) -> str:
+        return self.settings.public_base_url.rstrip("/") + path
+
+    def forgot_password(self, identifier: str, *, ip: str | None = None) -> None:
+        """Mail a reset link when the username or address is known; silent otherwise."""
+        user = find_user(identifier)
+        if user is None or user.status == "disabled":
+            return
+        minutes = self.settings.auth_reset_token_minutes
+        token = self.reset_tokens.issue(user.id, minutes * 60)
+        audit.record("password.reset_requested", subject_id=user.id, ip=ip)
+        db.session.commit()
+        self.mailer.send(
+            user.email,
+            "Reset your password",
+            f"Hello {user.display_name or user.username},\n\n"
+            f"Someone (hopefully you) asked to reset the password of the account "
+            f"'{user.username}'. Choose a new password here within {minutes} minutes:\n\n"
+            f"{self.link('/login/reset-password/' + token)}\n\n"
+            "The link works once. If you did not ask for this, ignore this message; "
+            "your password stays as it is.\n",
+        )
+
+    def reset_user(self, token: str) -> User | None:
+        uid = self.reset_tokens.peek(token)
+        return db.session.get(User, uid) if uid else None
+
+    def reset_password(
+        self, token: str, password: str, confirm: str, *, ip: str | None = None
+    ) -> User:
+        user = self.reset_user(token)
+        if user is None:
+            raise DomainError(INVALID_LINK)
+        if password != confirm:
+            raise DomainError("The two passwords differ.", field="confirm")
+        problems = check_password(password, username=user.username, email=user.email)
+        if problems:
+            raise DomainError(" ".join(problems), field="password")
+        if self.reset_tokens.consume(token) != user.id:
+            raise DomainError(INVALID_LINK)
+        user.password_hash = hash_password(password, self.settings)
+        user.password_changed_at = self.clock.now()
+        audit.record("password.reset", actor_id=user.id, subject_id=user.id, ip=ip)
+        if user.status == "locked":
+            user.status = "active"
+            audit.record(
+                "account.unlocked",
+                actor_id=user.id,
+                subject_id=user.id,
+                ip=ip,
+                method="password_reset",
+            )
+            self.state.delete(f"lockout:account:{user.id}")
+        db.session.commit()
+        from idp.login.sessions import SessionStore
+
+        SessionStore(self.state).end_all_for_user(user.id)
+        for hook in PASSWORD_RESET_HOOKS:
+            hook(user)
+        return user
+
+    def forgot_username(self, email: str, *, ip: str | None = None) -> None:
+        """Mail the username to the address on file; silent when the address is unknown."""
+        address = normalise_identifier(email)
+        user = db.session.scalar(db.select(User).where(User.email == address)) if address else None
+        if user is None or user.status == "disabled":
+            return
+        audit.record("username.reminder_sent", subject_id=user.id, ip=ip)
+        db.session.commit()
+        self.mailer.send(
+            user.email,
+            "Your username",
+            f"Hello {user.display_name or user.username},\n\n"
+            f"Your username is: {user.username}\n\n"
+            f"Sign in at {self.link('/login')}\n\n"
+            "If you did not ask for this reminder, you can ignore this message.\n",
+        )

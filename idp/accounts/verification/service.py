@@ -1,0 +1,205 @@
+"""Email verification: at registration, for invitations, and to change an address.
+
+A link carries a 256-bit random token; only its SHA-256 is stored. A link works once and
+until it expires (``email_verification.ttl_hours``). Consuming it is one atomic UPDATE, so two
+clicks racing on two instances cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from idp.accounts.fields import FieldErrors, check_email
+from idp.accounts.models import User
+from idp.accounts.passwords import verify_password
+from idp.accounts.verification import store
+from idp.accounts.verification.models import EmailVerification
+from idp.audit import record
+from idp.common.clock import Clock
+from idp.common.tokens import random_token, token_hash
+from idp.extensions import db
+from idp.web.errors import Conflict, DomainError, NotFound
+
+
+class LinkGone(DomainError):
+    """The link existed but has been used or has expired."""
+
+    status = 410
+    code = "gone"
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def verification_link(settings, token: str) -> str:
+    return f"{settings.issuer}/verify-email/{token}"
+
+
+def issue(user: User, email: str, purpose: str, *, settings, clock: Clock) -> str:
+    """Add a link record to the unit of work and return the token (the caller mails it)."""
+    now = clock.now()
+    store.retire_unused(user.id, purpose, now)
+    token = random_token(32)
+    db.session.add(
+        EmailVerification(
+            user_id=user.id,
+            email=email,
+            purpose=purpose,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.email_verification_ttl_hours),
+        )
+    )
+    return token
+
+
+def send_registration_link(mailer, settings, user: User, token: str) -> None:
+    hours = settings.email_verification_ttl_hours
+    mailer.send(
+        user.email,
+        "Confirm your email address",
+        f"Hello {user.display_name},\n\n"
+        "Confirm your email address to finish registering your practice:\n\n"
+        f"{verification_link(settings, token)}\n\n"
+        f"The link works once and expires in {hours} hours. If you did not register, "
+        "ignore this message.\n",
+    )
+
+
+@dataclass
+class Peek:
+    verification: EmailVerification
+    user: User
+
+
+def peek(token: str, *, clock: Clock) -> Peek:
+    """Look a link up without using it (the confirmation page); raises when unusable."""
+    verification = store.by_token_hash(token_hash(token or ""))
+    if verification is None:
+        raise NotFound("This link is not valid. Check that you copied the whole link.")
+    if verification.used_at is not None:
+        raise LinkGone("This link has already been used.")
+    if as_utc(verification.expires_at) <= clock.now():
+        raise LinkGone("This link has expired. Ask for a new one.")
+    user = db.session.get(User, verification.user_id)
+    if user is None:
+        raise NotFound("This link is not valid.")
+    return Peek(verification, user)
+
+
+def confirm(token: str, *, clock: Clock, ip: str | None = None) -> EmailVerification:
+    """Use a link once and apply what it proves; commits."""
+    found = peek(token, clock=clock)
+    verification, user = found.verification, found.user
+    now = clock.now()
+    if not store.mark_used(verification.id, now):
+        db.session.rollback()
+        raise LinkGone("This link has already been used.")
+    if verification.purpose == "email_change":
+        other = store.user_by_email(verification.email)
+        if other is not None and other.id != user.id:
+            db.session.rollback()
+            raise Conflict("Another account now uses this email address.")
+        old = user.email
+        user.email = verification.email
+        user.email_verified = True
+        record(
+            "account.email_changed",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=ip,
+            old_email=old,
+            new_email=user.email,
+        )
+    else:
+        if verification.email != user.email:
+            db.session.rollback()
+            raise LinkGone("This link is for an address the account no longer uses.")
+        user.email_verified = True
+        if user.status == "pending_email":
+            user.status = "active"
+        record(
+            "account.email_verified",
+            actor_id=user.id,
+            subject_id=user.id,
+            ip=ip,
+            email=user.email,
+            purpose=verification.purpose,
+        )
+    db.session.commit()
+    return verification
+
+
+def resend_registration(email: str, *, settings, mailer, clock: Clock) -> None:
+    """Send a fresh link to an account still waiting for verification; silent otherwise,
+    so the answer does not tell who has an account."""
+    user = store.user_by_email((email or "").strip().lower())
+    if user is None or user.status != "pending_email":
+        return
+    token = issue(user, user.email, "registration", settings=settings, clock=clock)
+    db.session.flush()
+    try:
+        send_registration_link(mailer, settings, user, token)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def request_email_change(
+    user: User,
+    new_email: str,
+    password: str,
+    *,
+    settings,
+    mailer,
+    clock: Clock,
+    ip: str | None = None,
+) -> str:
+    """Mail a link to the new address and tell the old one; nothing changes until the link
+    is used. Returns the normalized new address."""
+    errors: dict[str, str] = {}
+    email = check_email(new_email, errors)
+    if not verify_password(user.password_hash, password or "", settings):
+        errors["password"] = "Your current password is not correct."  # noqa: S105
+    if "email" not in errors:
+        if email == user.email:
+            errors["email"] = "This is already your email address."
+        elif store.user_by_email(email) is not None:
+            errors["email"] = "Another account uses this email address."
+    if errors:
+        raise FieldErrors(errors)
+    token = issue(user, email, "email_change", settings=settings, clock=clock)
+    record(
+        "account.email_change_requested",
+        actor_id=user.id,
+        subject_id=user.id,
+        ip=ip,
+        new_email=email,
+    )
+    db.session.flush()
+    hours = settings.email_verification_ttl_hours
+    try:
+        mailer.send(
+            email,
+            "Confirm your new email address",
+            f"Hello {user.display_name},\n\nConfirm this address for your sign-in account "
+            f"{user.username}:\n\n{verification_link(settings, token)}\n\n"
+            f"The link works once and expires in {hours} hours.\n",
+        )
+        mailer.send(
+            user.email,
+            "Your email address is being changed",
+            f"Hello {user.display_name},\n\nSomeone signed in as {user.username} asked to "
+            f"change the account's email address to {email}. The change happens only when "
+            "the link sent to the new address is used.\n\nIf this was not you, change your "
+            "password now and tell your office administrator.\n",
+        )
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return email

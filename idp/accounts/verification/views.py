@@ -1,0 +1,71 @@
+"""Pages for emailed verification links and for changing one's email address."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from idp.accounts.fields import FieldErrors
+from idp.accounts.verification import service
+from idp.common.clock import Clock
+from idp.login.current import current_user, login_required, settings
+from idp.mail import mailer
+
+bp = Blueprint("verification", __name__)
+
+
+def clock() -> Clock:
+    return current_app.extensions.get("idp_clock") or Clock()
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify(token: str):
+    """GET only shows a button: mail scanners that follow links must not use them up."""
+    if request.method == "GET":
+        found = service.peek(token, clock=clock())
+        return render_template(
+            "accounts/verify_email.html",
+            email=found.verification.email,
+            purpose=found.verification.purpose,
+            token=token,
+        )
+    verification = service.confirm(token, clock=clock(), ip=request.remote_addr)
+    return render_template("accounts/verified.html", purpose=verification.purpose)
+
+
+@bp.route("/verify-email/resend", methods=["GET", "POST"])
+def resend():
+    if request.method == "GET":
+        return render_template("accounts/resend.html", sent=False, values={})
+    service.resend_registration(
+        request.form.get("email", ""), settings=settings(), mailer=mailer(), clock=clock()
+    )
+    return render_template("accounts/resend.html", sent=True, values={})
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    user = current_user()
+    if request.method == "GET":
+        return render_template("accounts/change_email.html", user=user, values={}, errors={})
+    try:
+        new_email = service.request_email_change(
+            user,
+            request.form.get("email", ""),
+            request.form.get("password", ""),
+            settings=settings(),
+            mailer=mailer(),
+            clock=clock(),
+            ip=request.remote_addr,
+        )
+    except FieldErrors as exc:
+        return (
+            render_template(
+                "accounts/change_email.html",
+                user=user,
+                values={"email": request.form.get("email", "")},
+                errors=exc.errors,
+            ),
+            400,
+        )
+    return render_template("accounts/change_email_sent.html", user=user, email=new_email)

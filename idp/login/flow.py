@@ -1,0 +1,71 @@
+"""The half-done sign-in (password accepted, second factor or enrollment pending).
+
+Kept in Flask's signed session cookie (``idp_flow``, HttpOnly, SameSite=Lax), bound to a
+short expiry (``auth_flow_minutes``); nothing in it is secret, and it grants nothing but the
+next step for that one user.
+"""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, request, session
+
+from idp.accounts.models import User
+from idp.extensions import db
+from idp.login.current import sign_in
+from idp.security import runtime
+
+FLOW_KEY = "auth_flow"
+
+
+def start(user: User, stage: str, next_url: str, trusted: bool) -> None:
+    minutes = runtime.settings().auth_flow_minutes
+    session[FLOW_KEY] = {
+        "uid": user.id,
+        "stage": stage,
+        "next": next_url,
+        "trusted": trusted,
+        "exp": runtime.clock().time() + minutes * 60,
+    }
+
+
+def current(stage: str | None = None) -> tuple[dict, User] | None:
+    data = session.get(FLOW_KEY)
+    if not isinstance(data, dict) or data.get("exp", 0) < runtime.clock().time():
+        session.pop(FLOW_KEY, None)
+        return None
+    if stage is not None and data.get("stage") != stage:
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or user.status != "active":
+        session.pop(FLOW_KEY, None)
+        return None
+    return data, user
+
+
+def end() -> None:
+    session.pop(FLOW_KEY, None)
+
+
+def device_token() -> str | None:
+    return request.cookies.get(runtime.device_cookie_name())
+
+
+def finish(user: User, amr: list[str], next_url: str, response=None):
+    """Record the sign-in, start a fresh SSO session, remember this browser as a device."""
+    ip = request.remote_addr or ""
+    runtime.sign_in_service().completed(user, amr, ip=ip)
+    sign_in(user, amr)
+    end()
+    response = response if response is not None else redirect(next_url)
+    response = make_response(response)
+    settings = runtime.settings()
+    response.set_cookie(
+        runtime.device_cookie_name(),
+        runtime.devices().issue(device_token(), user.id),
+        max_age=settings.auth_device_cookie_days * 24 * 3600,
+        httponly=True,
+        secure=settings.is_https,
+        samesite="Lax",
+        path="/",
+    )
+    return response

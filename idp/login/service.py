@@ -1,0 +1,156 @@
+"""Sign-in rules: password step, second factor, lockout, audit (no HTTP here).
+
+Every failure raises :class:`SignInFailed` with the one generic message, whatever the
+cause (unknown user, wrong password, locked for this source, locked account, wrong code),
+and costs one Argon2 verification either way, so neither the answer nor its timing tells
+whether a username exists or is locked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp import audit
+from idp.accounts.models import User
+from idp.accounts.passwords import hash_password, needs_rehash, verify_dummy, verify_password
+from idp.accounts.recovery import find_user, normalise_identifier
+from idp.common.clock import Clock
+from idp.common.tokens import token_hash
+from idp.extensions import db
+from idp.mfa.service import MfaService, mfa_required_for
+from idp.security.device import DeviceCookies
+from idp.security.lockout import Attempt, Lockout
+from idp.security.service import AccountLocks
+from idp.web.errors import DomainError
+
+GENERIC_FAILURE = "Sign-in failed. Check your username and password and try again."
+CODE_FAILURE = "That code did not work. Try the current code from your app, or a recovery code."
+UNVERIFIED = "Confirm your email address first: use the link we sent you when you registered."
+
+
+class SignInFailed(DomainError):
+    status = 401
+    code = "access_denied"
+
+
+@dataclass
+class PasswordOk:
+    user: User
+    #: The browser's device cookie is valid for this account.
+    trusted_device: bool
+    #: What comes next: "done", "mfa" (enter a code) or "enroll" (MFA required, none set up).
+    next_step: str
+
+
+class SignInService:
+    def __init__(
+        self,
+        settings,
+        lockout: Lockout,
+        devices: DeviceCookies,
+        locks: AccountLocks,
+        mfa: MfaService,
+        clock: Clock | None = None,
+    ):
+        self.settings = settings
+        self.lockout = lockout
+        self.devices = devices
+        self.locks = locks
+        self.mfa = mfa
+        self.clock = clock or Clock()
+
+    def _source(self, user: User | None, ip: str, device_token: str | None) -> tuple[str, bool]:
+        if user is not None:
+            device = self.devices.trusted_for(device_token, user.id)
+            if device is not None:
+                return "dev:" + device.id, True
+        return "ip:" + ip, False
+
+    def _fail(self, attempt: Attempt, user: User | None, ip: str, reason: str, *, count=True):
+        """Record the failure, lock what the counts say, and raise the generic failure."""
+        outcome = (
+            self.lockout.failed(attempt, count_for_account=user is not None) if count else None
+        )
+        audit.record(
+            "login.failed",
+            subject_id=user.id if user else None,
+            ip=ip,
+            reason=reason,
+            source=attempt.source.split(":", 1)[0],
+        )
+        if outcome and outcome.locked_minutes:
+            audit.record(
+                "lockout.locked",
+                subject_id=user.id if user else None,
+                ip=ip,
+                source=attempt.source.split(":", 1)[0],
+                minutes=outcome.locked_minutes,
+            )
+        db.session.commit()
+        if user is not None and outcome and outcome.ceiling_reached:
+            self.locks.lock(user, reason="failure_ceiling", ip=ip)
+        raise SignInFailed(GENERIC_FAILURE if reason != "bad_code" else CODE_FAILURE)
+
+    def check_password(
+        self, identifier: str, password: str, *, ip: str, device_token: str | None = None
+    ) -> PasswordOk:
+        user = find_user(identifier)
+        subject = user.id if user else "name:" + token_hash(normalise_identifier(identifier))
+        source, trusted = self._source(user, ip, device_token)
+        attempt = self.lockout.begin(subject, source)
+        if not attempt.allowed:
+            verify_dummy(password, self.settings)
+            self._fail(attempt, user, ip, "locked", count=False)
+        if user is None or not user.password_hash:
+            verify_dummy(password, self.settings)
+            self._fail(attempt, user, ip, "unknown_user")
+        if not verify_password(user.password_hash, password, self.settings):
+            self._fail(attempt, user, ip, "bad_password")
+        # The password is right from here on.
+        if user.status == "locked" and trusted:
+            self.locks.unlock(user, actor_id=user.id, method="trusted_device", ip=ip)
+        if user.status != "active":
+            if user.status == "pending_email":
+                raise SignInFailed(UNVERIFIED)
+            self._fail(attempt, user, ip, f"status_{user.status}", count=False)
+        if needs_rehash(user.password_hash, self.settings):
+            user.password_hash = hash_password(password, self.settings)
+            audit.record("password.rehashed", subject_id=user.id)
+            db.session.commit()
+        if self.mfa.has_mfa(user):
+            step = "mfa"
+        elif mfa_required_for(user, self.settings):
+            step = "enroll"
+        else:
+            step = "done"
+        if step == "mfa":
+            # A code is still to come: keep the failures counted so far (rounds of right
+            # password, wrong code lock like wrong passwords), only give this slot back.
+            self.lockout.release(attempt)
+        else:
+            self.lockout.succeeded(attempt)
+        return PasswordOk(user=user, trusted_device=trusted, next_step=step)
+
+    def check_second_factor(
+        self, user: User, code: str, *, ip: str, device_token: str | None = None
+    ) -> list[str]:
+        """Accept a TOTP code or a recovery code; returns the amr to sign in with."""
+        source, _ = self._source(user, ip, device_token)
+        attempt = self.lockout.begin(user.id, source)
+        if not attempt.allowed:
+            self._fail(attempt, user, ip, "locked", count=False)
+        cleaned = "".join(ch for ch in code if ch.isalnum())
+        if cleaned.isdigit() and len(cleaned) == 6:
+            ok = self.mfa.verify_totp(user, cleaned)
+        else:
+            ok = self.mfa.use_recovery_code(user, cleaned, ip=ip)
+        if not ok:
+            self._fail(attempt, user, ip, "bad_code")
+        self.lockout.succeeded(attempt)
+        return ["pwd", "otp"]
+
+    def completed(self, user: User, amr: list[str], *, ip: str) -> None:
+        """Record a finished sign-in (the view then starts the SSO session)."""
+        user.last_login_at = self.clock.now()
+        audit.record("login.succeeded", actor_id=user.id, subject_id=user.id, ip=ip, amr=amr)
+        db.session.commit()

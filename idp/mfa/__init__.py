@@ -1,0 +1,1 @@
+"""Second factor: TOTP (pyotp) with single-use recovery codes."""

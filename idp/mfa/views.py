@@ -1,0 +1,90 @@
+"""Authenticator enrollment, recovery codes, and MFA resets by administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from idp.accounts.models import User
+from idp.extensions import db
+from idp.login import flow
+from idp.login.current import current_user, login_required, safe_next
+from idp.security import runtime
+from idp.security.limits import limit
+from idp.web.errors import DomainError, NotFound
+
+bp = Blueprint("mfa", __name__, url_prefix="/mfa")
+
+
+def _enrolling_user():
+    """The signed-in user, or the one whose sign-in waits for enrollment."""
+    found = flow.current("enroll")
+    if found is not None:
+        return found[1], found[0]
+    return current_user(), None
+
+
+@bp.route("/enroll", methods=["GET", "POST"])
+@limit("totp")
+def enroll():
+    user, pending = _enrolling_user()
+    next_url = safe_next(pending["next"] if pending else request.values.get("next"))
+    if user is None:
+        return redirect(url_for("login.login", next=url_for("mfa.enroll", next=next_url)))
+    service = runtime.mfa()
+    enrollment = service.begin_enrollment(user)
+    if request.method == "GET":
+        return render_template(
+            "mfa/enroll.html",
+            enrollment=enrollment,
+            next=next_url,
+            error=None,
+            forced=pending is not None,
+        )
+    try:
+        codes = service.confirm_enrollment(
+            user, request.form.get("code", "")[:32], ip=request.remote_addr
+        )
+    except DomainError as exc:
+        page = render_template(
+            "mfa/enroll.html",
+            enrollment=enrollment,
+            next=next_url,
+            error=exc.message,
+            forced=pending is not None,
+        )
+        return page, 400
+    page = render_template("mfa/recovery_codes.html", codes=codes, next=next_url)
+    if pending is not None:
+        return flow.finish(user, ["pwd", "otp"], next_url, response=page)
+    return page
+
+
+@bp.get("")
+@login_required
+def manage():
+    user = current_user()
+    service = runtime.mfa()
+    return render_template(
+        "mfa/manage.html",
+        enrolled=service.has_mfa(user),
+        remaining=service.remaining_recovery_codes(user),
+    )
+
+
+@bp.post("/recovery-codes")
+@login_required
+def regenerate():
+    codes = runtime.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
+    return render_template("mfa/recovery_codes.html", codes=codes, next=url_for("mfa.manage"))
+
+
+@bp.post("/reset/<user_id>")
+@login_required
+def reset(user_id: str):
+    """An office administrator (of one of the user's offices) or a security admin."""
+    target = db.session.get(User, user_id)
+    if target is None:
+        raise NotFound("No such person.")
+    runtime.mfa().reset(current_user(), target, mailer=runtime.mailer(), ip=request.remote_addr)
+    flash(f"Two-step verification of {target.username} was reset; they were told by email.")
+    return redirect(safe_next(request.form.get("next"), url_for("mfa.manage")))

@@ -1,0 +1,305 @@
+"""Pages for practices: registration, security-admin approval, members and invitations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from idp.accounts.fields import FieldErrors
+from idp.common.clock import Clock
+from idp.login.current import (
+    current_session,
+    current_user,
+    login_required,
+    settings,
+    sign_in,
+    store,
+)
+from idp.mail import mailer
+from idp.orgs import service
+from idp.orgs.roles import org_roles
+from idp.web.errors import DomainError, Forbidden, NotFound
+
+bp = Blueprint("orgs", __name__)
+
+REGISTRATION_FIELDS = (
+    "legal_name",
+    "tax_id",
+    "npi",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "username",
+    "display_name",
+    "email",
+)
+
+
+def clock() -> Clock:
+    """The app's clock (tests may install a FixedClock under ``extensions['idp.clock']``)."""
+    return current_app.extensions.get("idp_clock") or Clock()
+
+
+def ip() -> str | None:
+    return request.remote_addr
+
+
+def typed(names) -> dict[str, str]:
+    """What the person typed, to show again on a refused form (never passwords)."""
+    return {name: request.form.get(name, "") for name in names}
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if request.method == "GET":
+        return render_template("orgs/register.html", values={}, errors={})
+    try:
+        registered = service.register_practice(
+            request.form, settings=settings(), mailer=mailer(), clock=clock(), ip=ip()
+        )
+    except FieldErrors as exc:
+        return (
+            render_template(
+                "orgs/register.html", values=typed(REGISTRATION_FIELDS), errors=exc.errors
+            ),
+            400,
+        )
+    return render_template("orgs/register_sent.html", email=registered.user.email)
+
+
+# --- approval by a security admin -----------------------------------------------------------
+
+
+@bp.get("/admin/organizations")
+@login_required
+def pending():
+    orgs = service.pending_organizations(settings(), current_user())
+    return render_template("orgs/pending_list.html", orgs=orgs, errors={}, values={})
+
+
+@bp.post("/admin/organizations/<org_id>/<decision>")
+@login_required
+def decide(org_id: str, decision: str):
+    if decision not in ("approve", "reject"):
+        raise NotFound("No such action.")
+    user = current_user()
+    reason = request.form.get("reason", "")
+    try:
+        org = service.decide(
+            org_id,
+            user,
+            approve=decision == "approve",
+            reason=reason,
+            settings=settings(),
+            mailer=mailer(),
+            clock=clock(),
+            ip=ip(),
+        )
+    except FieldErrors as exc:
+        orgs = service.pending_organizations(settings(), user)
+        return (
+            render_template(
+                "orgs/pending_list.html",
+                orgs=orgs,
+                errors={org_id: exc.errors.get("reason", exc.message)},
+                values={org_id: reason},
+            ),
+            400,
+        )
+    return render_template("orgs/decided.html", org=org)
+
+
+# --- members and invitations of one office --------------------------------------------------
+
+
+def _members_page(org_id: str, *, status: int = 200, **extra):
+    user = current_user()
+    members = service.members(org_id, user, settings=settings())
+    invitations = service.invitations(org_id, user, settings=settings())
+    org = members[0].organization if members else None
+    context = {
+        "org": org,
+        "members": members,
+        "invitations": invitations,
+        "roles": org_roles(settings()),
+        "now": clock().now(),
+        "me": user,
+        "invite_values": {},
+        "invite_errors": {},
+        "row_errors": {},
+        "page_error": None,
+        **extra,
+    }
+    return render_template("orgs/members.html", **context), status
+
+
+@bp.get("/orgs/<org_id>/members")
+@login_required
+def members(org_id: str):
+    return _members_page(org_id)
+
+
+def _act(org_id: str, action, done_message: str, row_id: str | None = None):
+    """Run one member/invitation action; refusals other than 403/404 re-render the page."""
+    try:
+        action()
+    except FieldErrors as exc:
+        key = row_id or "page"
+        return _members_page(
+            org_id, status=exc.status, row_errors={key: " ".join(exc.errors.values())}
+        )
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as exc:
+        return _members_page(org_id, status=exc.status, page_error=exc.message)
+    return _members_page(org_id, notice=done_message)
+
+
+@bp.post("/orgs/<org_id>/members/<membership_id>/role")
+@login_required
+def change_role(org_id: str, membership_id: str):
+    role = request.form.get("role", "")
+    return _act(
+        org_id,
+        lambda: service.change_role(
+            org_id, membership_id, current_user(), role, settings=settings(), ip=ip()
+        ),
+        "The role was changed.",
+        row_id=membership_id,
+    )
+
+
+@bp.post("/orgs/<org_id>/members/<membership_id>/remove")
+@login_required
+def remove_member(org_id: str, membership_id: str):
+    return _act(
+        org_id,
+        lambda: service.remove_member(
+            org_id, membership_id, current_user(), settings=settings(), ip=ip()
+        ),
+        "The member was removed from the office.",
+    )
+
+
+@bp.post("/orgs/<org_id>/invitations")
+@login_required
+def invite(org_id: str):
+    try:
+        invitation = service.invite(
+            org_id,
+            current_user(),
+            request.form.get("email", ""),
+            request.form.get("role", ""),
+            settings=settings(),
+            mailer=mailer(),
+            clock=clock(),
+            ip=ip(),
+        )
+    except FieldErrors as exc:
+        return _members_page(
+            org_id,
+            status=400,
+            invite_values=typed(("email", "role")),
+            invite_errors=exc.errors,
+        )
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as exc:
+        return _members_page(
+            org_id,
+            status=exc.status,
+            page_error=exc.message,
+            invite_values=typed(("email", "role")),
+        )
+    return _members_page(org_id, notice=f"Invitation sent to {invitation.email}.")
+
+
+@bp.post("/orgs/<org_id>/invitations/<invitation_id>/resend")
+@login_required
+def resend_invitation(org_id: str, invitation_id: str):
+    return _act(
+        org_id,
+        lambda: service.resend_invitation(
+            org_id,
+            invitation_id,
+            current_user(),
+            settings=settings(),
+            mailer=mailer(),
+            clock=clock(),
+            ip=ip(),
+        ),
+        "The invitation was sent again with a new link.",
+    )
+
+
+@bp.post("/orgs/<org_id>/invitations/<invitation_id>/revoke")
+@login_required
+def revoke_invitation(org_id: str, invitation_id: str):
+    return _act(
+        org_id,
+        lambda: service.revoke_invitation(
+            org_id, invitation_id, current_user(), settings=settings(), clock=clock(), ip=ip()
+        ),
+        "The invitation was withdrawn.",
+    )
+
+
+# --- accepting an invitation ----------------------------------------------------------------
+
+
+def _after_joining(accepted: service.Accepted):
+    """Send the person on to MFA enrolment when their new role (or the office) demands it
+    and they have no second factor yet; else to the dashboard."""
+    session = current_session()
+    has_mfa = bool(session and "otp" in session.amr)
+    if accepted.mfa_required and not has_mfa and "mfa.enroll" in current_app.view_functions:
+        return redirect(url_for("mfa.enroll", next="/"))
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = service.open_invitation(token, clock=clock())
+    account = service.account_for_invitation(invitation)
+    user = current_user()
+    role = org_roles(settings()).get(invitation.role)
+    page = {"invitation": invitation, "role": role, "token": token}
+
+    if account is not None:
+        if user is None:
+            login_url = url_for("login.login", next=url_for(".accept_invitation", token=token))
+            return render_template("orgs/invitation_signin.html", login_url=login_url, **page)
+        if request.method == "GET":
+            return render_template(
+                "orgs/invitation_join.html", wrong_account=user.id != account.id, **page
+            ), (200 if user.id == account.id else 403)
+        accepted = service.accept_as_existing_user(
+            token, user, settings=settings(), clock=clock(), ip=ip()
+        )
+        session = current_session()
+        session.active_org_id = accepted.membership.org_id
+        store().save(session)
+        return _after_joining(accepted)
+
+    if request.method == "GET":
+        return render_template("orgs/invitation_new.html", values={}, errors={}, **page)
+    try:
+        accepted = service.accept_with_new_account(
+            token, request.form, settings=settings(), clock=clock(), ip=ip()
+        )
+    except FieldErrors as exc:
+        return (
+            render_template(
+                "orgs/invitation_new.html",
+                values=typed(("username", "display_name")),
+                errors=exc.errors,
+                **page,
+            ),
+            400,
+        )
+    sign_in(accepted.user, ["pwd"], active_org_id=accepted.membership.org_id)
+    return _after_joining(accepted)

@@ -1,0 +1,1 @@
+"""Lockout, per-IP rate limits and device cookies, all on the shared-state port."""

@@ -1,0 +1,116 @@
+"""Failure counting per account and source, with doubling locks, on the shared state.
+
+A *source* is the caller's IP address, or the browser's device cookie when that browser
+signed in to the account before (OWASP "device cookies"): failures from elsewhere never lock
+such a browser out. Each attempt first takes a numbered slot with one atomic increment, and
+only attempts within the allowed number are checked at all, so parallel requests on any
+number of instances cannot get more guesses than configured. The attempt that uses the last
+slot and fails sets the lock (before it resets the count, and every attempt looks for the
+lock again after taking its slot, so none slips in between); locks double on each repeat
+within a day, up to the maximum.
+
+The per-account ceiling counts failures from every source; reaching it is reported to the
+caller (the sign-in service), which locks the account itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp.common.clock import Clock
+from idp.state.base import SharedState
+
+DAY = 24 * 60 * 60
+
+
+@dataclass
+class Attempt:
+    subject: str
+    source: str
+    allowed: bool
+    number: int = 0
+
+
+@dataclass
+class Outcome:
+    """What a failure caused: a lock for this source, and/or the account ceiling reached."""
+
+    locked_minutes: int = 0
+    ceiling_reached: bool = False
+
+
+class Lockout:
+    def __init__(self, state: SharedState, settings, clock: Clock | None = None):
+        self.state = state
+        self.settings = settings
+        self.clock = clock or Clock()
+
+    @property
+    def limit(self) -> int:
+        return self.settings.auth_lockout_failures
+
+    def _key(self, kind: str, subject: str, source: str) -> str:
+        return f"lockout:{kind}:{subject}:{source}"
+
+    def locked_until(self, subject: str, source: str) -> float | None:
+        raw = self.state.get(self._key("lock", subject, source))
+        if raw is None:
+            return None
+        until = float(raw)
+        return until if until > self.clock.time() else None
+
+    def begin(self, subject: str, source: str) -> Attempt:
+        """Take a slot for one attempt; ``allowed`` is False while locked or out of slots."""
+        if self.locked_until(subject, source) is not None:
+            return Attempt(subject, source, allowed=False)
+        key = self._key("fail", subject, source)
+        window = self.settings.auth_lockout_window_minutes * 60
+        number = self.state.incr(key, ttl=window)
+        if self.locked_until(subject, source) is not None:
+            # A parallel attempt set the lock (and reset the count) since the first check.
+            self.state.incr(key, ttl=window, amount=-1)
+            return Attempt(subject, source, allowed=False)
+        return Attempt(subject, source, allowed=number <= self.limit, number=number)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        self.state.delete(self._key("fail", attempt.subject, attempt.source))
+
+    def release(self, attempt: Attempt) -> None:
+        """Give back the slot of an attempt that did not fail (failures so far still count)."""
+        if attempt.allowed and attempt.number > 0:
+            self.state.incr(
+                self._key("fail", attempt.subject, attempt.source),
+                ttl=self.settings.auth_lockout_window_minutes * 60,
+                amount=-1,
+            )
+
+    def failed(self, attempt: Attempt, *, count_for_account: bool = True) -> Outcome:
+        outcome = Outcome()
+        if count_for_account:
+            failures = self.state.incr(
+                f"lockout:account:{attempt.subject}",
+                ttl=self.settings.auth_account_ceiling_hours * 3600,
+            )
+            outcome.ceiling_reached = failures == self.settings.auth_account_ceiling_failures
+        if attempt.allowed and attempt.number == self.limit:
+            outcome.locked_minutes = self._lock(attempt.subject, attempt.source)
+        return outcome
+
+    def _lock(self, subject: str, source: str) -> int:
+        strikes = self.state.incr(self._key("strikes", subject, source), ttl=DAY)
+        minutes = min(
+            self.settings.auth_lockout_minutes * 2 ** (strikes - 1),
+            self.settings.auth_lockout_max_minutes,
+        )
+        until = self.clock.time() + minutes * 60
+        self.state.set(self._key("lock", subject, source), repr(until), ttl=minutes * 60 + 1)
+        self.state.delete(self._key("fail", subject, source))
+        return minutes
+
+    def account_failures(self, subject: str) -> int:
+        raw = self.state.get(f"lockout:account:{subject}")
+        return int(raw) if raw else 0
+
+    def clear_account(self, subject: str) -> None:
+        """Forget the account-wide count (after an unlock)."""
+        self.state.delete(f"lockout:account:{subject}")

@@ -1,0 +1,24 @@
+"""Security-admin actions of this area: unlocking an account locked by the failure ceiling."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request
+
+from idp.accounts.models import User
+from idp.extensions import db
+from idp.login.current import current_user, login_required, safe_next
+from idp.security import runtime
+from idp.web.errors import NotFound
+
+bp = Blueprint("security", __name__, url_prefix="/security")
+
+
+@bp.post("/users/<user_id>/unlock")
+@login_required
+def unlock(user_id: str):
+    target = db.session.get(User, user_id)
+    if target is None:
+        raise NotFound("No such person.")
+    runtime.account_locks().unlock_by_admin(current_user(), target, ip=request.remote_addr)
+    flash(f"The account {target.username} is unlocked.")
+    return redirect(safe_next(request.form.get("next")))

@@ -1,0 +1,165 @@
+"""Lockout across instances, device cookies, the per-account ceiling, per-IP limits."""
+
+import threading
+
+import pytest
+
+from idp import audit
+from idp.accounts.models import User
+from idp.extensions import db
+from tests.factories import PASSWORD, make_user
+from tests.support.signin import post_login, strip_csrf
+
+LOCK_SETTINGS = {"auth_lockout_failures": 5}
+
+
+def reasons(user_id):
+    return [e.data for e in audit.service.events("login.failed", subject_id=user_id)]
+
+
+def test_two_instances_in_parallel_never_allow_more_than_the_configured_failures(
+    app, make_app, clock
+):
+    user = make_user("victim")
+    instances = [make_app(**LOCK_SETTINGS), make_app(**LOCK_SETTINGS)]
+    for instance in instances:
+        instance.config["WTF_CSRF_ENABLED"] = False
+    statuses = []
+    barrier = threading.Barrier(16)
+
+    def attack(instance, n):
+        with instance.app_context():
+            client = instance.test_client()
+            barrier.wait()
+            response = post_login(client, "victim", f"guess number {n:04d}", ip="203.0.113.7")
+            statuses.append(response.status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=attack, args=(instances[i % 2], i)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert statuses == [401] * 16
+    db.session.expire_all()
+    data = reasons(user.id)
+    assert sum('"bad_password"' in d for d in data) == 5
+    assert sum('"locked"' in d for d in data) == 11
+    assert len(audit.service.events("lockout.locked", subject_id=user.id)) == 1
+    # the attacker's address stays locked even with the right password, on both instances
+    for instance in instances:
+        with instance.app_context():
+            client = instance.test_client()
+            assert post_login(client, "victim", PASSWORD, ip="203.0.113.7").status_code == 401
+            db.session.remove()
+    # the real user elsewhere is not affected
+    assert post_login(app.test_client(), "victim", PASSWORD, ip="198.51.100.2").status_code == 302
+
+
+def test_lock_expires_and_the_next_lock_is_twice_as_long(app, client, clock):
+    make_user("wanda")
+    for _ in range(5):
+        post_login(client, "wanda", "wrong password!!")
+    assert post_login(client, "wanda", PASSWORD).status_code == 401
+    clock.advance(15 * 60 + 1)
+    assert post_login(client, "wanda", PASSWORD).status_code == 302
+    client.delete_cookie("idp_device")
+    for _ in range(5):
+        post_login(client, "wanda", "wrong password!!")
+    clock.advance(16 * 60)
+    assert post_login(client, "wanda", PASSWORD).status_code == 401
+    clock.advance(15 * 60)
+    assert post_login(client, "wanda", PASSWORD).status_code == 302
+    minutes = [e.data for e in audit.service.events("lockout.locked")]
+    assert '"minutes": 15' in minutes[0] and '"minutes": 30' in minutes[1]
+
+
+def test_unknown_usernames_lock_the_same_way(client, clock):
+    bodies = set()
+    for _ in range(6):
+        response = post_login(client, "ghost", "wrong password!!")
+        assert response.status_code == 401
+        bodies.add(strip_csrf(response.data))
+    assert len(bodies) == 1
+    assert len(audit.service.events("lockout.locked")) == 1
+
+
+def test_device_cookie_user_signs_in_while_the_attacker_is_locked_out(app, clock):
+    make_user("xena")
+    same_ip = "192.0.2.50"
+    owner = app.test_client()
+    assert post_login(owner, "xena", PASSWORD, ip=same_ip).status_code == 302
+    assert owner.get_cookie("idp_device") is not None
+    owner.delete_cookie("idp_sid")
+    attacker = app.test_client()
+    for _ in range(6):
+        assert post_login(attacker, "xena", "wrong password!!", ip=same_ip).status_code == 401
+    assert post_login(attacker, "xena", PASSWORD, ip=same_ip).status_code == 401
+    assert post_login(owner, "xena", PASSWORD, ip=same_ip).status_code == 302
+    # a forged or foreign device cookie does not help the attacker
+    attacker.set_cookie("idp_device", "forged.value.here")
+    assert post_login(attacker, "xena", PASSWORD, ip=same_ip).status_code == 401
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"auth_account_ceiling_failures": 8, "auth_lockout_failures": 3}
+
+
+def test_account_ceiling_locks_the_account_until_the_emailed_link(app, client, clock, mail):
+    user = make_user("yara")
+    trusted = app.test_client()
+    assert post_login(trusted, "yara", PASSWORD, ip="198.51.100.9").status_code == 302
+    for i in range(8):
+        post_login(client, "yara", f"wrong password {i}", ip=f"203.0.113.{i // 2}")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).status == "locked"
+    assert len(audit.service.events("account.locked", subject_id=user.id)) == 1
+    link = mail.last_link(user.email, "/login/unlock/")
+    assert link.startswith("http://idp.test/login/unlock/")
+    fresh = app.test_client()
+    wrong = post_login(fresh, "yara", "wrong password!!", ip="198.51.100.77")
+    right = post_login(fresh, "yara", PASSWORD, ip="198.51.100.78")
+    assert right.status_code == wrong.status_code == 401
+    assert strip_csrf(right.data) == strip_csrf(wrong.data)
+    path = link.removeprefix("http://idp.test")
+    assert b"Unlock my account" in client.get(path).data
+    assert client.post(path).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).status == "active"
+    assert client.post(path).status_code == 400  # single use
+    unlocked = audit.service.events("account.unlocked", subject_id=user.id)
+    assert len(unlocked) == 1 and "email_link" in unlocked[0].data
+    assert post_login(fresh, "yara", PASSWORD, ip="198.51.100.79").status_code == 302
+
+
+def test_trusted_device_still_signs_in_when_the_ceiling_locked_the_account(
+    app, client, clock, mail
+):
+    user = make_user("zoe")
+    trusted = app.test_client()
+    assert post_login(trusted, "zoe", PASSWORD, ip="198.51.100.9").status_code == 302
+    trusted.delete_cookie("idp_sid")
+    for i in range(8):
+        post_login(client, "zoe", f"wrong password {i}", ip=f"203.0.113.{i // 2}")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).status == "locked"
+    assert post_login(trusted, "zoe", PASSWORD, ip="203.0.113.1").status_code == 302
+    events = audit.service.events("account.unlocked", subject_id=user.id)
+    assert "trusted_device" in events[0].data
+
+
+def test_security_admin_unlocks_an_account(app, client, clock):
+    from tests.support.auth import login_as
+
+    user = make_user("luke", status="locked")
+    other = make_user("mallory")
+    login_as(client, other)
+    assert client.post(f"/security/users/{user.id}/unlock").status_code == 403
+    admin = make_user("sec", platform_role="security_admin")
+    login_as(client, admin)
+    assert client.post(f"/security/users/{user.id}/unlock").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).status == "active"
+    (event,) = audit.service.events("account.unlocked")
+    assert event.actor_id == admin.id and "security_admin" in event.data

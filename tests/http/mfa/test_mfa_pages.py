@@ -1,0 +1,61 @@
+"""Managing one's authenticator, recovery codes, and resets by administrators over HTTP."""
+
+import pytest
+
+from idp import audit
+from idp.common.clock import FixedClock
+from idp.mfa.service import has_mfa
+from tests.factories import add_member, make_org, make_user
+from tests.support.auth import login_as
+from tests.support.signin import enroll_totp
+
+
+@pytest.fixture
+def clock(app):
+    fixed = FixedClock()
+    app.extensions["idp_clock"] = fixed
+    app.config["WTF_CSRF_ENABLED"] = False
+    return fixed
+
+
+def test_signed_in_user_enrolls_from_the_manage_page(client, clock):
+    import pyotp
+
+    user = make_user("fay")
+    login_as(client, user)
+    assert b"No authenticator app is set up" in client.get("/mfa").data
+    page = client.get("/mfa/enroll?next=/mfa").data.decode()
+    secret = page.split('<code class="secret">')[1].split("<")[0]
+    response = client.post("/mfa/enroll", data={"code": pyotp.TOTP(secret).at(clock.time())})
+    assert response.status_code == 200 and response.data.count(b"<li><code>") == 10
+    assert has_mfa(user)
+    assert b"Unused recovery codes: 10" in client.get("/mfa").data
+
+
+def test_regenerate_recovery_codes_shows_new_ones_once(client, clock):
+    user = make_user("gus")
+    enroll_totp(user, clock)
+    login_as(client, user, amr=("pwd", "otp"))
+    response = client.post("/mfa/recovery-codes")
+    assert response.status_code == 200 and response.data.count(b"<li><code>") == 10
+    assert len(audit.service.events("mfa.recovery_codes_regenerated")) == 1
+
+
+def test_office_admin_resets_a_staff_members_mfa(client, clock, mail):
+    org = make_org()
+    staff = make_user("hal")
+    add_member(staff, org, "front_desk")
+    enroll_totp(staff, clock)
+    outsider = make_user("ida")
+    add_member(outsider, make_org(), "office_admin")
+    login_as(client, outsider)
+    assert client.post(f"/mfa/reset/{staff.id}").status_code == 403
+    assert has_mfa(staff)
+    boss = make_user("jon")
+    add_member(boss, org, "office_admin")
+    login_as(client, boss)
+    assert client.post(f"/mfa/reset/{staff.id}").status_code == 302
+    assert not has_mfa(staff)
+    assert audit.service.events("mfa.reset")[0].actor_id == boss.id
+    assert "reset the two-step verification" in mail.text(mail.wait_for(staff.email)[0])
+    assert client.post("/mfa/reset/no-such-user").status_code == 404

@@ -1,0 +1,93 @@
+"""Every HTML form carries CSRF protection; headers and cookie flags on the pages."""
+
+import re
+
+import pytest
+
+from tests.factories import PASSWORD, make_user
+
+FORMS = [
+    ("/login", "/login", {"username": "alice", "password": PASSWORD}),
+    ("/login/forgot-password", "/login/forgot-password", {"identifier": "alice"}),
+    ("/login/forgot-username", "/login/forgot-username", {"email": "alice@clinic.test"}),
+]
+
+
+def csrf_from(body: bytes) -> str:
+    return re.search(rb'name="csrf_token" value="([^"]+)"', body).group(1).decode()
+
+
+@pytest.mark.parametrize("page,action,data", FORMS)
+def test_forms_refuse_posts_without_the_csrf_token(client, page, action, data):
+    make_user("alice")
+    assert client.post(action, data=data).status_code == 400
+    token = csrf_from(client.get(page).data)
+    response = client.post(action, data={**data, "csrf_token": token})
+    assert response.status_code in (200, 302)
+
+
+def test_mfa_and_unlock_forms_need_csrf(client):
+    from tests.support.auth import login_as
+
+    user = make_user("bea")
+    login_as(client, user)
+    page = client.get("/mfa/enroll")
+    assert b'name="csrf_token"' in page.data
+    assert client.post("/mfa/enroll", data={"code": "123456"}).status_code == 400
+    assert client.post("/mfa/recovery-codes").status_code == 400
+    assert client.post("/login/unlock/some-token").status_code == 400
+    assert client.post("/logout").status_code == 400
+
+
+def test_security_headers_on_pages(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "img-src 'self' data:" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def set_cookies(response) -> dict[str, str]:
+    return {h.split("=", 1)[0]: h for h in response.headers.getlist("Set-Cookie")}
+
+
+def test_cookies_are_httponly_lax_and_secure_under_https(make_app, app):
+    secure_app = make_app(public_base_url="https://login.example.org")
+    secure_app.config["WTF_CSRF_ENABLED"] = False
+    with secure_app.app_context():
+        make_user("cara")
+        client = secure_app.test_client()
+        page = client.get("/login", base_url="https://localhost")
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+        response = client.post(
+            "/login",
+            data={"username": "cara", "password": PASSWORD},
+            base_url="https://localhost",
+        )
+        assert response.status_code == 302
+        cookies = set_cookies(response)
+        assert {"__Host-idp_sid", "__Host-idp_device"} <= set(cookies)
+        for header in cookies.values():
+            assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header
+            assert "Path=/" in header and "Domain" not in header
+        user = make_user("dave")
+        from tests.factories import add_member, make_org
+
+        add_member(user, make_org(), "office_admin")
+        response = client.post(
+            "/login",
+            data={"username": "dave", "password": PASSWORD},
+            base_url="https://localhost",
+        )
+        flow_cookie = set_cookies(response)["idp_flow"]
+        for flag in ("HttpOnly", "Secure", "SameSite=Lax"):
+            assert flag in flow_cookie
+
+
+def test_cookies_under_http_are_not_secure_but_httponly_and_lax(client, app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    make_user("erin")
+    response = client.post("/login", data={"username": "erin", "password": PASSWORD})
+    for header in set_cookies(response).values():
+        assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
