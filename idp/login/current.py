@@ -336,19 +336,12 @@ def login_required(view):
     return wrapper
 
 
-#: ``fn(user) -> bool``: True when the user has a second factor (the authentication area
-#: appends its check), so a step-up needs it too even if this session was started without.
-STEP_UP_MFA_CHECKS: list[Callable[[object], bool]] = []
-
-
 def auth_is_fresh(session: SsoSession, user) -> bool:
     """Password, and second factor when the user has one, within the step-up window."""
+    from idp.mfa.service import has_mfa
+
     window = settings().session_step_up_minutes * 60
-    need_mfa = (
-        session.mfa_at is not None
-        or "otp" in session.amr
-        or any(check(user) for check in STEP_UP_MFA_CHECKS)
-    )
+    need_mfa = session.mfa_at is not None or "otp" in session.amr or has_mfa(user)
     return session.is_fresh(now(), window, need_mfa=need_mfa)
 
 

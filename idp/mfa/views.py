@@ -7,7 +7,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from idp.accounts.models import User
 from idp.extensions import db
 from idp.login import flow
-from idp.login.current import current_user, login_required, safe_next
+from idp.login.current import (
+    auth_is_fresh,
+    current_session,
+    current_user,
+    fresh_auth_required,
+    login_required,
+    reauth_url,
+    safe_next,
+)
 from idp.security import runtime
 from idp.security.limits import limit
 from idp.web.errors import DomainError, NotFound
@@ -30,6 +38,9 @@ def enroll():
     next_url = safe_next(pending["next"] if pending else request.values.get("next"))
     if user is None:
         return redirect(url_for("login.login", next=url_for("mfa.enroll", next=next_url)))
+    if pending is None and not auth_is_fresh(current_session(), user):
+        # Changing the second factor of a running session needs a recent sign-in.
+        return redirect(reauth_url(url_for("mfa.enroll", next=next_url)))
     service = runtime.mfa()
     enrollment = service.begin_enrollment(user)
     if request.method == "GET":
@@ -72,14 +83,14 @@ def manage():
 
 
 @bp.post("/recovery-codes")
-@login_required
+@fresh_auth_required
 def regenerate():
     codes = runtime.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
     return render_template("mfa/recovery_codes.html", codes=codes, next=url_for("mfa.manage"))
 
 
 @bp.post("/reset/<user_id>")
-@login_required
+@fresh_auth_required
 def reset(user_id: str):
     """An office administrator (of one of the user's offices) or a security admin."""
     target = db.session.get(User, user_id)

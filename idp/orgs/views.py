@@ -9,6 +9,7 @@ from idp.common.clock import Clock
 from idp.login.current import (
     current_session,
     current_user,
+    fresh_auth_required,
     login_required,
     settings,
     sign_in,
@@ -82,7 +83,7 @@ def pending():
 
 
 @bp.post("/admin/organizations/<org_id>/<decision>")
-@login_required
+@fresh_auth_required
 def decide(org_id: str, decision: str):
     if decision not in ("approve", "reject"):
         raise NotFound("No such action.")
@@ -160,7 +161,7 @@ def _act(org_id: str, action, done_message: str, row_id: str | None = None):
 
 
 @bp.post("/orgs/<org_id>/members/<membership_id>/role")
-@login_required
+@fresh_auth_required
 def change_role(org_id: str, membership_id: str):
     role = request.form.get("role", "")
     return _act(
@@ -174,7 +175,7 @@ def change_role(org_id: str, membership_id: str):
 
 
 @bp.post("/orgs/<org_id>/members/<membership_id>/remove")
-@login_required
+@fresh_auth_required
 def remove_member(org_id: str, membership_id: str):
     return _act(
         org_id,
@@ -186,7 +187,7 @@ def remove_member(org_id: str, membership_id: str):
 
 
 @bp.post("/orgs/<org_id>/invitations")
-@login_required
+@fresh_auth_required
 def invite(org_id: str):
     try:
         invitation = service.invite(
@@ -219,7 +220,7 @@ def invite(org_id: str):
 
 
 @bp.post("/orgs/<org_id>/invitations/<invitation_id>/resend")
-@login_required
+@fresh_auth_required
 def resend_invitation(org_id: str, invitation_id: str):
     return _act(
         org_id,
@@ -237,7 +238,7 @@ def resend_invitation(org_id: str, invitation_id: str):
 
 
 @bp.post("/orgs/<org_id>/invitations/<invitation_id>/revoke")
-@login_required
+@fresh_auth_required
 def revoke_invitation(org_id: str, invitation_id: str):
     return _act(
         org_id,
