@@ -14,6 +14,7 @@ BLUEPRINTS = [
     "idp.mfa.views",
     "idp.accounts.recovery_views",
     "idp.security.views",
+    "idp.oauth.views",
     "idp.account.views",
     "idp.forward_auth.views",
 ]

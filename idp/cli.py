@@ -15,7 +15,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from idp.config import ConfigError, load_settings
 
 #: Modules that define a click group ``cli`` to add under ``idp`` (e.g. ``idp clients``).
-COMMAND_GROUPS: list[str] = []
+COMMAND_GROUPS: list[str] = [
+    "idp.oauth.cli",
+    "idp.jwk.cli",
+]
 
 
 def _create_app():

@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "idp.audit.models",
     "idp.state.models",
     "idp.mfa.models",
+    "idp.oauth.models",
 ]
 
 

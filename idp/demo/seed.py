@@ -119,3 +119,12 @@ def seed_demo(settings) -> dict[str, Any]:
             else:
                 result[key] = value
     return result
+
+
+def _oauth_demo_clients(settings) -> dict[str, Any]:
+    from idp.oauth.demo import seed_demo_clients
+
+    return seed_demo_clients(settings)
+
+
+EXTRA_SEEDERS.append(_oauth_demo_clients)

@@ -1,7 +1,10 @@
 """Signing keys on disk: one PEM (mode 0600) and one state file per key in keys/.
 
 States: ``next`` (published, not signing), ``active`` (signs), ``retired`` (published until
-``drop_after``), then removed. The OAuth issue builds rotation on top of this.
+``drop_after``), then removed. Rotation promotes the pre-published ``next`` key, so relying
+parties that cache the JWKS already know a key before it signs anything; a retired key stays
+published until every token it signed has expired. Several instances share one keys folder;
+each process caches the parsed keys and reloads when the folder changes.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ALGORITHMS = ("ES256", "RS256")
+
+#: Per-process cache of parsed keys, keyed by folder (see KeyRing._cache).
+_CACHE: dict[str, dict] = {}
 
 
 @dataclass
@@ -89,6 +95,104 @@ class KeyRing:
         self.save_state(key_state)
         return key_state
 
+    def _cache(self) -> dict:
+        """Parsed states and joserfc keys, reloaded when the folder's contents change."""
+        try:
+            stamp = os.stat(self.folder).st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        cached = _CACHE.get(str(self.folder))
+        if cached is None or cached["stamp"] != stamp:
+            cached = {"stamp": stamp, "states": self.states(), "keys": {}}
+            _CACHE[str(self.folder)] = cached
+        return cached
+
+    def jose_key(self, kid: str):
+        """The joserfc key (private) for ``kid``, with kid/alg/use set."""
+        cache = self._cache()
+        key = cache["keys"].get(kid)
+        if key is None:
+            from joserfc import jwk
+
+            state = next((s for s in cache["states"] if s.kid == kid), None)
+            if state is None:
+                raise KeyError(kid)
+            key = jwk.import_key(
+                self.private_key_path(kid).read_bytes(),
+                "EC" if state.alg == "ES256" else "RSA",
+                parameters={"kid": kid, "alg": state.alg, "use": "sig"},
+            )
+            cache["keys"][kid] = key
+        return key
+
+    def signing_key(self, alg: str = "ES256"):
+        """(kid, joserfc private key) of the active key for ``alg``, created on first use."""
+        for state in reversed(self._cache()["states"]):
+            if state.state == "active" and state.alg == alg:
+                return state.kid, self.jose_key(state.kid)
+        state = self.ensure_active(alg)
+        return state.kid, self.jose_key(state.kid)
+
+    def published(self, now: float | None = None) -> list[KeyState]:
+        """Keys in the JWKS: next, active, and retired ones not yet past ``drop_after``."""
+        now = time.time() if now is None else now
+        return [
+            s
+            for s in self._cache()["states"]
+            if s.state in ("next", "active")
+            or (s.state == "retired" and (s.drop_after or 0) > now)
+        ]
+
+    def jwks(self, now: float | None = None) -> dict:
+        return {
+            "keys": [
+                self.jose_key(s.kid).as_dict(private=False) for s in self.published(now)
+            ]
+        }
+
+    def public_keyset(self, now: float | None = None):
+        from joserfc import jwk
+
+        return jwk.KeySet.import_key_set(self.jwks(now))
+
+    def rotate(self, alg: str = "ES256", retire_after_seconds: float = 3600) -> KeyState:
+        """Promote the next key to active, retire the active one, publish a new next key.
+
+        With no next key yet (first rotation), one is generated and promoted at once; run
+        rotate on a schedule so a next key is always published well ahead.
+        """
+        now = time.time()
+        states = self.states()
+        nxt = next((s for s in states if s.state == "next" and s.alg == alg), None)
+        if nxt is None:
+            nxt = self.generate(alg, state="next")
+        for state in states:
+            if state.state == "active" and state.alg == alg:
+                state.state = "retired"
+                state.retired_at = now
+                state.drop_after = now + retire_after_seconds
+                self.save_state(state)
+        nxt.state = "active"
+        nxt.activated_at = now
+        self.save_state(nxt)
+        self.generate(alg, state="next")
+        return nxt
+
+    def drop(self, kid: str) -> None:
+        """Remove a key for good (its tokens no longer verify)."""
+        for path in (self.private_key_path(kid), self.folder / f"{kid}.state.json"):
+            path.unlink(missing_ok=True)
+
+    def prune(self, now: float | None = None) -> list[str]:
+        """Drop retired keys whose tokens have all expired; returns their kids."""
+        now = time.time() if now is None else now
+        dropped = []
+        for state in self.states():
+            if state.state == "retired" and (state.drop_after or 0) <= now:
+                self.drop(state.kid)
+                dropped.append(state.kid)
+        return dropped
+
     def active(self, alg: str = "ES256") -> KeyState | None:
         for state in reversed(self.states()):
             if state.state == "active" and state.alg == alg:
@@ -96,5 +200,8 @@ class KeyRing:
         return None
 
     def ensure_active(self, alg: str = "ES256") -> KeyState:
-        """The active key for ``alg``, generating the first one when there is none."""
-        return self.active(alg) or self.generate(alg, state="active")
+        """The active key for ``alg`` (generated when there is none), with a next key behind it."""
+        active = self.active(alg) or self.generate(alg, state="active")
+        if not any(s.state == "next" and s.alg == alg for s in self.states()):
+            self.generate(alg, state="next")
+        return active

@@ -68,12 +68,12 @@ def test_init_creates_database_and_a_private_signing_key(tmp_path):
     result = run_idp(["init"], tmp_path)
     assert result.returncode == 0, result.stderr
     pems = list((tmp_path / "keys").glob("*.pem"))
-    assert len(pems) == 1
-    assert pems[0].stat().st_mode & 0o777 == 0o600
+    assert len(pems) == 2  # the active key and the next one, published ahead of rotation
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in pems)
     assert (tmp_path / "instance" / "idp.sqlite").exists()
     again = run_idp(["init"], tmp_path)
     assert again.returncode == 0
-    assert len(list((tmp_path / "keys").glob("*.pem"))) == 1
+    assert len(list((tmp_path / "keys").glob("*.pem"))) == 2
 
 
 @pytest.mark.slow

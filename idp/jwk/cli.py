@@ -1,0 +1,76 @@
+"""``idp keys``: list, rotate and retire the token signing keys."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from idp.jwk.keyring import ALGORITHMS, KeyRing
+
+
+def _ring() -> KeyRing:
+    return KeyRing(current_app.config["IDP_SETTINGS"].keys_path)
+
+
+def retire_after_seconds(settings) -> int:
+    """A retired key stays published until the last token it signed has expired."""
+    longest = max(settings.oauth_access_token_minutes, settings.oauth_id_token_minutes)
+    return (longest + settings.oauth_key_retire_grace_minutes) * 60
+
+
+def _fmt(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts)) if ts else "-"
+
+
+@click.group("keys")
+def cli() -> None:
+    """Token signing keys (published at the JWKS endpoint)."""
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def list_command(as_json):
+    states = _ring().states()
+    if as_json:
+        click.echo(json.dumps([s.__dict__ for s in states], indent=2))
+        return
+    for s in states:
+        click.echo(
+            f"{s.kid:28} {s.alg:6} {s.state:8} created {_fmt(s.created_at)} "
+            f"drop after {_fmt(s.drop_after)}"
+        )
+
+
+@cli.command("rotate")
+@click.option("--alg", type=click.Choice(ALGORITHMS), default=None)
+@with_appcontext
+def rotate_command(alg):
+    """Promote the published next key, retire the active one, publish a new next key."""
+    settings = current_app.config["IDP_SETTINGS"]
+    alg = alg or settings.oauth_signing_alg
+    state = _ring().rotate(alg, retire_after_seconds(settings))
+    click.echo(f"active {alg} key is now {state.kid}")
+
+
+@cli.command("retire")
+@click.option("--kid", help="Drop this retired key now (its tokens stop verifying).")
+@with_appcontext
+def retire_command(kid):
+    """Drop retired keys whose tokens have all expired (or one key at once with --kid)."""
+    ring = _ring()
+    if kid:
+        state = next((s for s in ring.states() if s.kid == kid), None)
+        if state is None:
+            raise click.ClickException(f"no key {kid}")
+        if state.state != "retired":
+            raise click.ClickException(f"{kid} is {state.state}; rotate before dropping it")
+        ring.drop(kid)
+        click.echo(f"dropped {kid}")
+        return
+    dropped = ring.prune()
+    click.echo("dropped " + (", ".join(dropped) if dropped else "nothing"))

@@ -1,0 +1,250 @@
+"""``idp clients``: register and manage relying parties and services."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from idp.web.errors import DomainError
+
+
+def _service():
+    from idp.oauth.clients import client_service
+
+    return client_service(current_app.config["IDP_SETTINGS"], current_app.config["SECRET_KEY"])
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v for v in value.replace(",", " ").split() if v)
+    return out
+
+
+def _jwks(path: str | None) -> dict | None:
+    if not path:
+        return None
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"cannot read JWKS from {path}: {exc}") from None
+
+
+def _show(client, secret: str | None, as_json: bool) -> None:
+    data = client.to_dict()
+    if secret:
+        data["client_secret"] = secret
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        if isinstance(value, list):
+            value = " ".join(value) or "-"
+        click.echo(f"{key:28} {value}")
+    if secret:
+        click.echo("\nThe secret is shown only now; store it in the client's secret store.")
+
+
+def _fail(exc: DomainError):
+    raise click.ClickException(exc.message)
+
+
+@click.group("clients")
+def cli() -> None:
+    """Register OAuth/OpenID Connect clients (relying apps and services)."""
+
+
+_common = [
+    click.option("--redirect-uri", "redirect_uris", multiple=True, help="Exact redirect URI."),
+    click.option("--post-logout-redirect-uri", "post_logout_uris", multiple=True),
+    click.option(
+        "--grant-type",
+        "grant_types",
+        multiple=True,
+        help="authorization_code, refresh_token, client_credentials.",
+    ),
+    click.option("--scope", "scopes", multiple=True, help="Allowed scopes."),
+    click.option("--audience", "default_audience", help="Default access-token audience."),
+    click.option(
+        "--first-party/--third-party",
+        "first_party",
+        default=None,
+        help="First-party clients skip the consent page.",
+    ),
+    click.option("--alg", "id_token_alg", type=click.Choice(["ES256", "RS256"]), default=None),
+    click.option("--jwks", "jwks_file", help="JWKS file (public keys) for private_key_jwt."),
+    click.option("--backchannel-logout-uri", default=None),
+    click.option("--launch-url", default=None, help="Dashboard link (first-party apps)."),
+    click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
+]
+
+
+def common(fn):
+    for option in reversed(_common):
+        fn = option(fn)
+    return fn
+
+
+@cli.command("add")
+@click.argument("name")
+@click.option("--client-id", help="Chosen id (default: generated).")
+@click.option(
+    "--auth",
+    "auth_method",
+    type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]),
+    default="client_secret_basic",
+    show_default=True,
+    help="Token endpoint authentication; 'none' for public (browser/native) clients.",
+)
+@common
+@with_appcontext
+def add_command(
+    name,
+    client_id,
+    auth_method,
+    redirect_uris,
+    post_logout_uris,
+    grant_types,
+    scopes,
+    default_audience,
+    first_party,
+    id_token_alg,
+    jwks_file,
+    backchannel_logout_uri,
+    launch_url,
+    as_json,
+):
+    """Register a client; a generated secret is printed once."""
+    try:
+        result = _service().add(
+            name=name,
+            client_id=client_id,
+            auth_method=auth_method,
+            grant_types=_split(grant_types) or None,
+            redirect_uris=_split(redirect_uris),
+            post_logout_redirect_uris=_split(post_logout_uris),
+            scopes=_split(scopes) or None,
+            default_audience=default_audience or "",
+            first_party=bool(first_party),
+            id_token_alg=id_token_alg or current_app.config["IDP_SETTINGS"].oauth_signing_alg,
+            jwks=_jwks(jwks_file),
+            backchannel_logout_uri=backchannel_logout_uri or "",
+            launch_url=launch_url or "",
+        )
+    except DomainError as exc:
+        _fail(exc)
+    _ensure_key(result.client.id_token_alg)
+    _show(result.client, result.secret, as_json)
+
+
+def _ensure_key(alg: str) -> None:
+    from idp.jwk.keyring import KeyRing
+
+    KeyRing(current_app.config["IDP_SETTINGS"].keys_path).ensure_active(alg)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def list_command(as_json):
+    """List registered clients."""
+    clients = _service().list()
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in clients], indent=2))
+        return
+    for c in clients:
+        flags = ",".join(
+            f
+            for f, on in (
+                ("public", c.is_public),
+                ("first-party", c.first_party),
+                ("disabled", c.disabled),
+            )
+            if on
+        )
+        click.echo(f"{c.client_id:24} {c.token_endpoint_auth_method:20} {flags:24} {c.name}")
+
+
+@cli.command("show")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def show_command(client_id, as_json):
+    """Show one client (never its secret)."""
+    try:
+        _show(_service().get(client_id), None, as_json)
+    except DomainError as exc:
+        _fail(exc)
+
+
+@cli.command("update")
+@click.argument("client_id")
+@click.option("--name")
+@common
+@with_appcontext
+def update_command(
+    client_id,
+    name,
+    redirect_uris,
+    post_logout_uris,
+    grant_types,
+    scopes,
+    default_audience,
+    first_party,
+    id_token_alg,
+    jwks_file,
+    backchannel_logout_uri,
+    launch_url,
+    as_json,
+):
+    """Change a client; a list option replaces the whole list."""
+    try:
+        client = _service().update(
+            client_id,
+            name=name,
+            redirect_uris=_split(redirect_uris) or None,
+            post_logout_redirect_uris=_split(post_logout_uris) or None,
+            grant_types=_split(grant_types) or None,
+            scopes=_split(scopes) or None,
+            default_audience=default_audience,
+            first_party=first_party,
+            id_token_alg=id_token_alg,
+            jwks=_jwks(jwks_file),
+            backchannel_logout_uri=backchannel_logout_uri,
+            launch_url=launch_url,
+        )
+    except DomainError as exc:
+        _fail(exc)
+    _ensure_key(client.id_token_alg)
+    _show(client, None, as_json)
+
+
+@cli.command("rotate-secret")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def rotate_secret_command(client_id, as_json):
+    """Replace the client secret (the old one stops working at once); prints it once."""
+    try:
+        result = _service().rotate_secret(client_id)
+    except DomainError as exc:
+        _fail(exc)
+    _show(result.client, result.secret, as_json)
+
+
+@cli.command("disable")
+@click.argument("client_id")
+@click.option("--enable", is_flag=True, help="Enable the client again.")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def disable_command(client_id, enable, as_json):
+    """Disable a client: no more tokens, its refresh tokens end."""
+    try:
+        client = _service().set_disabled(client_id, not enable)
+    except DomainError as exc:
+        _fail(exc)
+    _show(client, None, as_json)

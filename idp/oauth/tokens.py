@@ -1,0 +1,109 @@
+"""Signed tokens of this issuer: access tokens (RFC 9068), logout tokens, and checks of
+tokens we issued ourselves (id_token_hint, userinfo, introspection). Keys come from the
+key ring; nothing here touches storage or HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from idp.jwk.keyring import KeyRing
+
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105
+LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+SIGNING_ALGS = ["ES256", "RS256"]
+
+
+class BadToken(Exception):
+    """Not a valid token of this issuer (bad signature, wrong type, expired ...)."""
+
+
+class TokenMinter:
+    def __init__(self, settings, keyring: KeyRing):
+        self.settings = settings
+        self.keyring = keyring
+        self.issuer = settings.issuer
+
+    def sign(self, claims: dict, alg: str, typ: str | None = None) -> str:
+        kid, key = self.keyring.signing_key(alg)
+        header = {"alg": alg, "kid": kid}
+        if typ:
+            header["typ"] = typ
+        return jwt.encode(header, claims, key, algorithms=[alg])
+
+    def access_token(
+        self,
+        *,
+        client_id: str,
+        sub: str,
+        audience: str,
+        scope: str,
+        alg: str,
+        org: dict | None = None,
+        roles: list[str] | None = None,
+        auth_time: float | None = None,
+        acr: str | None = None,
+        sid: str | None = None,
+    ) -> tuple[str, dict]:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": audience,
+            "exp": now + self.settings.oauth_access_token_minutes * 60,
+            "iat": now,
+            "nbf": now,
+            "jti": uuid.uuid4().hex,
+            "client_id": client_id,
+            "scope": scope,
+        }
+        if org:
+            claims["org"] = org
+        if roles is not None:
+            claims["roles"] = roles
+        if auth_time:
+            claims["auth_time"] = int(auth_time)
+        if acr:
+            claims["acr"] = acr
+        if sid:
+            claims["sid"] = sid
+        return self.sign(claims, alg, ACCESS_TOKEN_TYP), claims
+
+    def logout_token(self, *, client_id: str, sub: str, sid: str, alg: str) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + 120,
+            "jti": uuid.uuid4().hex,
+            "sub": sub,
+            "sid": sid,
+            "events": {BACKCHANNEL_EVENT: {}},
+        }
+        return self.sign(claims, alg, LOGOUT_TOKEN_TYP)
+
+    def verify(self, token: str, *, typ: str | None = None, allow_expired: bool = False) -> dict:
+        """Claims of a token this issuer signed with a published key, else BadToken."""
+        if not token or not isinstance(token, str) or token.count(".") != 2:
+            raise BadToken("not a JWT")
+        try:
+            decoded = jwt.decode(token, self.keyring.public_keyset(), algorithms=SIGNING_ALGS)
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
+            raise BadToken(f"signature check failed: {exc}") from None
+        if typ and decoded.header.get("typ", "").lower() not in (typ, "application/" + typ):
+            raise BadToken("wrong token type")
+        claims = decoded.claims
+        if claims.get("iss") != self.issuer:
+            raise BadToken("wrong issuer")
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float):
+            raise BadToken("no expiry")
+        if not allow_expired and exp <= time.time():
+            raise BadToken("expired")
+        return claims

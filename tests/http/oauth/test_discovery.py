@@ -1,0 +1,44 @@
+"""Discovery documents validated by Authlib's metadata models; JWKS publishes next keys."""
+
+from __future__ import annotations
+
+import pytest
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+from authlib.oidc.discovery import OpenIDProviderMetadata
+
+from idp.jwk.keyring import KeyRing
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"public_base_url": "https://idp.test"}
+
+
+def test_openid_configuration_is_valid_metadata(client):
+    data = client.get("/.well-known/openid-configuration").get_json()
+    OpenIDProviderMetadata(data).validate()
+    assert data["issuer"] == "https://idp.test"
+    assert data["code_challenge_methods_supported"] == ["S256"]
+    assert data["response_types_supported"] == ["code"]
+    assert "password" not in data["grant_types_supported"]
+    assert data["authorization_response_iss_parameter_supported"] is True
+    assert "claims" in data["scopes_supported"]  # role scopes are published
+    rfc8414 = client.get("/.well-known/oauth-authorization-server").get_json()
+    AuthorizationServerMetadata(rfc8414).validate()
+
+
+def test_jwks_publishes_active_and_next_but_no_private_parts(app, client):
+    ring = KeyRing(app.config["IDP_SETTINGS"].keys_path)
+    ring.ensure_active("ES256")
+    keys = client.get("/oauth/jwks").get_json()["keys"]
+    states = {s.kid: s.state for s in ring.states()}
+    assert {states[k["kid"]] for k in keys} >= {"active", "next"}
+    assert all("d" not in k for k in keys)
+    assert client.get("/.well-known/jwks.json").get_json()["keys"] == keys
+
+
+def test_userinfo_without_token_is_401_json(client):
+    response = client.get("/oauth/userinfo")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"]
+    bad = client.get("/oauth/userinfo", headers={"Authorization": "Bearer a.b.c"})
+    assert bad.status_code == 401 and bad.get_json()["error"] == "invalid_token"

@@ -1,0 +1,365 @@
+"""Every grant and the refusals the issue names, over HTTP with Authlib's client."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jwk
+
+from idp.accounts.passwords import hash_password
+from idp.common.clock import utcnow
+from idp.extensions import db
+from idp.oauth.models import RefreshToken
+from idp.orgs.models import Membership
+from tests.factories import add_member, make_org, make_user
+from tests.http.oauth.conftest import browser_for
+
+REDIRECT = "https://rp.example/cb"
+SCOPE = "openid profile email organization"
+
+
+def params_of(location):
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def code_for(
+    live, browser, client_id, *, verifier=None, pkce=True, redirect=REDIRECT, scope=SCOPE, **extra
+):
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect,
+        "scope": scope,
+        "state": "st-1",
+        "nonce": "n-1",
+        **extra,
+    }
+    if pkce:
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+        query["code_challenge"] = create_s256_code_challenge(verifier)
+        query["code_challenge_method"] = "S256"
+    return browser.get(live.url + "/oauth/authorize", params=query, allow_redirects=False)
+
+
+def exchange(live, client_id, secret, code, verifier, redirect=REDIRECT):
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+    if verifier:
+        data["code_verifier"] = verifier
+    auth = (client_id, secret) if secret else None
+    if not secret:
+        data["client_id"] = client_id
+    return requests.post(live.url + "/oauth/token", data=data, auth=auth)
+
+
+@pytest.fixture
+def setup(live, clients):
+    org = make_org()
+    user = make_user("bob")
+    add_member(user, org, "front_desk")
+    web = clients.add(name="Web", client_id="web", redirect_uris=[REDIRECT], first_party=True)
+    spa = clients.add(
+        name="SPA", client_id="spa", auth_method="none", redirect_uris=[REDIRECT], first_party=True
+    )
+    return {
+        "org": org,
+        "user": user,
+        "secret": web.secret,
+        "spa": spa,
+        "browser": browser_for(live, user),
+    }
+
+
+def full_login(live, setup):
+    verifier = secrets.token_urlsafe(48)
+    response = code_for(live, setup["browser"], "web", verifier=verifier)
+    code = params_of(response.headers["Location"])["code"]
+    token = exchange(live, "web", setup["secret"], code, verifier)
+    assert token.status_code == 200, token.text
+    return token.json()
+
+
+def refresh(live, setup, refresh_token, **extra):
+    return requests.post(
+        live.url + "/oauth/token",
+        auth=("web", setup["secret"]),
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token, **extra},
+    )
+
+
+def test_code_reuse_is_refused_and_revokes_what_the_code_gave(live, setup):
+    verifier = secrets.token_urlsafe(48)
+    response = code_for(live, setup["browser"], "web", verifier=verifier)
+    code = params_of(response.headers["Location"])["code"]
+    first = exchange(live, "web", setup["secret"], code, verifier)
+    assert first.status_code == 200
+    again = exchange(live, "web", setup["secret"], code, verifier)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert refresh(live, setup, first.json()["refresh_token"]).status_code == 400
+
+
+def test_wrong_code_verifier_is_invalid_grant(live, setup):
+    verifier = secrets.token_urlsafe(48)
+    response = code_for(live, setup["browser"], "web", verifier=verifier)
+    code = params_of(response.headers["Location"])["code"]
+    bad = exchange(live, "web", setup["secret"], code, secrets.token_urlsafe(48))
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_grant"
+
+
+def test_missing_pkce_on_public_client_goes_back_as_an_error(live, setup):
+    response = code_for(live, setup["browser"], "spa", pkce=False)
+    assert response.status_code == 302
+    params = params_of(response.headers["Location"])
+    assert params["error"] == "invalid_request" and "code" not in params
+    assert params["state"] == "st-1" and params["iss"] == live.url
+
+
+def test_plain_pkce_method_is_refused(live, setup):
+    response = setup["browser"].get(
+        live.url + "/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "spa",
+            "redirect_uri": REDIRECT,
+            "scope": "openid",
+            "code_challenge": "a" * 43,
+            "code_challenge_method": "plain",
+        },
+        allow_redirects=False,
+    )
+    assert params_of(response.headers["Location"])["error"] == "invalid_request"
+
+
+def test_public_client_token_request_without_verifier_is_refused(live, setup):
+    verifier = secrets.token_urlsafe(48)
+    response = code_for(live, setup["browser"], "spa", verifier=verifier)
+    code = params_of(response.headers["Location"])["code"]
+    bad = exchange(live, "spa", None, code, None)
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
+
+
+def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(live, setup):
+    response = code_for(
+        live, setup["browser"], "web", verifier="x" * 43, redirect="https://evil.example/cb"
+    )
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "text/html" in response.headers["Content-Type"]
+    unknown = code_for(live, setup["browser"], "nobody", verifier="x" * 43)
+    assert unknown.status_code == 400 and "Location" not in unknown.headers
+
+
+def test_implicit_and_password_grants_are_not_offered(live, setup):
+    implicit = setup["browser"].get(
+        live.url + "/oauth/authorize",
+        params={"response_type": "token", "client_id": "web", "redirect_uri": REDIRECT},
+        allow_redirects=False,
+    )
+    assert "access_token" not in implicit.headers.get("Location", "")
+    password = requests.post(
+        live.url + "/oauth/token",
+        auth=("web", setup["secret"]),
+        data={"grant_type": "password", "username": "bob", "password": "x"},
+    )
+    assert password.status_code == 400
+    assert password.json()["error"] == "unsupported_grant_type"
+
+
+def test_wrong_client_secret_is_401_invalid_client(live, setup):
+    response = requests.post(
+        live.url + "/oauth/token",
+        auth=("web", "wrong"),
+        data={"grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT},
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_garbage_at_the_token_endpoint_is_a_json_4xx(live, setup):
+    for data in ({}, {"grant_type": "refresh_token"}, {"grant_type": "x" * 5000}):
+        response = requests.post(
+            live.url + "/oauth/token", data=data, auth=("web", setup["secret"])
+        )
+        assert 400 <= response.status_code < 500, response.text
+        assert "error" in response.json()
+
+
+def test_refresh_reuse_revokes_the_whole_family(live, setup):
+    token = full_login(live, setup)
+    first = refresh(live, setup, token["refresh_token"])
+    assert first.status_code == 200
+    reuse = refresh(live, setup, token["refresh_token"])
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    # The token handed out by the legitimate rotation is dead as well.
+    assert refresh(live, setup, first.json()["refresh_token"]).status_code == 400
+
+
+def test_refresh_ends_when_membership_ends_or_password_changes(live, setup):
+    token = full_login(live, setup)
+    db.session.execute(db.delete(Membership).where(Membership.user_id == setup["user"].id))
+    db.session.commit()
+    ended = refresh(live, setup, token["refresh_token"])
+    assert ended.status_code == 400 and "membership" in ended.json()["error_description"]
+
+    add_member(setup["user"], setup["org"], "billing")
+    token = full_login(live, setup)
+    rotated = refresh(live, setup, token["refresh_token"])
+    assert "claims" not in rotated.json()["scope"]  # scope follows the current role
+    setup["user"].password_hash = hash_password("another password entirely")
+    setup["user"].password_changed_at = utcnow()
+    db.session.commit()
+    changed = refresh(live, setup, rotated.json()["refresh_token"])
+    assert changed.status_code == 400 and "password" in changed.json()["error_description"]
+
+
+def test_refresh_ends_when_the_user_is_disabled(live, setup):
+    token = full_login(live, setup)
+    setup["user"].status = "disabled"
+    db.session.commit()
+    assert refresh(live, setup, token["refresh_token"]).status_code == 400
+
+
+def test_office_switch_on_refresh_rechecks_membership(live, setup):
+    other = make_org()
+    add_member(setup["user"], other, "billing")
+    token = full_login(live, setup)
+    switched = refresh(live, setup, token["refresh_token"], organization=other.id)
+    assert switched.status_code == 200, switched.text
+    info = requests.get(
+        live.url + "/oauth/userinfo",
+        headers={"Authorization": "Bearer " + switched.json()["access_token"]},
+    )
+    assert info.json()["organization"]["id"] == other.id
+    assert info.json()["organization"]["roles"] == ["billing"]
+    assert len(info.json()["memberships"]) == 2
+    stranger = make_org()
+    refused = refresh(live, setup, switched.json()["refresh_token"], organization=stranger.id)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    # Refusing the switch does not cost the client its grant.
+    assert refresh(live, setup, switched.json()["refresh_token"]).status_code == 200
+
+
+def test_refresh_family_has_a_bounded_lifetime(live, setup):
+    token = full_login(live, setup)
+    row = db.session.scalar(db.select(RefreshToken).where(RefreshToken.rotated_at.is_(None)))
+    assert (
+        row.expires_at.replace(tzinfo=None) - row.family_started_at.replace(tzinfo=None)
+    ).days == 14
+    row.expires_at = utcnow()
+    db.session.commit()
+    assert refresh(live, setup, token["refresh_token"]).status_code == 400
+
+
+def _service(clients, **extra):
+    return clients.add(
+        name="Eligibility service",
+        client_id="eligibility-svc",
+        grant_types=["client_credentials"],
+        scopes=["claims"],
+        default_audience="https://claims.example/api",
+        **extra,
+    )
+
+
+def test_client_credentials_basic_and_post(live, clients, setup):
+    reg = _service(clients)
+    rp = OAuth2Session("eligibility-svc", reg.secret)
+    token = rp.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
+    assert token["scope"] == "claims" and "refresh_token" not in token
+    post = OAuth2Session(
+        "eligibility-svc", reg.secret, token_endpoint_auth_method="client_secret_post"
+    )
+    assert post.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
+    wrong_target = requests.post(
+        live.url + "/oauth/token",
+        auth=("eligibility-svc", reg.secret),
+        data={"grant_type": "client_credentials", "resource": "https://other.example/"},
+    )
+    assert wrong_target.status_code == 400
+    assert wrong_target.json()["error"] == "invalid_target"
+
+
+def test_private_key_jwt_client_authentication(live, clients, setup):
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = jwk.import_key(pem, "EC").as_dict(private=False)
+    clients.add(
+        name="Batch",
+        client_id="batch",
+        auth_method="private_key_jwt",
+        grant_types=["client_credentials"],
+        scopes=["claims"],
+        jwks={"keys": [public]},
+    )
+    rp = OAuth2Session(
+        "batch",
+        jwk.import_key(pem, "EC"),
+        token_endpoint_auth_method=PrivateKeyJWT(live.url + "/oauth/token", alg="ES256"),
+    )
+    token = rp.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
+    assert token["access_token"]
+    other = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    impostor = OAuth2Session(
+        "batch",
+        jwk.import_key(other, "EC"),
+        token_endpoint_auth_method=PrivateKeyJWT(live.url + "/oauth/token", alg="ES256"),
+    )
+    with pytest.raises(Exception, match="invalid_client"):
+        impostor.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
+
+
+def test_introspection_and_revocation_need_client_auth(live, clients, setup):
+    token = full_login(live, setup)
+    url = live.url + "/oauth/introspect"
+    assert requests.post(url, data={"token": token["access_token"]}).status_code == 401
+    active = requests.post(
+        url, auth=("web", setup["secret"]), data={"token": token["access_token"]}
+    ).json()
+    assert active["active"] is True and active["sub"] == setup["user"].id
+    assert (
+        requests.post(
+            url, auth=("web", setup["secret"]), data={"token": token["refresh_token"]}
+        ).json()["active"]
+        is True
+    )
+    assert (
+        requests.post(live.url + "/oauth/revoke", data={"token": token["access_token"]}).status_code
+        == 401
+    )
+    for kind in ("access_token", "refresh_token"):
+        revoked = requests.post(
+            live.url + "/oauth/revoke", auth=("web", setup["secret"]), data={"token": token[kind]}
+        )
+        assert revoked.status_code == 200
+        after = requests.post(url, auth=("web", setup["secret"]), data={"token": token[kind]})
+        assert after.json() == {"active": False}
+    assert refresh(live, setup, token["refresh_token"]).status_code == 400
+    info = requests.get(
+        live.url + "/oauth/userinfo", headers={"Authorization": "Bearer " + token["access_token"]}
+    )
+    assert info.status_code == 401
+
+
+def test_expired_access_token_is_inactive(live, clients, setup, monkeypatch):
+    token = full_login(live, setup)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 6 * 60)
+    result = requests.post(
+        live.url + "/oauth/introspect",
+        auth=("web", setup["secret"]),
+        data={"token": token["access_token"]},
+    )
+    assert result.json() == {"active": False}
