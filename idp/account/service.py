@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from idp.audit import record
@@ -123,11 +123,10 @@ def end_all_sessions(
 
 
 class ApplicationDirectory:
-    """What the account page needs from the OAuth area: names, grants, revocation.
+    """What the account page needs from the OAuth area: names, grants, revocation, logout.
 
-    The default knows only the client ids recorded on the user's sessions and cannot revoke;
-    the OAuth area replaces it (``idp.account.service.DIRECTORY``) with one backed by its
-    grants, whose ``revoke`` ends consent and refresh tokens of that client for the user.
+    This base knows only the client ids recorded on the user's sessions and cannot revoke;
+    :class:`OAuthDirectory` (the one in use) is backed by ``idp.oauth.grants``.
     """
 
     revocable = False
@@ -141,8 +140,42 @@ class ApplicationDirectory:
     def revoke(self, user_id: str, client_id: str) -> bool:
         return False
 
+    def logout(self, session: SsoSession, client_id: str) -> None:
+        """Tell one client that this session has ended for it (back-channel logout)."""
 
-DIRECTORY: ApplicationDirectory = ApplicationDirectory()
+
+class OAuthDirectory(ApplicationDirectory):
+    """Consents and refresh tokens of the OAuth area; revoking withdraws both, and the
+    client is sent a back-channel logout for each of the user's sessions it took part in."""
+
+    revocable = True
+
+    def names(self, client_ids: Iterable[str]) -> dict[str, str]:
+        from idp.oauth.models import OAuthClient
+
+        ids = list(client_ids)
+        if not ids:
+            return {}
+        rows = db.session.scalars(db.select(OAuthClient).where(OAuthClient.client_id.in_(ids)))
+        return {client_id: client_id for client_id in ids} | {r.client_id: r.name for r in rows}
+
+    def granted(self, user_id: str) -> set[str]:
+        from idp.oauth.grants import list_grants
+
+        return {grant.client_id for grant in list_grants(user_id)}
+
+    def revoke(self, user_id: str, client_id: str) -> bool:
+        from idp.oauth.grants import revoke_grant
+
+        return revoke_grant(user_id, client_id, actor_id=user_id)
+
+    def logout(self, session: SsoSession, client_id: str) -> None:
+        from idp.oauth.logout import send_backchannel_logout
+
+        send_backchannel_logout(replace(session, clients=[client_id]))
+
+
+DIRECTORY: ApplicationDirectory = OAuthDirectory()
 
 
 def list_applications(
@@ -177,15 +210,18 @@ def revoke_application(
     *,
     ip: str | None = None,
 ) -> None:
-    """Withdraw an application's access: its grants go, and no session lists it any more."""
-    known = {c for s in sessions.for_user(user_id) for c in s.clients} | directory.granted(user_id)
+    """Withdraw an application's access: its grants go, it is told about every session of
+    the user it took part in (back-channel logout), and no session lists it any more."""
+    live = sessions.for_user(user_id)
+    known = {c for s in live for c in s.clients} | directory.granted(user_id)
     if client_id not in known:
         raise NotFound("That application has no access to your account.")
     if not directory.revocable:
         raise Conflict("Applications cannot be revoked on this server (no OAuth grants).")
     directory.revoke(user_id, client_id)
-    for session in sessions.for_user(user_id):
+    for session in live:
         if client_id in session.clients:
+            directory.logout(session, client_id)
             session.clients = [c for c in session.clients if c != client_id]
             sessions.save(session)
     record("application.revoked", actor_id=user_id, subject_id=user_id, ip=ip, client_id=client_id)

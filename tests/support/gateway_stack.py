@@ -14,6 +14,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
@@ -188,3 +189,38 @@ http {{
 
 def nginx_available() -> bool:
     return Path(NGINX).exists()
+
+
+class _LogoutHandler(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 - http.server hook
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode())
+        self.server.tokens.extend(form.get("logout_token", []))
+        self.send_response(200)
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class BackChannelReceiver:
+    """A relying party's back-channel logout endpoint: keeps every logout_token it gets."""
+
+    def __init__(self):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _LogoutHandler)
+        self.server.tokens = []
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/backchannel-logout"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.server.tokens
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

@@ -4,10 +4,17 @@ import re
 
 import pytest
 
+from idp.account import service
 from idp.audit.service import events
+from idp.extensions import db
 from idp.login.current import SIGN_OUT_HOOKS, session_limits, store
+from idp.oauth.clients import client_service
+from idp.oauth.grants import list_grants
+from idp.oauth.server import minter, storage
+from idp.web.errors import Conflict
 from tests.factories import make_user
 from tests.support.auth import login_as
+from tests.support.gateway_stack import BackChannelReceiver
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI = (
@@ -131,16 +138,60 @@ def test_lists_applications_signed_in_to(client):
     assert re.search(r'data-client="claims-tool">\s*<td>claims-tool</td>\s*<td>2</td>', page)
 
 
-def test_revoke_is_refused_without_an_oauth_grants_directory(client):
+@pytest.fixture
+def receiver():
+    with BackChannelReceiver() as rp:
+        yield rp
+
+
+def test_revoking_an_application_ends_its_grants_and_tells_it(app, client, receiver):
+    clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+    clients.add(
+        name="Outside Scheduler",
+        client_id="outside",
+        auth_method="none",
+        redirect_uris=["https://rp.example/cb"],
+        backchannel_logout_uri=receiver.url,
+    )
     user = make_user("alice", password=None)
     session = login_as(client, user)
-    session.clients = ["claims-tool"]
+    session.clients = ["outside"]
     store().save(session)
+    storage().save_consent(user.id, "outside", ["openid", "email"])
+    db.session.commit()
+
+    page = client.get("/account").get_data(as_text=True)
+    assert re.search(r'data-client="outside">\s*<td>Outside Scheduler</td>', page)
+    assert "Revoke access" in page
     response = client.post(
-        "/account/applications/claims-tool/revoke", data={"csrf_token": csrf(client)}
+        "/account/applications/outside/revoke", data={"csrf_token": csrf(client)}
     )
-    assert response.status_code == 409
+    assert response.status_code == 302
+    assert list_grants(user.id) == []
+    assert store().get(session.sid).clients == []
+    assert len(receiver.tokens) == 1
+    claims = minter().verify(receiver.tokens[0])
+    assert claims["aud"] == "outside" and claims["sid"] == session.public_id
+    assert [e.event for e in events("application.revoked", subject_id=user.id)] == [
+        "application.revoked"
+    ]
+    assert 'data-client="outside"' not in client.get("/account").get_data(as_text=True)
+
+
+def test_unknown_applications_cannot_be_revoked(client):
+    login_as(client, make_user("alice", password=None))
     unknown = client.post(
         "/account/applications/never-used/revoke", data={"csrf_token": csrf(client)}
     )
     assert unknown.status_code == 404
+
+
+def test_without_a_grants_directory_revoking_is_refused(app):
+    user = make_user("alice", password=None)
+    sessions = store()
+    idle, absolute = session_limits(None)
+    sessions.create(
+        user.id, ["pwd"], idle_seconds=idle, absolute_seconds=absolute, clients=["tool"]
+    )
+    with pytest.raises(Conflict):
+        service.revoke_application(sessions, user.id, "tool", service.ApplicationDirectory())
