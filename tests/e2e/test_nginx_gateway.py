@@ -8,17 +8,27 @@ host-only SSO cookie reaches the gateway as in deployment A of deploy/nginx.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 import uuid
 from urllib.parse import quote
 
 import pytest
 import requests
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc import jwk, jwt
 
 from idp import create_app
 from idp.extensions import db
+from idp.oauth.clients import client_service
 from tests.factories import PASSWORD, add_member, make_org, make_user
-from tests.support.gateway_stack import EchoUpstream, Nginx, ServedApp, nginx_available
+from tests.support.gateway_stack import (
+    BackChannelReceiver,
+    EchoUpstream,
+    Nginx,
+    ServedApp,
+    nginx_available,
+)
 from tests.support.mailcatcher import free_port
 from tests.support.signin import enroll_totp
 
@@ -31,6 +41,7 @@ class RealClock:
 
     def advance(self, seconds: float) -> None:
         pass
+
 
 pytestmark = [
     pytest.mark.slow,
@@ -222,3 +233,109 @@ def test_signing_out_at_the_idp_ends_access_through_the_gateway(stack, person):
 def test_sign_in_start_refuses_foreign_return_urls(stack):
     response = requests.get(f"{stack.base}/forward-auth/start", params={"rd": "https://evil.test/"})
     assert response.status_code == 400
+
+
+# --- back-channel logout to a relying party, and the gateway after it --------------------
+
+
+def authorize(stack, browser, client_id, redirect_uri) -> dict:
+    """One authorization code flow through nginx with Authlib's client; returns the tokens."""
+    rp = OAuth2Session(
+        client_id,
+        None,
+        scope="openid profile email organization",
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="none",
+    )
+    verifier = secrets.token_urlsafe(48)
+    url, _ = rp.create_authorization_url(
+        f"{stack.base}/oauth/authorize", code_verifier=verifier, nonce="n-1"
+    )
+    response = browser.get(url, allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"].startswith(redirect_uri)
+    return rp.fetch_token(
+        f"{stack.base}/oauth/token",
+        authorization_response=response.headers["Location"],
+        code_verifier=verifier,
+    )
+
+
+@pytest.fixture
+def relying_party(stack):
+    """A public client whose back-channel logout endpoint is a real server in the test."""
+    client_id = f"tool-{uuid.uuid4().hex[:8]}"
+    redirect_uri = f"https://{client_id}.rp.test/cb"
+    with BackChannelReceiver() as receiver, stack.app.app_context():
+        settings = stack.app.config["IDP_SETTINGS"]
+        client_service(settings, stack.app.config["SECRET_KEY"]).add(
+            name="Scheduling tool",
+            client_id=client_id,
+            auth_method="none",
+            redirect_uris=[redirect_uri],
+            first_party=True,
+            backchannel_logout_uri=receiver.url,
+        )
+        yield {"client_id": client_id, "redirect_uri": redirect_uri, "receiver": receiver}
+
+
+def logout_claims(stack, token: str) -> dict:
+    keys = jwk.KeySet.import_key_set(requests.get(f"{stack.base}/oauth/jwks").json())
+    decoded = jwt.decode(token, keys, algorithms=["ES256", "RS256"])
+    assert decoded.header["typ"] == "logout+jwt"
+    return decoded.claims
+
+
+def test_sign_out_sends_back_channel_logout_and_the_gateway_refuses(stack, person, relying_party):
+    browser = requests.Session()
+    assert sign_in(browser, stack.base, person["username"]).status_code == 302
+    tokens = authorize(stack, browser, relying_party["client_id"], relying_party["redirect_uri"])
+    id_claims = jwt.decode(
+        tokens["id_token"],
+        jwk.KeySet.import_key_set(requests.get(f"{stack.base}/oauth/jwks").json()),
+        algorithms=["ES256", "RS256"],
+    ).claims
+    assert browser.get(f"{stack.base}/reports", headers=HTML).status_code == 200
+
+    account = browser.get(f"{stack.base}/account")
+    browser.post(f"{stack.base}/logout", data={"csrf_token": csrf_token(account.text)})
+
+    received = relying_party["receiver"].tokens
+    assert len(received) == 1
+    logout = logout_claims(stack, received[0])
+    assert logout["aud"] == relying_party["client_id"]
+    assert logout["sub"] == person["id"] and logout["sid"] == id_claims["sid"]
+    assert "http://schemas.openid.net/event/backchannel-logout" in logout["events"]
+    gone = browser.get(f"{stack.base}/reports", headers=HTML, allow_redirects=False)
+    assert gone.status_code == 302 and "/forward-auth/start" in gone.headers["Location"]
+    assert browser.get(f"{stack.base}/api/x", allow_redirects=False).status_code == 401
+
+
+def test_sign_out_everywhere_reaches_every_session(stack, person, relying_party):
+    desk, laptop = requests.Session(), requests.Session()
+    public_ids = set()
+    for browser in (desk, laptop):
+        sign_in(browser, stack.base, person["username"])
+        tokens = authorize(
+            stack, browser, relying_party["client_id"], relying_party["redirect_uri"]
+        )
+        public_ids.add(
+            jwt.decode(
+                tokens["id_token"],
+                jwk.KeySet.import_key_set(requests.get(f"{stack.base}/oauth/jwks").json()),
+                algorithms=["ES256", "RS256"],
+            ).claims["sid"]
+        )
+        assert browser.get(f"{stack.base}/reports", headers=HTML).status_code == 200
+    assert len(public_ids) == 2
+
+    account = desk.get(f"{stack.base}/account")
+    assert all(f'data-session="{sid}"' in account.text for sid in public_ids)
+    desk.post(
+        f"{stack.base}/account/sessions/end-all", data={"csrf_token": csrf_token(account.text)}
+    )
+    received = relying_party["receiver"].tokens
+    assert {logout_claims(stack, t)["sid"] for t in received} == public_ids
+    for browser in (desk, laptop):
+        response = browser.get(f"{stack.base}/reports", headers=HTML, allow_redirects=False)
+        assert response.status_code == 302
