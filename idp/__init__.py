@@ -89,4 +89,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     from idp.blueprints import register_blueprints
 
     register_blueprints(app)
+    if settings.server_trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.server_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

@@ -195,6 +195,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "oauth_signing_alg": one_of("ES256", "RS256"),
     "oauth_key_retire_grace_minutes": int_range(0, 1440),
     "oauth_backchannel_timeout_seconds": int_range(1, 60),
+    "server_trusted_proxies": int_range(0, 5),
     "session_idle_minutes": int_range(1, 1440),
     "session_absolute_minutes": int_range(5, 43200),
     "session_step_up_minutes": int_range(1, 1440),

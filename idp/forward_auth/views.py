@@ -126,7 +126,7 @@ def _check(redirect_browsers: bool):
             actor_id=identity.user_id,
             subject_id=identity.user_id,
             org_id=identity.org_id,
-            ip=request.headers.get("X-Real-IP") or request.remote_addr,
+            ip=request.remote_addr,
             reason=decision.reason,
             route=decision.route,
             host=original.host,

@@ -12,7 +12,7 @@ from idp.oauth.clients import client_service
 from idp.oauth.grants import list_grants
 from idp.oauth.server import minter, storage
 from idp.web.errors import Conflict
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.support.auth import login_as
 from tests.support.gateway_stack import BackChannelReceiver
 
@@ -195,3 +195,18 @@ def test_without_a_grants_directory_revoking_is_refused(app):
     )
     with pytest.raises(Conflict):
         service.revoke_application(sessions, user.id, "tool", service.ApplicationDirectory())
+
+
+def test_client_address_comes_from_a_trusted_proxy_only(make_app, migrated):
+    for hops, expected in ((0, "127.0.0.1"), (1, "203.0.113.5")):
+        app = make_app(server_trusted_proxies=hops)
+        app.config["WTF_CSRF_ENABLED"] = False
+        with app.app_context():
+            user = make_user()
+            client = app.test_client()
+            client.post(
+                "/login",
+                data={"username": user.username, "password": PASSWORD},
+                headers={"X-Forwarded-For": "203.0.113.5"},
+            )
+            assert [s.ip for s in store().for_user(user.id)] == [expected]
