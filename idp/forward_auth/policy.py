@@ -117,12 +117,17 @@ class GatewayPolicy:
         return any(path.startswith(prefix) for prefix in self.api_prefixes)
 
 
-def valid_return_url(url: str, policy: GatewayPolicy) -> str | None:
-    """``url`` when it is an absolute http(s) URL on a host the gateway protects, else None."""
+def valid_return_url(url: str, policy: GatewayPolicy, *, https_only: bool = False) -> str | None:
+    """``url`` when it is an absolute http(s) URL on a host the gateway protects, else None.
+
+    ``https_only`` (an IdP served over https): never send a signed-in browser to plain http.
+    """
     if not url or any(ord(c) < 33 for c in url) or "\\" in url:
         return None
     parts = urlsplit(url)
     if parts.scheme not in _DEFAULT_PORTS or not parts.netloc or "@" in parts.netloc:
+        return None
+    if https_only and parts.scheme != "https":
         return None
     if not policy.host_allowed(normalize_host(parts.netloc, parts.scheme)):
         return None

@@ -149,7 +149,7 @@ def nginx():
 
 @bp.get("/forward-auth/start")
 def start():
-    target = valid_return_url(request.args.get("rd", ""), policy())
+    target = valid_return_url(request.args.get("rd", ""), policy(), https_only=settings().is_https)
     if target is None:
         raise DomainError(
             "This return address is not an application protected by the gateway.", status=400

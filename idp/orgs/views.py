@@ -38,7 +38,7 @@ REGISTRATION_FIELDS = (
 
 
 def clock() -> Clock:
-    """The app's clock (tests may install a FixedClock under ``extensions['idp.clock']``)."""
+    """The app's clock (tests may install a FixedClock under ``extensions['idp_clock']``)."""
     return current_app.extensions.get("idp_clock") or Clock()
 
 

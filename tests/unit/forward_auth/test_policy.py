@@ -69,6 +69,12 @@ def test_return_urls_only_to_protected_hosts():
         assert valid_return_url(bad, p) is None, bad
 
 
+def test_an_https_idp_returns_only_to_https():
+    p = policy()
+    assert valid_return_url("https://tools.plan.test/", p, https_only=True)
+    assert valid_return_url("http://tools.plan.test/", p, https_only=True) is None
+
+
 def test_nginx_and_traefik_headers():
     nginx = original_request(
         {"X-Original-URL": "https://Tools.Plan.Test:443/a/../b?x=1", "X-Original-Method": "post"}
