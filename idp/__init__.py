@@ -86,13 +86,14 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app, settings)
 
-    if settings.server_proxy_hops:
-        # Only the client address: links come from public_base_url, never X-Forwarded-Host.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.server_proxy_hops, x_proto=0)
-
     from idp.blueprints import register_blueprints
 
     register_blueprints(app)
+    if settings.server_trusted_proxies:
+        # Client address and scheme only: links come from public_base_url, never the
+        # forwarded host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.server_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

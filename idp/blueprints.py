@@ -15,6 +15,8 @@ BLUEPRINTS = [
     "idp.accounts.recovery_views",
     "idp.security.views",
     "idp.oauth.views",
+    "idp.account.views",
+    "idp.forward_auth.views",
 ]
 
 

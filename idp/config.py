@@ -28,7 +28,7 @@ RESERVED_ENV_PREFIXES = ("IDP_TEST_", "IDP_BENCH_")
 #: Validators for structured sections: ``fn(values, tables)`` raising ConfigError. Each
 #: module listed in TABLE_VALIDATOR_MODULES appends its own on import.
 TABLE_VALIDATORS: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []
-TABLE_VALIDATOR_MODULES = ["idp.orgs.roles"]
+TABLE_VALIDATOR_MODULES = ["idp.orgs.roles", "idp.forward_auth.policy"]
 
 
 class ConfigError(ValueError):
@@ -136,6 +136,20 @@ def fernet_key(value: Any) -> str | None:
     return "empty (derived from secret_key) or 32 url-safe base64 bytes (a Fernet key)"
 
 
+def cookie_token(value: Any) -> str | None:
+    ok = value and all(c.isalnum() or c in "-_." for c in value)
+    return None if ok else "letters, digits, '-', '_' or '.'"
+
+
+def cookie_domain(value: Any) -> str | None:
+    host = value.lstrip(".")
+    ok = value == "" or (
+        "." in host
+        and all(part and all(c.isalnum() or c == "-" for c in part) for part in host.split("."))
+    )
+    return None if ok else "empty or a parent domain such as .plan.example.org"
+
+
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "public_base_url": http_url,
     "log_level": one_of("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -149,7 +163,6 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
-    "server_proxy_hops": int_range(0, 5),
     "orgs_invitation_ttl_days": int_range(1, 90),
     "email_verification_ttl_hours": int_range(1, 720),
     "auth_argon2_time_cost": int_range(1, 20),
@@ -182,6 +195,12 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "oauth_signing_alg": one_of("ES256", "RS256"),
     "oauth_key_retire_grace_minutes": int_range(0, 1440),
     "oauth_backchannel_timeout_seconds": int_range(1, 60),
+    "server_trusted_proxies": int_range(0, 5),
+    "session_idle_minutes": int_range(1, 1440),
+    "session_absolute_minutes": int_range(5, 43200),
+    "session_step_up_minutes": int_range(1, 1440),
+    "session_cookie_name": cookie_token,
+    "session_cookie_domain": cookie_domain,
 }
 
 

@@ -164,9 +164,12 @@ class RecoveryService:
             )
             self.state.delete(f"lockout:account:{user.id}")
         db.session.commit()
+        from idp.login.current import run_sign_out_hooks
         from idp.login.sessions import SessionStore
 
-        SessionStore(self.state).end_all_for_user(user.id)
+        # Every session ends, and each is signed out everywhere (back-channel logout).
+        for ended in SessionStore(self.state).end_all_for_user(user.id):
+            run_sign_out_hooks(ended)
         for hook in PASSWORD_RESET_HOOKS:
             hook(user)
         return user

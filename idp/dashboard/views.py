@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from idp.dashboard.applications import applications_for
 from idp.login.current import current_session, current_user, login_required, settings, store
+from idp.login.current import switch_office as sso_switch_office
 from idp.orgs import service
 
 bp = Blueprint("dashboard", __name__)
@@ -41,12 +42,6 @@ def index():
 @bp.post("/switch-office")
 @login_required
 def switch_office():
-    service.switch_office(
-        store(),
-        current_session(),
-        current_user(),
-        request.form.get("org_id", ""),
-        settings=settings(),
-        ip=request.remote_addr,
-    )
+    # A new session id with the new office: what the session may do has changed.
+    sso_switch_office(request.form.get("org_id", ""))
     return redirect(url_for("dashboard.index"))

@@ -1,15 +1,41 @@
-"""The SSO session of the current request: cookie handling and helpers for views."""
+"""The SSO session of the current request: cookie handling and helpers for views.
+
+What other areas use (names and signatures are stable):
+
+- ``current_session()`` / ``current_user()``: the live session and its active user, or None.
+- ``sign_in(user, amr, active_org_id=None)``: after a successful authentication, including a
+  re-authentication (step-up) of the user already signed in: always a new cookie id; a
+  re-authentication keeps the session's public id, office and applications.
+- ``sign_out()``; ``sign_out_everywhere(user_id)`` (password reset, disable); both run
+  ``SIGN_OUT_HOOKS`` for each ended session (the OAuth area sends back-channel logout there).
+- ``rotate()``: new cookie id for the current session (after any privilege change);
+  ``switch_office(org_id)`` changes the active office and rotates.
+  ``store().privileges_changed(user_id)`` when an administrator changes someone's role or
+  membership: that user's sessions get a new id on their next request to the IdP.
+- ``login_required``; ``fresh_auth_required`` for sensitive actions (changing MFA, email or
+  password, every admin action): without a password (and second factor, when the user has
+  one) newer than ``session.step_up_minutes`` the browser goes to
+  ``/login?reauth=1&next=<path>``, API callers get 401 ``insufficient_user_authentication``.
+- ``safe_next(target)``; ``store()``; ``cookie_name()``; ``now()`` (the clock of the app:
+  ``app.extensions["idp_clock"]``, an ``idp.common.clock.Clock``, when a test sets one).
+"""
 
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, g, jsonify, redirect, request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
 
 from idp.extensions import db
+from idp.login import privileges
 from idp.login.sessions import SessionStore, SsoSession
 from idp.state import shared_state
+from idp.web.errors import Forbidden
+
+privileges.install()
 
 
 def settings():
@@ -17,12 +43,20 @@ def settings():
 
 
 def cookie_name() -> str:
+    """``__Host-`` under https (host-only cookie); ``__Secure-`` when a parent domain is set."""
     name = settings().session_cookie_name
-    return f"__Host-{name}" if settings().is_https else name
+    if not settings().is_https:
+        return name
+    return f"__Secure-{name}" if settings().session_cookie_domain else f"__Host-{name}"
+
+
+def now() -> float:
+    clock = current_app.extensions.get("idp_clock")
+    return clock.time() if clock is not None else time.time()
 
 
 def store() -> SessionStore:
-    return SessionStore(shared_state())
+    return SessionStore(shared_state(), clock=now)
 
 
 def session_limits(org_id: str | None) -> tuple[int, int]:
@@ -36,26 +70,93 @@ def session_limits(org_id: str | None) -> tuple[int, int]:
         if org is not None:
             idle = org.session_idle_minutes or idle
             absolute = org.session_absolute_minutes or absolute
-    return idle * 60, absolute * 60
+    absolute = max(absolute, 1)
+    return max(min(idle, absolute), 1) * 60, absolute * 60
 
 
-def current_session() -> SsoSession | None:
-    """The live SSO session of this request (cached per request), touching its idle timer."""
-    if "sso_session" not in g:
-        session = store().get(request.cookies.get(cookie_name()))
+def _apply_office(session: SsoSession, org_id: str | None) -> None:
+    """Set the active office and its limits (its absolute limit can only shorten)."""
+    idle, absolute = session_limits(org_id)
+    session.active_org_id = org_id
+    session.idle_seconds = idle
+    session.expires_at = min(session.expires_at, session.created_at + absolute)
+
+
+def _user(user_id: str):
+    from idp.accounts.models import User
+
+    return db.session.get(User, user_id)
+
+
+def _member_of(user, org_id: str | None) -> bool:
+    return any(m.org_id == org_id and m.organization.status == "approved" for m in user.memberships)
+
+
+class _RequestState:
+    """Per-request cache. Not ``flask.g``: that lives on the app context, which a test
+    client request shares with the test's own context."""
+
+    __slots__ = ("loaded", "session", "set_cookie")
+
+    def __init__(self):
+        self.loaded = False
+        self.session: SsoSession | None = None
+        self.set_cookie: str | None = None
+
+
+def _state() -> _RequestState:
+    state = request.environ.get("idp.sso")
+    if state is None:
+        state = request.environ["idp.sso"] = _RequestState()
+    return state
+
+
+def _remember(session: SsoSession | None) -> None:
+    state = _state()
+    state.loaded = True
+    state.session = session
+
+
+def _set_cookie(sid: str) -> None:
+    _state().set_cookie = sid
+
+
+def current_session(*, rotate: bool = True) -> SsoSession | None:
+    """The live SSO session of this request (cached per request), touching its idle timer.
+
+    When the user's privileges changed since this id was issued, the session gets a new id
+    here (and the cookie is rewritten). ``rotate=False`` is for answers whose cookies never
+    reach the browser (the forward-auth subrequest of a proxy).
+    """
+    state = _state()
+    if not state.loaded:
+        sessions = store()
+        session = sessions.get(request.cookies.get(cookie_name()))
         if session is not None:
-            store().touch(session)
-        g.sso_session = session
-    return g.sso_session
+            if rotate and sessions.needs_new_id(session):
+                session = _rotate_after_privilege_change(sessions, session)
+            else:
+                sessions.touch(session)
+        _remember(session)
+    return state.session
+
+
+def _rotate_after_privilege_change(sessions: SessionStore, session: SsoSession):
+    user = _user(session.user_id)
+    if user is not None and session.active_org_id and not _member_of(user, session.active_org_id):
+        _apply_office(session, default_org_id(user))
+    session.last_seen = sessions.clock()
+    rotated = sessions.rotate(session)
+    if rotated is not None:
+        _set_cookie(rotated.sid)
+    return rotated
 
 
 def current_user():
     session = current_session()
     if session is None:
         return None
-    from idp.accounts.models import User
-
-    user = db.session.get(User, session.user_id)
+    user = _user(session.user_id)
     if user is None or user.status != "active":
         return None
     return user
@@ -67,14 +168,41 @@ def default_org_id(user) -> str | None:
     return approved[0].org_id if approved else None
 
 
+#: Called with each ended SsoSession (e.g. the OAuth area sends back-channel logout).
+SIGN_OUT_HOOKS: list[Callable[[SsoSession], None]] = []
+
+
+def run_sign_out_hooks(ended: SsoSession) -> None:
+    for hook in SIGN_OUT_HOOKS:
+        hook(ended)
+
+
 def sign_in(user, amr: list[str], active_org_id: str | None = None) -> SsoSession:
-    """Start a new SSO session (always a new id: no fixation) and end the previous one."""
-    old = request.cookies.get(cookie_name())
-    if old:
-        store().delete(old)
+    """Start a session after a successful authentication; always a new id (no fixation).
+
+    A re-authentication of the user already signed in in this browser (step-up, prompt=login,
+    max_age) replaces the session but keeps its public id, active office and applications,
+    so relying parties' ``sid`` and back-channel logout keep working. Any other session in
+    this browser (another user) is ended, with the sign-out hooks.
+    """
+    sessions = store()
+    previous = sessions.get(request.cookies.get(cookie_name()))
+    carried: dict = {}
+    if previous is not None:
+        sessions.delete(previous.sid)
+        if previous.user_id == user.id:
+            carried = {
+                "public_id": previous.public_id or None,
+                "clients": previous.clients,
+                "mfa_at": previous.mfa_at,
+            }
+            if active_org_id is None and _member_of(user, previous.active_org_id):
+                active_org_id = previous.active_org_id
+        else:
+            run_sign_out_hooks(previous)
     org_id = active_org_id or default_org_id(user)
     idle, absolute = session_limits(org_id)
-    session = store().create(
+    session = sessions.create(
         user.id,
         amr,
         idle_seconds=idle,
@@ -82,44 +210,86 @@ def sign_in(user, amr: list[str], active_org_id: str | None = None) -> SsoSessio
         active_org_id=org_id,
         ip=request.remote_addr or "",
         user_agent=request.headers.get("User-Agent", ""),
+        **carried,
     )
-    g.sso_session = session
-    g.sso_set_cookie = session.sid
+    _remember(session)
+    _set_cookie(session.sid)
     return session
 
 
-#: Called with each ended SsoSession (e.g. the OAuth area sends back-channel logout).
-SIGN_OUT_HOOKS: list = []
+def rotate() -> SsoSession | None:
+    """Give the current session a new cookie id (call after any privilege change)."""
+    session = current_session()
+    if session is None:
+        return None
+    rotated = store().rotate(session)
+    _remember(rotated)
+    _set_cookie(rotated.sid if rotated else "")
+    return rotated
+
+
+def switch_office(org_id: str) -> SsoSession:
+    """Make ``org_id`` the active office of the current session, with a new id.
+
+    The organizations area checks membership and applies the office's limits
+    (``idp.orgs.service.switch_office``); the new id follows because what the session may
+    do has changed.
+    """
+    from idp.orgs import service as orgs
+
+    session = current_session()
+    user = current_user()
+    if session is None or user is None:
+        raise Forbidden("Sign in first.")
+    orgs.switch_office(store(), session, user, org_id, settings=settings(), ip=request.remote_addr)
+    rotated = rotate()
+    if rotated is None:
+        raise Forbidden("Your session has ended. Sign in again.")
+    return rotated
 
 
 def sign_out() -> SsoSession | None:
     sid = request.cookies.get(cookie_name())
     ended = store().delete(sid) if sid else None
-    g.sso_session = None
-    g.sso_set_cookie = ""
+    _remember(None)
+    _set_cookie("")
     if ended is not None:
-        for hook in SIGN_OUT_HOOKS:
-            hook(ended)
+        run_sign_out_hooks(ended)
+    return ended
+
+
+def sign_out_everywhere(user_id: str) -> list[SsoSession]:
+    """End every session of a user (password reset, disable, the account page)."""
+    ended = store().end_all_for_user(user_id)
+    current = _state().session
+    if current is not None and current.user_id == user_id:
+        _remember(None)
+        _set_cookie("")
+    for session in ended:
+        run_sign_out_hooks(session)
     return ended
 
 
 def apply_session_cookie(response):
     """after_request: write or clear the SSO cookie when sign_in/sign_out asked for it."""
-    if "sso_set_cookie" not in g:
+    sid = _state().set_cookie
+    if sid is None:
         return response
     secure = settings().is_https
-    if g.sso_set_cookie:
+    domain = settings().session_cookie_domain or None
+    if sid:
         response.set_cookie(
             cookie_name(),
-            g.sso_set_cookie,
+            sid,
             httponly=True,
             secure=secure,
             samesite="Lax",
             path="/",
+            domain=domain,
         )
     else:
         response.delete_cookie(
-            cookie_name(), path="/", secure=secure, httponly=True, samesite="Lax"
+            cookie_name(), path="/", domain=domain, secure=secure, httponly=True, samesite="Lax"
         )
     return response
 
@@ -131,9 +301,25 @@ def safe_next(target: str | None, default: str = "/") -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
-    if "\\" in target:
+    if "\\" in target or any(ord(c) < 32 for c in target):
         return default
     return target
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == ("application/json")
+
+
+def _return_path() -> str:
+    """Where to come back after signing in: this page, or for a form post the page it is on."""
+    if request.method in ("GET", "HEAD"):
+        return safe_next(request.full_path.rstrip("?"))
+    referrer = urlsplit(request.referrer or "")
+    base = urlsplit(settings().public_base_url)
+    if referrer.netloc in (request.host, base.netloc):
+        path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        return safe_next(path)
+    return "/"
 
 
 def login_required(view):
@@ -142,11 +328,50 @@ def login_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if current_user() is None:
-            if request.path.startswith("/api/") or request.accept_mimetypes.best == (
-                "application/json"
-            ):
+            if _wants_json():
                 return jsonify(error="login_required", error_description="Sign in first."), 401
-            return redirect(url_for("login.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("login.login", next=_return_path()))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def auth_is_fresh(session: SsoSession, user) -> bool:
+    """Password, and second factor when the user has one, within the step-up window."""
+    from idp.mfa.service import has_mfa
+
+    window = settings().session_step_up_minutes * 60
+    need_mfa = session.mfa_at is not None or "otp" in session.amr or has_mfa(user)
+    return session.is_fresh(now(), window, need_mfa=need_mfa)
+
+
+def reauth_url(next_path: str) -> str:
+    """The sign-in page in re-authentication mode, coming back to ``next_path``."""
+    return url_for("login.login", reauth=1, next=safe_next(next_path))
+
+
+def fresh_auth_required(view):
+    """For sensitive actions: a recent password (+ TOTP when enrolled), else re-authenticate.
+
+    Put it under the route decorator (it implies ``login_required``). After the user signs
+    in again at ``/login?reauth=1``, the authentication area calls ``sign_in`` and the
+    browser comes back to ``next``; a form post comes back to the page it was posted from.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        user = current_user()
+        if user is None:
+            return login_required(view)(*args, **kwargs)
+        if not auth_is_fresh(current_session(), user):
+            if _wants_json():
+                body = jsonify(
+                    error="insufficient_user_authentication",
+                    error_description="Sign in again to confirm it is you.",
+                    max_age=settings().session_step_up_minutes * 60,
+                )
+                return body, 401
+            return redirect(reauth_url(_return_path()))
         return view(*args, **kwargs)
 
     return wrapper

@@ -1,21 +1,41 @@
 """The SSO session store, on the shared-state port (Redis or the embedded backend).
 
 A session is a JSON record under ``sso:<sid>``; its key expires with the absolute lifetime.
-Per user, ``sso-user:<uid>`` lists session ids (best effort, for the account page) and
-``sso-gen:<uid>`` is a generation counter: ending every session of a user is one atomic
-increment, and a session created under an older generation is dead. No HTTP here.
+Per user, ``sso-user:<uid>`` lists session ids (best effort, for the account page), and two
+markers hold a random value that changes on an event:
+
+- ``sso-gen:<uid>`` changes when every session of the user is ended: a session issued under
+  another value is dead. One atomic write ends them all, on every instance.
+- ``sso-priv:<uid>`` changes when the user's roles or memberships change: a session issued
+  under another value gets a new id on its next request to the IdP.
+
+Random values rather than counters: a marker may expire (after the longest possible session
+lifetime) without ever letting an old value come back. No HTTP here.
+
+Two identifiers, on purpose:
+
+- ``sid`` is the cookie value, a bearer secret. It changes at sign-in and at every privilege
+  change (office switch, role change, step-up), so an id learnt before cannot be reused.
+- ``public_id`` names the session outside the cookie (the OIDC ``sid`` claim, back-channel
+  logout tokens, the account page). It stays the same across rotations, so relying parties
+  can match a logout to the session they saw, and it is useless as a credential.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 
 from idp.common.tokens import random_token
 from idp.state.base import SharedState
 
 INDEX_TTL = 60 * 60 * 24 * 31
+#: No session outlives this, so the markers (kept for INDEX_TTL) outlive every session.
+MAX_LIFETIME = 60 * 60 * 24 * 30
+#: Activity is written back at most this often (seconds): one write per burst of requests.
+TOUCH_INTERVAL = 5.0
 
 
 @dataclass
@@ -36,9 +56,14 @@ class SsoSession:
     mfa_at: float | None = None
     ip: str = ""
     user_agent: str = ""
-    generation: int = 0
+    #: Value of the user's ``sso-gen`` marker when the session was created.
+    gen: str = ""
     #: client_ids that received tokens in this session (for back-channel logout).
     clients: list[str] = field(default_factory=list)
+    #: Stable, non-secret name of the session (OIDC ``sid`` claim, account page).
+    public_id: str = ""
+    #: Value of the user's ``sso-priv`` marker when this id was issued.
+    priv_epoch: str = ""
 
     @property
     def acr(self) -> str:
@@ -47,22 +72,43 @@ class SsoSession:
     def idle_expired(self, now: float) -> bool:
         return now - self.last_seen > self.idle_seconds
 
+    def is_fresh(self, now: float, window_seconds: float, *, need_mfa: bool) -> bool:
+        """True when the password (and, if needed, the second factor) is recent enough."""
+        if now - self.auth_time > window_seconds:
+            return False
+        if need_mfa:
+            return self.mfa_at is not None and now - self.mfa_at <= window_seconds
+        return True
+
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, raw: str) -> SsoSession:
-        return cls(**json.loads(raw))
+        data = json.loads(raw)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class SessionStore:
-    def __init__(self, state: SharedState, clock=time.time):
+    def __init__(self, state: SharedState, clock: Callable[[], float] = time.time):
         self.state = state
         self.clock = clock
 
-    def _generation(self, user_id: str) -> int:
-        value = self.state.get(f"sso-gen:{user_id}")
-        return int(value) if value else 0
+    def _generation(self, user_id: str) -> str:
+        return self.state.get(f"sso-gen:{user_id}") or ""
+
+    def privilege_epoch(self, user_id: str) -> str:
+        return self.state.get(f"sso-priv:{user_id}") or ""
+
+    def privileges_changed(self, user_id: str) -> None:
+        """Call when a user's roles or memberships change: their session ids get replaced."""
+        self.state.set(f"sso-priv:{user_id}", random_token(12), INDEX_TTL)
+
+    def needs_new_id(self, session: SsoSession) -> bool:
+        """True when the user's privileges changed since this session's id was issued."""
+        current = self.privilege_epoch(session.user_id)
+        return bool(current) and current != session.priv_epoch
 
     def create(
         self,
@@ -74,8 +120,12 @@ class SessionStore:
         active_org_id: str | None = None,
         ip: str = "",
         user_agent: str = "",
+        public_id: str | None = None,
+        clients: list[str] | None = None,
+        mfa_at: float | None = None,
     ) -> SsoSession:
         now = self.clock()
+        absolute_seconds = min(absolute_seconds, MAX_LIFETIME)
         session = SsoSession(
             sid=random_token(32),
             user_id=user_id,
@@ -84,18 +134,18 @@ class SessionStore:
             created_at=now,
             last_seen=now,
             expires_at=now + absolute_seconds,
-            idle_seconds=idle_seconds,
+            idle_seconds=min(idle_seconds, absolute_seconds),
             active_org_id=active_org_id,
-            mfa_at=now if "otp" in amr else None,
+            mfa_at=now if "otp" in amr else mfa_at,
             ip=ip,
             user_agent=user_agent[:200],
-            generation=self._generation(user_id),
+            gen=self._generation(user_id),
+            clients=list(clients or []),
+            public_id=public_id or random_token(16),
+            priv_epoch=self.privilege_epoch(user_id),
         )
         self.save(session)
-        index_key = f"sso-user:{user_id}"
-        sids = self._index(user_id)
-        sids.append(session.sid)
-        self.state.set(index_key, json.dumps(sids[-50:]), INDEX_TTL)
+        self._index_replace(user_id, None, session.sid)
         return session
 
     def save(self, session: SsoSession) -> None:
@@ -112,21 +162,38 @@ class SessionStore:
             return None
         session = SsoSession.from_json(raw)
         now = self.clock()
+        generation = self._generation(session.user_id)
         if (
             now >= session.expires_at
             or session.idle_expired(now)
-            or session.generation < self._generation(session.user_id)
+            or (generation and generation != session.gen)
         ):
             self.delete(sid)
             return None
         return session
 
-    def touch(self, session: SsoSession, min_interval: float = 5.0) -> None:
+    def touch(self, session: SsoSession, min_interval: float = TOUCH_INTERVAL) -> None:
         """Record activity (resets the idle timer); writes at most every few seconds."""
         now = self.clock()
         if now - session.last_seen >= min_interval:
             session.last_seen = now
             self.save(session)
+
+    def rotate(self, session: SsoSession) -> SsoSession | None:
+        """Give a live session a new id (same record otherwise) and kill the old id.
+
+        ``pop`` makes the switch atomic: of two concurrent rotations only one succeeds, the
+        other finds the old id gone and gets None back (the caller then has no session).
+        """
+        old_sid = session.sid
+        raw = self.state.pop(f"sso:{old_sid}")
+        if raw is None:
+            return None
+        session.sid = random_token(32)
+        session.priv_epoch = self.privilege_epoch(session.user_id)
+        self.save(session)
+        self._index_replace(session.user_id, old_sid, session.sid)
+        return session
 
     def delete(self, sid: str) -> SsoSession | None:
         raw = self.state.pop(f"sso:{sid}")
@@ -136,15 +203,27 @@ class SessionStore:
         raw = self.state.get(f"sso-user:{user_id}")
         return json.loads(raw) if raw else []
 
+    def _index_replace(self, user_id: str, old_sid: str | None, new_sid: str) -> None:
+        sids = [s for s in self._index(user_id) if s != old_sid]
+        sids.append(new_sid)
+        self.state.set(f"sso-user:{user_id}", json.dumps(sids[-50:]), INDEX_TTL)
+
     def for_user(self, user_id: str) -> list[SsoSession]:
         sessions = [s for s in (self.get(sid) for sid in self._index(user_id)) if s]
         self.state.set(f"sso-user:{user_id}", json.dumps([s.sid for s in sessions]), INDEX_TTL)
         return sessions
 
+    def find_public(self, user_id: str, public_id: str) -> SsoSession | None:
+        """A live session of this user by its public id (never another user's)."""
+        for session in self.for_user(user_id):
+            if session.public_id and session.public_id == public_id:
+                return session
+        return None
+
     def end_all_for_user(self, user_id: str) -> list[SsoSession]:
         """End every session of a user (password reset, disable): atomic via the generation."""
         ended = self.for_user(user_id)
-        self.state.incr(f"sso-gen:{user_id}", ttl=INDEX_TTL)
+        self.state.set(f"sso-gen:{user_id}", random_token(12), INDEX_TTL)
         for session in ended:
             self.delete(session.sid)
         return ended

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -11,7 +10,15 @@ from idp.accounts.models import User
 from idp.demo.seed import EXTRA_SEEDERS
 from idp.extensions import db
 from idp.login import flow
-from idp.login.current import current_session, current_user, login_required, safe_next
+from idp.login.current import (
+    auth_is_fresh,
+    current_session,
+    current_user,
+    fresh_auth_required,
+    login_required,
+    reauth_url,
+    safe_next,
+)
 from idp.mfa.demo import seed_demo_mfa
 from idp.security import runtime
 from idp.security.limits import limit
@@ -23,22 +30,6 @@ bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
 if seed_demo_mfa not in EXTRA_SEEDERS:
     EXTRA_SEEDERS.append(seed_demo_mfa)
-
-
-STEP_UP_SECONDS = 15 * 60
-
-
-def _needs_step_up(user) -> bool:
-    """Replacing an authenticator or its recovery codes needs a recent second factor, so a
-    stolen session alone cannot take over the account's MFA."""
-    if not runtime.mfa().has_mfa(user):
-        return False
-    session = current_session()
-    return session is None or not session.mfa_at or time.time() - session.mfa_at > STEP_UP_SECONDS
-
-
-def _step_up(next_url: str):
-    return redirect(url_for("login.login", next=next_url, reauth="1"))
 
 
 def _enrolling_user():
@@ -56,8 +47,9 @@ def enroll():
     next_url = safe_next(pending["next"] if pending else request.values.get("next"))
     if user is None:
         return redirect(url_for("login.login", next=url_for("mfa.enroll", next=next_url)))
-    if pending is None and _needs_step_up(user):
-        return _step_up(url_for("mfa.enroll", next=next_url))
+    if pending is None and not auth_is_fresh(current_session(), user):
+        # Changing the second factor of a running session needs a recent sign-in.
+        return redirect(reauth_url(url_for("mfa.enroll", next=next_url)))
     service = runtime.mfa()
     enrollment = service.begin_enrollment(user)
     if request.method == "GET":
@@ -100,16 +92,14 @@ def manage():
 
 
 @bp.post("/recovery-codes")
-@login_required
+@fresh_auth_required
 def regenerate():
-    if _needs_step_up(current_user()):
-        return _step_up(url_for("mfa.manage"))
     codes = runtime.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
     return render_template("mfa/recovery_codes.html", codes=codes, next=url_for("mfa.manage"))
 
 
 @bp.post("/reset/<user_id>")
-@login_required
+@fresh_auth_required
 def reset(user_id: str):
     """An office administrator (of one of the user's offices) or a security admin."""
     target = db.session.get(User, user_id) if USER_ID.fullmatch(user_id) else None

@@ -30,7 +30,7 @@ def send_backchannel_logout(ended_session) -> dict[str, bool]:
         token = minter().logout_token(
             client_id=client_id,
             sub=ended_session.user_id,
-            sid=ended_session.sid,
+            sid=ended_session.public_id,
             alg=client.id_token_alg,
         )
         body = urllib.parse.urlencode({"logout_token": token}).encode()

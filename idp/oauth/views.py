@@ -81,7 +81,10 @@ def authorize():
     user = current_user()
     principal = None
     if user is not None and sso is not None:
-        principal = storage().principal(user, sso.active_org_id, sso.sid, sso.auth_time, sso.amr)
+        # The public id, never the cookie value: tokens carry it to relying parties.
+        principal = storage().principal(
+            user, sso.active_org_id, sso.public_id, sso.auth_time, sso.amr
+        )
     try:
         grant = server.get_consent_grant(end_user=principal)
     except OAuth2Error as error:
@@ -333,7 +336,7 @@ def end_session():
         return _error_page("The application asked to return to an address it did not register.")
     sso = current_session()
     confirmed = request.method == "POST" and values.get("confirm") == "yes"
-    hint_matches = hint is not None and sso is not None and hinted_sid == sso.sid
+    hint_matches = hint is not None and sso is not None and hinted_sid == sso.public_id
     if sso is not None and not (confirmed or hint_matches):
         return render_template(
             "oauth/logout.html",

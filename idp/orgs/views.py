@@ -9,6 +9,7 @@ from idp.common.clock import Clock
 from idp.login.current import (
     current_session,
     current_user,
+    fresh_auth_required,
     login_required,
     settings,
     sign_in,
@@ -38,8 +39,8 @@ REGISTRATION_FIELDS = (
 
 
 def clock() -> Clock:
-    """The app's clock (tests may install a FixedClock under ``extensions['idp.clock']``)."""
-    return current_app.extensions.get("idp.clock") or Clock()
+    """The app's clock (tests may install a FixedClock under ``extensions['idp_clock']``)."""
+    return current_app.extensions.get("idp_clock") or Clock()
 
 
 def ip() -> str | None:
@@ -98,7 +99,7 @@ def pending():
 
 
 @bp.post("/admin/organizations/<org_id>/<decision>")
-@login_required
+@fresh_auth_required
 def decide(org_id: str, decision: str):
     if decision not in service.TRANSITIONS:
         raise NotFound("No such action.")
@@ -167,7 +168,7 @@ def _act(org_id: str, action, done_message: str, row_id: str | None = None):
 
 
 @bp.post("/orgs/<org_id>/members/<membership_id>/role")
-@login_required
+@fresh_auth_required
 def change_role(org_id: str, membership_id: str):
     role = request.form.get("role", "")
     return _act(
@@ -181,7 +182,7 @@ def change_role(org_id: str, membership_id: str):
 
 
 @bp.post("/orgs/<org_id>/members/<membership_id>/remove")
-@login_required
+@fresh_auth_required
 def remove_member(org_id: str, membership_id: str):
     return _act(
         org_id,
@@ -193,7 +194,7 @@ def remove_member(org_id: str, membership_id: str):
 
 
 @bp.post("/orgs/<org_id>/invitations")
-@login_required
+@fresh_auth_required
 def invite(org_id: str):
     try:
         invitation = service.invite(
@@ -226,7 +227,7 @@ def invite(org_id: str):
 
 
 @bp.post("/orgs/<org_id>/invitations/<invitation_id>/resend")
-@login_required
+@fresh_auth_required
 def resend_invitation(org_id: str, invitation_id: str):
     return _act(
         org_id,
@@ -244,7 +245,7 @@ def resend_invitation(org_id: str, invitation_id: str):
 
 
 @bp.post("/orgs/<org_id>/invitations/<invitation_id>/revoke")
-@login_required
+@fresh_auth_required
 def revoke_invitation(org_id: str, invitation_id: str):
     return _act(
         org_id,

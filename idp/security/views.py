@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, request
 
 from idp.accounts.models import User
 from idp.extensions import db
-from idp.login.current import current_user, login_required, safe_next
+from idp.login.current import current_user, fresh_auth_required, safe_next
 from idp.security import runtime
 from idp.web.errors import NotFound
 
@@ -18,7 +18,7 @@ bp = Blueprint("security", __name__, url_prefix="/security")
 
 
 @bp.post("/users/<user_id>/unlock")
-@login_required
+@fresh_auth_required
 def unlock(user_id: str):
     target = db.session.get(User, user_id) if USER_ID.fullmatch(user_id) else None
     if target is None:

@@ -116,4 +116,7 @@ def test_switching_office_in_a_browser(live_server, page):
     page.click("button:has-text('Switch office')")
     expect(page.locator("#active-office h2")).to_have_text("Kestrel Billing")
     expect(page.locator("#active-office .role")).to_have_text("Billing")
-    assert {c["name"]: c["value"] for c in page.context.cookies()}["idp_sid"] == cookie_before
+    # Still signed in, under a new session id: an office switch is a privilege change.
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["idp_sid"] != cookie_before
+    page.goto(live_server.url + "/")
+    expect(page.locator("#active-office h2")).to_have_text("Kestrel Billing")

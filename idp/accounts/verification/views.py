@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, request
 from idp.accounts.fields import FieldErrors
 from idp.accounts.verification import service
 from idp.common.clock import Clock
-from idp.login.current import current_user, login_required, settings
+from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
 from idp.state import shared_state
 
@@ -15,7 +15,7 @@ bp = Blueprint("verification", __name__)
 
 
 def clock() -> Clock:
-    return current_app.extensions.get("idp.clock") or Clock()
+    return current_app.extensions.get("idp_clock") or Clock()
 
 
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
@@ -48,7 +48,7 @@ def resend():
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
-@login_required
+@fresh_auth_required
 def change_email():
     user = current_user()
     if request.method == "GET":

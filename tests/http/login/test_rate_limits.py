@@ -86,5 +86,5 @@ def test_client_address_from_x_forwarded_for_only_behind_a_configured_proxy(make
 
     direct = make_app(auth_ip_limit_username_recovery=3)
     assert posts(direct, range(4)) == [200, 200, 200, 429]  # spoofed headers do not help
-    proxied = make_app(auth_ip_limit_username_recovery=3, server_proxy_hops=1)
+    proxied = make_app(auth_ip_limit_username_recovery=3, server_trusted_proxies=1)
     assert posts(proxied, range(10, 14)) == [200, 200, 200, 200]

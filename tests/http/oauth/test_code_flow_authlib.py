@@ -67,7 +67,7 @@ def test_confidential_client_code_flow_refresh_and_userinfo(live, clients):
     claims = id_token.claims
     assert claims["iss"] == live.url and claims["aud"] == "billing-web"
     assert claims["sub"] == user.id and claims["nonce"] == nonce
-    assert claims["amr"] == ["pwd"] and claims["sid"] == browser.sso.sid
+    assert claims["amr"] == ["pwd"] and claims["sid"] == browser.sso.public_id
     for name in ("exp", "iat", "auth_time", "acr", "at_hash"):
         assert name in claims
     access = jwt.decode(token["access_token"], keys, algorithms=["ES256"])

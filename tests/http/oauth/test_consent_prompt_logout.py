@@ -169,7 +169,7 @@ def test_rp_initiated_logout_sends_back_channel_logout(live, clients, people):
 
         decoded = jwt.decode(logout_token, jwk.KeySet.import_key_set(keys), algorithms=["ES256"])
         assert decoded.header["typ"] == "logout+jwt"
-        assert decoded.claims["aud"] == "web" and decoded.claims["sid"] == browser.sso.sid
+        assert decoded.claims["aud"] == "web" and decoded.claims["sid"] == browser.sso.public_id
         assert "http://schemas.openid.net/event/backchannel-logout" in decoded.claims["events"]
         assert "nonce" not in decoded.claims
         # The SSO session is gone.

@@ -129,10 +129,10 @@ def test_verification_links_are_single_use_and_expire(app, client, mail):
 
     later = FixedClock()
     later.advance(timedelta(hours=25).total_seconds())
-    app.extensions["idp.clock"] = later
+    app.extensions["idp_clock"] = later
     assert client.get(link).status_code == 410
     assert post_form(client, link, {}, page="/register").status_code == 410
-    del app.extensions["idp.clock"]
+    del app.extensions["idp_clock"]
 
     assert post_form(client, link, {}).status_code == 200
     assert post_form(client, link, {}, page="/register").status_code == 410

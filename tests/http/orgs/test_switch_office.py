@@ -27,9 +27,12 @@ def test_switching_office_without_signing_in_again(app, client):
     response = signed_in_post(client, "/switch-office", {"org_id": second.id})
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
-    # Same SSO session (same cookie, same authentication time), new active office.
-    assert client.get_cookie(cookie_name()).value == session.sid
-    switched = store().get(session.sid)
+    # Same SSO session (same public id and authentication time), new active office; the
+    # cookie gets a new id because what the session may do changed (no fixation).
+    new_sid = client.get_cookie(cookie_name()).value
+    assert new_sid != session.sid and store().get(session.sid) is None
+    switched = store().get(new_sid)
+    assert switched.public_id == session.public_id
     assert switched.active_org_id == second.id
     assert switched.auth_time == session.auth_time and switched.amr == ["pwd"]
     page = client.get("/").data.decode()
@@ -67,5 +70,5 @@ def test_an_office_with_a_shorter_idle_limit_applies_after_switching(app, client
     session = login_as(client, user)
     assert session.idle_seconds == 15 * 60
     signed_in_post(client, "/switch-office", {"org_id": strict.id})
-    after = store().get(session.sid)
+    after = store().get(client.get_cookie(cookie_name()).value)
     assert after.idle_seconds == 5 * 60 and after.expires_at <= session.expires_at

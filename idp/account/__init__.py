@@ -1,0 +1,1 @@
+"""The account page: your sessions, offices and applications."""

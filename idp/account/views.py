@@ -1,0 +1,69 @@
+"""The account page: sessions (end one or all), active office, applications (revoke)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from idp.account import service
+from idp.login.current import (
+    current_session,
+    current_user,
+    login_required,
+    run_sign_out_hooks,
+    sign_out_everywhere,
+    store,
+)
+
+bp = Blueprint("account", __name__)
+
+
+@bp.get("/account")
+@login_required
+def index():
+    user = current_user()
+    session = current_session()
+    sessions = store()
+    offices = {
+        m.org_id: m.organization for m in user.memberships if m.organization.status == "approved"
+    }
+    return render_template(
+        "account/index.html",
+        user=user,
+        session=session,
+        sessions=service.list_sessions(sessions, user.id, session.sid),
+        applications=service.list_applications(
+            sessions.for_user(user.id), user.id, service.DIRECTORY
+        ),
+        offices=offices,
+    )
+
+
+@bp.post("/account/sessions/<public_id>/end")
+@login_required
+def end_session(public_id: str):
+    user = current_user()
+    current = current_session()
+    service.end_session(
+        store(), user.id, public_id, on_end=run_sign_out_hooks, ip=request.remote_addr
+    )
+    if current.public_id == public_id:
+        return redirect(url_for("login.login"))
+    flash("The session has been signed out.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/account/sessions/end-all")
+@login_required
+def end_all_sessions():
+    service.end_all_sessions(current_user().id, end_all=sign_out_everywhere, ip=request.remote_addr)
+    return redirect(url_for("login.login"))
+
+
+@bp.post("/account/applications/<client_id>/revoke")
+@login_required
+def revoke_application(client_id: str):
+    service.revoke_application(
+        store(), current_user().id, client_id, service.DIRECTORY, ip=request.remote_addr
+    )
+    flash("The application's access has been revoked.", "success")
+    return redirect(url_for("account.index"))
