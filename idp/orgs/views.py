@@ -16,6 +16,7 @@ from idp.login.current import (
     store,
 )
 from idp.mail import mailer
+from idp.mfa.service import has_mfa
 from idp.orgs import service
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
@@ -262,9 +263,7 @@ def revoke_invitation(org_id: str, invitation_id: str):
 def _after_joining(accepted: service.Accepted):
     """Send the person on to MFA enrolment when their new role (or the office) demands it
     and they have no second factor yet; else to the dashboard."""
-    session = current_session()
-    has_mfa = bool(session and "otp" in session.amr)
-    if accepted.mfa_required and not has_mfa and "mfa.enroll" in current_app.view_functions:
+    if accepted.mfa_required and not has_mfa(accepted.user):
         return redirect(url_for("mfa.enroll", next="/"))
     return redirect(url_for("dashboard.index"))
 
