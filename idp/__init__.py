@@ -82,8 +82,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     from idp.web.errors import register_error_handlers
     from idp.web.headers import register_security_headers
+    from idp.web.inputs import register_input_checks
 
     register_error_handlers(app)
+    register_input_checks(app)
     register_security_headers(app, settings)
 
     from idp.blueprints import register_blueprints

@@ -10,12 +10,14 @@ import time
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
     UnauthorizedClientError,
+    UnsupportedResponseTypeError,
 )
 from authlib.oauth2.rfc6749.grants import (
     AuthorizationCodeGrant,
@@ -471,8 +473,21 @@ class Issuer(IssuerParameter):
         return settings().issuer
 
 
+class Server(AuthorizationServer):
+    def get_authorization_grant(self, request):
+        """Authlib quotes an unknown response_type in its error description, and raises
+        ValueError (a 500) when the value has characters RFC 6749 forbids there: refuse
+        such a value first, without quoting it."""
+        response_type = request.payload.response_type
+        if response_type and invalid_error_characters(response_type):
+            raise UnsupportedResponseTypeError(
+                None, description="The response type is not supported by the server."
+            )
+        return super().get_authorization_grant(request)
+
+
 def init_oauth(app) -> AuthorizationServer:
-    server = AuthorizationServer()
+    server = Server()
     server.init_app(
         app,
         query_client=lambda client_id: storage().query_client(client_id),
