@@ -13,6 +13,7 @@ from flask import request
 from idp.web.errors import DomainError
 
 NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class NulInInput(DomainError):
@@ -27,9 +28,8 @@ def refuse_nul_characters() -> None:
     """``before_request`` hook: path, query string and form fields (names and values)."""
     if NUL in request.path or _has_nul(request.args.items(multi=True)):
         raise NulInInput("The address contains a NUL character.")
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if _has_nul(request.form.items(multi=True)):
-            raise NulInInput("A form field contains a NUL character.")
+    if request.mimetype in FORM_TYPES and _has_nul(request.form.items(multi=True)):
+        raise NulInInput("A form field contains a NUL character.")
 
 
 def register_input_checks(app) -> None:
