@@ -318,3 +318,103 @@ def test_junk_cookies_are_no_session_not_an_error(app, people):
             response = client.open(path, method=method)
             _check(response, method, path, "junk cookie", repr(value[:10]))
     assert _snapshot() == before, "junk requests changed stored records"
+
+
+#: Enough of a request for the token endpoint to reach client authentication.
+GRANT_FORM = {"grant_type": "client_credentials", "token": "x", "scope": "openid"}
+
+
+def _junk_headers(rng: random.Random) -> list[dict]:
+    """Headers the code reads (credentials, the gateway's forwarded request, the agent)."""
+    import base64
+
+    def basic(raw: bytes) -> str:
+        return "Basic " + base64.b64encode(raw).decode()
+
+    latin = "\xff\xfe\xe9"
+    values = ["", " ", "x" * 8000, latin, "a\tb", "%00", "../..", "http://evil.example/"]
+    authorizations = [
+        "Bearer",
+        "Bearer ",
+        "Bearer " + "x" * 8000,
+        "Bearer a.b.c",
+        "Bearer " + latin,
+        "Basic",
+        "Basic !!!not-base64",
+        basic(b"no-colon"),
+        basic(b"\xff\xfe:\xfd"),
+        basic(b"fuzz-app:" + b"s" * 5000),
+        basic(b":"),
+        "Negotiate abc",
+        latin,
+    ]
+    forwarded = [
+        "X-Forwarded-Uri", "X-Forwarded-Host", "X-Forwarded-Method", "X-Forwarded-Proto",
+        "X-Original-URL", "X-Original-Method", "User-Agent", "X-Requested-With",
+    ]  # fmt: skip
+    sets = [{"Authorization": value} for value in authorizations]
+    for _ in range(6):
+        sets.append({name: rng.choice(values) for name in forwarded})
+    return sets
+
+
+@pytest.mark.parametrize(
+    ("rule", "methods"),
+    [(r, m) for r, m in ROUTES if not r.startswith("/static/")],
+    ids=[r for r, m in ROUTES if not r.startswith("/static/")],
+)
+def test_route_survives_junk_headers(app, people, rule, methods):
+    rng = random.Random(f"{RNG_SEED}:headers:{rule}")
+    before = _snapshot()
+    app.config["WTF_CSRF_ENABLED"] = False
+    path = _fills(rule, people, rng)[-1]
+    for who, user in (("anonymous", None), ("office_admin", people["admin"])):
+        for method in methods:
+            for headers in _junk_headers(rng):
+                client = app.test_client()
+                if user is not None:
+                    login_as(client, user, amr=("pwd", "otp"))
+                data = GRANT_FORM if method == "POST" else None
+                response = client.open(path, method=method, headers=headers, data=data)
+                _check(response, method, path, who, f"headers {sorted(headers)[:2]}")
+    assert _snapshot() == before, "junk requests changed stored records"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic ", "Bearer ", "Basic " + __import__("base64").b64encode(b"\xff\xfe:\xfd").decode()],
+)
+def test_token_endpoint_answers_unreadable_client_credentials_with_invalid_client(
+    client, authorization
+):
+    """Authlib's own Basic parsing raises on these; the server refuses them first."""
+    response = client.post(
+        "/oauth/token", data=GRANT_FORM, headers={"Authorization": authorization}
+    )
+    assert response.status_code in (400, 401), response.data
+    assert response.get_json()["error"] == "invalid_client"
+
+
+def test_authorize_refuses_a_response_type_it_cannot_quote(app, people):
+    """Authlib quotes an unknown response_type in error_description and raises ValueError
+    when the value has characters RFC 6749 forbids there."""
+    client = app.test_client()
+    response = client.get(
+        "/oauth/authorize?"
+        + urlencode({"client_id": "fuzz-app", "response_type": "code\u2603", "scope": "openid"})
+    )
+    assert response.status_code == 400
+    assert b"unsupported_response_type" in response.data
+
+
+def test_nul_characters_are_refused_with_a_clear_400(app, client):
+    app.config["WTF_CSRF_ENABLED"] = False
+    page = client.post("/login", data={"username": "a\x00b", "password": "x"})
+    assert page.status_code == 400 and b"NUL character" in page.data
+    api = client.post("/oauth/token", data={"grant_type": "client_credentials\x00"})
+    assert api.status_code == 400
+    assert api.get_json() == {
+        "error": "invalid_request",
+        "error_description": "A form field contains a NUL character.",
+    }
+    assert client.get("/orgs/%00/members").status_code == 400
