@@ -418,3 +418,71 @@ def test_nul_characters_are_refused_with_a_clear_400(app, client):
         "error_description": "A form field contains a NUL character.",
     }
     assert client.get("/orgs/%00/members").status_code == 400
+
+
+NEAR_VALID_JUNK = [
+    "x" * 100_000,
+    "y" * 300,
+    "   ",
+    "ünï☃" * 80,
+    "\u202e\u200b",
+    "a\tb\r\nc",
+    "<script>alert(1)</script>",
+    "\udcff".encode("utf-8", "surrogatepass").decode("latin-1"),
+]
+
+
+def _near_valid_forms(people, n: int) -> list[tuple[str, str | None, dict]]:
+    """(path, who, a form that succeeds as is, unique by ``n``): each is then sent with one
+    field spoiled."""
+    from tests.factories import PASSWORD, npi_with_check_digit
+
+    registration = {
+        "legal_name": f"Maple Pediatrics {n} PLLC",
+        "tax_id": f"{450000000 + n:09d}",
+        "npi": npi_with_check_digit(f"{198700000 + n:09d}"),
+        "address_line1": "12 Maple Avenue",
+        "address_line2": "Suite 3",
+        "city": "Peoria",
+        "state": "IL",
+        "postal_code": "61602",
+        "username": f"maple.admin{n}",
+        "display_name": "Morgan Maple",
+        "email": f"admin{n}@maple.test",
+        "password": "a long enough passphrase 42",
+        "password_confirm": "a long enough passphrase 42",
+    }
+    invitations = f"/orgs/{people['org_id']}/invitations"
+    return [
+        ("/register", None, registration),
+        (invitations, "admin", {"email": f"new{n}@clinic.test", "role": "billing"}),
+        ("/account/email", "admin", {"email": f"moved{n}@clinic.test", "password": PASSWORD}),
+        ("/login/forgot-password", None, {"identifier": "fuzzadmin"}),
+        ("/login/forgot-username", None, {"email": "fuzzadmin@clinic.test"}),
+    ]
+
+
+def test_near_valid_forms_with_one_bad_field_write_nothing(app, people):
+    """A form that would succeed, with one field spoiled (too long for its column, blank,
+    control characters, odd unicode): a 4xx and no row, or success; never a 500."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    numbers = iter(range(1, 10_000))
+
+    def send(index: int, spoil: tuple[str, str] | None = None):
+        path, who, form = _near_valid_forms(people, next(numbers))[index]
+        client = app.test_client()
+        if who is not None:
+            login_as(client, people[who], amr=("pwd", "otp"))
+        data = {**form, spoil[0]: spoil[1]} if spoil else form
+        return path, who, client.post(path, data=data)
+
+    for index, (_, _, form) in enumerate(_near_valid_forms(people, 0)):
+        for field in form:
+            for junk in NEAR_VALID_JUNK:
+                before = _snapshot()
+                path, who, response = send(index, (field, junk))
+                _check(response, "POST", path, who or "anonymous", f"{field}={junk[:12]!r}")
+                if response.status_code >= 400:
+                    assert _snapshot() == before, f"{path} {field}: refused but wrote records"
+        path, _, response = send(index)
+        assert response.status_code < 400, f"the unspoiled form for {path} must succeed"
