@@ -146,4 +146,12 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"configuration error: {exc}", err=True)
         raise SystemExit(2) from None
-    cli.main(prog_name="idp")
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        cli.main(prog_name="idp")
+    except OperationalError as exc:
+        # An unreachable or refusing database: one line saying so, not a traceback.
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        click.echo(f"database error: {reason}", err=True)
+        raise SystemExit(1) from None

@@ -86,3 +86,14 @@ def test_keys_command_with_bad_arguments_fails_clearly(app, args, message):
     assert result.exit_code != 0, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     assert message in result.output.lower(), result.output
+
+
+def test_commands_say_so_in_one_line_when_the_database_is_unreachable(tmp_path):
+    from tests.cli.test_cli import run_idp
+    from tests.support.mailcatcher import free_port
+
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/idp"
+    result = run_idp(["clients", "list"], tmp_path, {"IDP_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("database error: connection failed"), result.stderr
