@@ -90,6 +90,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     register_blueprints(app)
     if settings.server_trusted_proxies:
+        # Client address and scheme only: links come from public_base_url, never the
+        # forwarded host.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = settings.server_trusted_proxies

@@ -9,6 +9,8 @@ address or username exists; the caller shows the same page either way.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import unicodedata
 
 from idp import audit
@@ -21,6 +23,8 @@ from idp.extensions import db
 from idp.state.base import SharedState
 from idp.web.errors import DomainError
 
+log = logging.getLogger(__name__)
+
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
 
 #: Called with the user after a password reset (e.g. the OAuth area revokes refresh tokens).
@@ -28,7 +32,12 @@ PASSWORD_RESET_HOOKS: list = []
 
 
 def normalise_identifier(value: str) -> str:
-    return unicodedata.normalize("NFKC", value or "").strip().lower()
+    """NFKC, trimmed, lower-case; empty when it holds control characters (such as NUL, which
+    PostgreSQL refuses), since no username or address can."""
+    text = unicodedata.normalize("NFKC", value or "").strip().lower()
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        return ""
+    return text
 
 
 def find_user(identifier: str) -> User | None:
@@ -39,6 +48,21 @@ def find_user(identifier: str) -> User | None:
     return db.session.scalar(
         db.select(User).where((User.username == ident) | (User.email == ident))
     )
+
+
+def send_detached(mailer, to: str, subject: str, text: str) -> threading.Thread:
+    """Send without making the request wait: the answer for a known address must not take
+    measurably longer than for an unknown one (no enumeration by timing)."""
+
+    def run():
+        try:
+            mailer.send(to, subject, text)
+        except Exception:
+            log.exception("could not send %r to %s", subject, to)
+
+    thread = threading.Thread(target=run, name="idp-mail", daemon=True)
+    thread.start()
+    return thread
 
 
 class LinkTokens:
@@ -97,7 +121,8 @@ class RecoveryService:
         token = self.reset_tokens.issue(user.id, minutes * 60)
         audit.record("password.reset_requested", subject_id=user.id, ip=ip)
         db.session.commit()
-        self.mailer.send(
+        send_detached(
+            self.mailer,
             user.email,
             "Reset your password",
             f"Hello {user.display_name or user.username},\n\n"
@@ -157,7 +182,8 @@ class RecoveryService:
             return
         audit.record("username.reminder_sent", subject_id=user.id, ip=ip)
         db.session.commit()
-        self.mailer.send(
+        send_detached(
+            self.mailer,
             user.email,
             "Your username",
             f"Hello {user.display_name or user.username},\n\n"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.accounts.models import User
+from idp.demo.seed import EXTRA_SEEDERS
 from idp.extensions import db
 from idp.login import flow
 from idp.login.current import (
@@ -16,11 +19,17 @@ from idp.login.current import (
     reauth_url,
     safe_next,
 )
+from idp.mfa.demo import seed_demo_mfa
 from idp.security import runtime
 from idp.security.limits import limit
 from idp.web.errors import DomainError, NotFound
 
+USER_ID = re.compile(r"[0-9a-f-]{36}")
+
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
+
+if seed_demo_mfa not in EXTRA_SEEDERS:
+    EXTRA_SEEDERS.append(seed_demo_mfa)
 
 
 def _enrolling_user():
@@ -93,7 +102,7 @@ def regenerate():
 @fresh_auth_required
 def reset(user_id: str):
     """An office administrator (of one of the user's offices) or a security admin."""
-    target = db.session.get(User, user_id)
+    target = db.session.get(User, user_id) if USER_ID.fullmatch(user_id) else None
     if target is None:
         raise NotFound("No such person.")
     runtime.mfa().reset(current_user(), target, mailer=runtime.mailer(), ip=request.remote_addr)

@@ -209,11 +209,12 @@ class OAuthStorage:
         key = client_cache_key(client_id)
         raw = self.state.get(key)
         if raw is not None:
-            model = OAuthClient(**json.loads(raw)) if raw != "-" else None
+            model = OAuthClient(**json.loads(raw))
         else:
             model = db.session.get(OAuthClient, client_id)
-            fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS} if model else None
-            self.state.set(key, json.dumps(fields) if fields else "-", CLIENT_CACHE_SECONDS)
+            if model is not None:  # unknown ids are not cached: no state for garbage input
+                fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS}
+                self.state.set(key, json.dumps(fields), CLIENT_CACHE_SECONDS)
         if model is None or model.disabled:
             return None
         return ProtocolClient(model, self.pepper)
@@ -337,7 +338,21 @@ class OAuthStorage:
         if row.rotated_at is not None:
             self.revoke_family(row.family_id, reason="refresh_reuse")
             return None
+        if self.family_revoked(row.family_id):
+            # A revocation is never undone: a token saved while its family was being
+            # revoked (a concurrent rotation) is dead as well.
+            return None
         return row
+
+    def family_revoked(self, family_id: str) -> bool:
+        return (
+            db.session.scalar(
+                db.select(RefreshToken.id)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
+                .limit(1)
+            )
+            is not None
+        )
 
     def claim_refresh_token(self, row: RefreshToken) -> bool:
         """Mark the token used, atomically: of two concurrent uses only one wins."""
@@ -383,6 +398,28 @@ class OAuthStorage:
             audience=row.audience,
         )
 
+    def principal_for_exchange(self, claims: dict, org_id: str) -> Principal:
+        """The person of an access token, acting for ``org_id`` (re-checked now)."""
+        user = db.session.get(User, claims.get("sub", ""))
+        if user is None or user.status != "active":
+            raise GrantRefused("the user can no longer sign in")
+        auth_time = float(claims.get("auth_time") or claims.get("iat") or 0)
+        changed = aware(user.password_changed_at)
+        # auth_time is in whole seconds: a change within that same second does not count.
+        if changed and changed.timestamp() >= auth_time + 1:
+            raise GrantRefused("the password changed since sign-in")
+        membership = self.membership(user.id, org_id)
+        if membership is None:
+            raise GrantRefused("not a member of the requested organization")
+        return Principal(
+            user=user,
+            org_id=membership.org_id,
+            role=membership.role,
+            sid=str(claims.get("sid", "")),
+            auth_time=auth_time,
+            amr=[],
+        )
+
     def revoke_family(self, family_id: str, *, reason: str) -> int:
         if not family_id or family_id == "-":
             return 0
@@ -422,7 +459,9 @@ class OAuthStorage:
             client_id=row.client_id,
             scope=row.scope,
             expires_at=aware(row.expires_at).timestamp(),
-            revoked=row.revoked_at is not None or row.rotated_at is not None,
+            revoked=row.revoked_at is not None
+            or row.rotated_at is not None
+            or self.family_revoked(row.family_id),
             claims={"sub": row.user_id, "org": row.org_id, "iat": int(row.issued_at.timestamp())},
             refresh=row,
         )
@@ -430,6 +469,20 @@ class OAuthStorage:
     def revoke_refresh_record(self, record: TokenRecord) -> None:
         if record.refresh is not None:
             self.revoke_family(record.refresh.family_id, reason="revoked_by_client")
+
+    def record_authorization(
+        self, principal: Principal, client_id: str, scope: str, ip: str | None
+    ) -> None:
+        """Audit that a client received a code for this person (one sign-in to an app)."""
+        audit.record(
+            "oauth.authorized",
+            subject_id=principal.user.id,
+            org_id=principal.org_id,
+            ip=ip,
+            client_id=client_id,
+            scope=scope,
+        )
+        db.session.commit()
 
     # --- consent -------------------------------------------------------------------------------
 

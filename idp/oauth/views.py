@@ -91,6 +91,14 @@ def authorize():
         return _authorize_error(error)
     client = grant.request.client
     redirect_uri = grant.redirect_uri
+    if request.values.get("request") or request.values.get("request_uri"):
+        return _redirect_error(
+            redirect_uri,
+            "request_uri_not_supported"
+            if request.values.get("request_uri")
+            else "request_not_supported",
+            "Request objects are not supported.",
+        )
     prompts = set(request.values.get("prompt", "").split())
     if "none" in prompts and len(prompts) > 1:
         return _redirect_error(redirect_uri, "invalid_request", "prompt=none stands alone.")
@@ -145,6 +153,10 @@ def _issue_code(server, grant, principal: Principal, sso):
     response = server.create_authorization_response(grant=grant, grant_user=principal)
     client_id = grant.request.client.client_id
     issued = response.status_code == 302 and "code=" in response.headers.get("Location", "")
+    if issued:
+        storage().record_authorization(
+            principal, client_id, grant.request.scope or "", request.remote_addr
+        )
     if issued and client_id not in sso.clients:
         sso.clients.append(client_id)
         store().save(sso)
@@ -245,7 +257,12 @@ def metadata() -> dict:
         "scopes_supported": sorted(known_scopes(s)),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
         "token_endpoint_auth_methods_supported": ALL_METHODS,

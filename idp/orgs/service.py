@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -57,10 +57,6 @@ class InvitationGone(DomainError):
     code = "gone"
 
 
-def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _send(send: Callable[[], None]) -> None:
     """Send mail inside the open transaction; on failure undo the transaction."""
     try:
@@ -90,7 +86,11 @@ def role_permissions(settings, role_name: str | None) -> frozenset[str]:
 
 
 def has_platform_permission(settings, user: User | None, permission: str) -> bool:
-    return bool(user) and permission in role_permissions(settings, user.platform_role)
+    """Granted by the person's platform role (only roles configured ``platform = true``)."""
+    if user is None or not user.platform_role:
+        return False
+    role = get_role(settings, user.platform_role)
+    return bool(role and role.platform and permission in role.permissions)
 
 
 def require_platform_permission(settings, user: User | None, permission: str) -> None:
@@ -106,6 +106,19 @@ def org_permissions(settings, user: User | None, org_id: str | None) -> frozense
     if member is None or member.organization.status != "approved":
         return frozenset()
     return role_permissions(settings, member.role)
+
+
+def org_scopes(settings, user_id: str, org_id: str | None) -> frozenset[str]:
+    """OAuth scopes the person's role in the office grants, while they are still a member
+    and the office is approved; empty otherwise. The OAuth area checks this when a refresh
+    token is used, so a removed member's tokens for that office stop working then."""
+    if not org_id:
+        return frozenset()
+    member = store.membership(user_id, org_id)
+    if member is None or member.organization.status != "approved":
+        return frozenset()
+    role = get_role(settings, member.role)
+    return frozenset(role.scopes) if role else frozenset()
 
 
 def require_org_permission(settings, user: User | None, org_id: str, permission: str) -> Membership:
@@ -235,17 +248,117 @@ def register_practice(
 # --- approval -------------------------------------------------------------------------------
 
 
-def pending_organizations(settings, actor: User) -> list[Organization]:
-    require_platform_permission(settings, actor, APPROVE_ORGS)
-    return store.orgs_with_status("pending")
-
-
 def _office_admins(settings, org: Organization) -> list[User]:
     return [
         m.user
         for m in store.members_of_org(org.id)
         if MANAGE_MEMBERS in role_permissions(settings, m.role)
     ]
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_status: str
+    to_status: str
+    reason_required: bool
+    event: str
+    subject: str
+    #: Email body after the greeting; formatted with org, reason and sign_in_url.
+    text: str
+
+
+TRANSITIONS = {
+    "approve": Transition(
+        "pending",
+        "approved",
+        False,
+        "org.approved",
+        "Your practice registration is approved",
+        "{org} is approved. You can now sign in and invite your staff:\n\n{sign_in_url}\n",
+    ),
+    "reject": Transition(
+        "pending",
+        "rejected",
+        True,
+        "org.rejected",
+        "Your practice registration was not approved",
+        "The registration of {org} was not approved.\n\nReason: {reason}\n\nReply to your "
+        "health plan's provider services if you have questions.\n",
+    ),
+    "suspend": Transition(
+        "approved",
+        "suspended",
+        True,
+        "org.suspended",
+        "Your practice is suspended on the provider portal",
+        "{org} is suspended on the provider portal: its staff cannot work for it until it "
+        "is reinstated.\n\nReason: {reason}\n",
+    ),
+    "reinstate": Transition(
+        "suspended",
+        "approved",
+        False,
+        "org.reinstated",
+        "Your practice is active again on the provider portal",
+        "{org} is active again. Staff can sign in as before:\n\n{sign_in_url}\n",
+    ),
+}
+
+
+def transition(
+    org_id: str,
+    actor: User,
+    action: str,
+    *,
+    reason: str = "",
+    settings,
+    mailer,
+    clock: Clock,
+    ip: str | None = None,
+) -> Organization:
+    """Move an organization along its life (approve or reject a registration, suspend or
+    reinstate an office), recording who, when and why, and email its administrators."""
+    require_platform_permission(settings, actor, APPROVE_ORGS)
+    step = TRANSITIONS.get(action)
+    if step is None:
+        raise NotFound("No such action.")
+    errors: dict[str, str] = {}
+    reason = fields.check_text(
+        reason, errors, "reason", "reason", max_length=2000, required=step.reason_required
+    )
+    org = store.get_org(org_id)
+    if org is None:
+        raise NotFound("No such organization.")
+    if org.status != step.from_status:
+        raise Conflict(
+            f"This organization is {org.status}; this action needs a {step.from_status} one."
+        )
+    if errors:
+        raise FieldErrors(errors)
+    previous = org.status
+    org.status = step.to_status
+    org.decided_by_id = actor.id
+    org.decided_at = clock.now()
+    org.decision_reason = reason or None
+    record(
+        step.event, actor_id=actor.id, org_id=org.id, ip=ip, reason=reason, previous_status=previous
+    )
+    db.session.flush()
+    body = step.text.format(
+        org=org.legal_name, reason=reason, sign_in_url=f"{settings.issuer}/login"
+    )
+    admins = _office_admins(settings, org)
+
+    def send_all():
+        for admin in admins:
+            mailer.send(admin.email, step.subject, f"Hello {admin.display_name},\n\n{body}")
+
+    _send(send_all)
+    db.session.commit()
+    if step.to_status != "approved":
+        for member in org.memberships:
+            _run_hooks(member.user_id, org.id)
+    return org
 
 
 def decide(
@@ -259,55 +372,25 @@ def decide(
     clock: Clock,
     ip: str | None = None,
 ) -> Organization:
-    """Approve or reject a pending registration (a reason is required to reject) and email
-    the office's administrators either way."""
-    require_platform_permission(settings, actor, APPROVE_ORGS)
-    errors: dict[str, str] = {}
-    reason = fields.check_text(
-        reason, errors, "reason", "reason", max_length=2000, required=not approve
-    )
-    org = store.get_org(org_id)
-    if org is None:
-        raise NotFound("No such organization.")
-    if org.status != "pending":
-        raise Conflict(f"This organization was already {org.status}.")
-    if errors:
-        raise FieldErrors(errors)
-    org.status = "approved" if approve else "rejected"
-    org.decided_by_id = actor.id
-    org.decided_at = clock.now()
-    org.decision_reason = reason or None
-    record(
-        "org.approved" if approve else "org.rejected",
-        actor_id=actor.id,
-        org_id=org.id,
-        ip=ip,
+    """Approve or reject a pending registration (a reason is required to reject)."""
+    return transition(
+        org_id,
+        actor,
+        "approve" if approve else "reject",
         reason=reason,
+        settings=settings,
+        mailer=mailer,
+        clock=clock,
+        ip=ip,
     )
-    db.session.flush()
-    sign_in_url = f"{settings.issuer}/login"
-    admins = _office_admins(settings, org)
 
-    def send_all():
-        for admin in admins:
-            if approve:
-                text = (
-                    f"Hello {admin.display_name},\n\n{org.legal_name} is approved. You can "
-                    f"now sign in and invite your staff:\n\n{sign_in_url}\n"
-                )
-                subject = "Your practice registration is approved"
-            else:
-                text = (
-                    f"Hello {admin.display_name},\n\nThe registration of {org.legal_name} "
-                    f"was not approved.\n\nReason: {reason}\n\nReply to your health plan's "
-                    "provider services if you have questions.\n"
-                )
-                subject = "Your practice registration was not approved"
-            mailer.send(admin.email, subject, text)
 
-    _send(send_all)
-    db.session.commit()
-    return org
+def organizations_for_review(settings, actor: User) -> dict[str, list[Organization]]:
+    """Pending registrations, and the approved and suspended offices (security admins)."""
+    require_platform_permission(settings, actor, APPROVE_ORGS)
+    return {
+        status: store.orgs_with_status(status) for status in ("pending", "approved", "suspended")
+    }
 
 
 # --- invitations ----------------------------------------------------------------------------

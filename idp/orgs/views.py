@@ -18,6 +18,7 @@ from idp.login.current import (
 from idp.mail import mailer
 from idp.orgs import service
 from idp.orgs.roles import org_roles
+from idp.security.limits import limit
 from idp.web.errors import DomainError, Forbidden, NotFound
 
 bp = Blueprint("orgs", __name__)
@@ -55,6 +56,7 @@ def typed(names) -> dict[str, str]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit("register")
 def register():
     if request.method == "GET":
         return render_template("orgs/register.html", values={}, errors={})
@@ -75,25 +77,38 @@ def register():
 # --- approval by a security admin -----------------------------------------------------------
 
 
+def _review_page(status: int = 200, errors=None, values=None):
+    groups = service.organizations_for_review(settings(), current_user())
+    return (
+        render_template(
+            "orgs/pending_list.html",
+            orgs=groups["pending"],
+            approved=groups["approved"],
+            suspended=groups["suspended"],
+            errors=errors or {},
+            values=values or {},
+        ),
+        status,
+    )
+
+
 @bp.get("/admin/organizations")
 @login_required
 def pending():
-    orgs = service.pending_organizations(settings(), current_user())
-    return render_template("orgs/pending_list.html", orgs=orgs, errors={}, values={})
+    return _review_page()
 
 
 @bp.post("/admin/organizations/<org_id>/<decision>")
 @fresh_auth_required
 def decide(org_id: str, decision: str):
-    if decision not in ("approve", "reject"):
+    if decision not in service.TRANSITIONS:
         raise NotFound("No such action.")
-    user = current_user()
     reason = request.form.get("reason", "")
     try:
-        org = service.decide(
+        org = service.transition(
             org_id,
-            user,
-            approve=decision == "approve",
+            current_user(),
+            decision,
             reason=reason,
             settings=settings(),
             mailer=mailer(),
@@ -101,16 +116,8 @@ def decide(org_id: str, decision: str):
             ip=ip(),
         )
     except FieldErrors as exc:
-        orgs = service.pending_organizations(settings(), user)
-        return (
-            render_template(
-                "orgs/pending_list.html",
-                orgs=orgs,
-                errors={org_id: exc.errors.get("reason", exc.message)},
-                values={org_id: reason},
-            ),
-            400,
-        )
+        message = exc.errors.get("reason", exc.message)
+        return _review_page(400, errors={org_id: message}, values={org_id: reason})
     return render_template("orgs/decided.html", org=org)
 
 

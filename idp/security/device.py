@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 MAX_ACCOUNTS = 10
 SALT = "idp-device-cookie"
@@ -33,7 +33,7 @@ class DeviceCookies:
             return None
         try:
             data = self.serializer.loads(token, max_age=self.max_age)
-        except BadSignature:
+        except BadData:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("d"), str):
             return None

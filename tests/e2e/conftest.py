@@ -47,3 +47,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def enroll_authenticator(page):
+    """On the enrollment page: read the key as a person would type it, confirm with a code
+    from it, and continue past the recovery codes. Returns the authenticator."""
+    import pyotp
+    from playwright.sync_api import expect
+
+    expect(page.locator("h1")).to_have_text("Set up two-step verification")
+    totp = pyotp.TOTP(page.locator("code.secret").inner_text().strip())
+    page.fill("#code", totp.now())
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Your recovery codes")
+    page.click("text=Continue")
+    return totp

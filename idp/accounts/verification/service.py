@@ -133,11 +133,19 @@ def confirm(token: str, *, clock: Clock, ip: str | None = None) -> EmailVerifica
     return verification
 
 
-def resend_registration(email: str, *, settings, mailer, clock: Clock) -> None:
+#: Fresh links per address per hour; more are silently not sent, so the form cannot be
+#: used to flood someone's inbox. Counted in shared state (holds across instances).
+RESEND_LIMIT_PER_HOUR = 5
+
+
+def resend_registration(email: str, *, settings, mailer, clock: Clock, state) -> None:
     """Send a fresh link to an account still waiting for verification; silent otherwise,
     so the answer does not tell who has an account."""
-    user = store.user_by_email((email or "").strip().lower())
+    email = (email or "").strip().lower()
+    user = store.user_by_email(email)
     if user is None or user.status != "pending_email":
+        return
+    if state.incr(f"verify-resend:{token_hash(email)}", ttl=3600) > RESEND_LIMIT_PER_HOUR:
         return
     token = issue(user, user.email, "registration", settings=settings, clock=clock)
     db.session.flush()

@@ -9,6 +9,7 @@ from idp.accounts.verification import service
 from idp.common.clock import Clock
 from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
+from idp.state import shared_state
 
 bp = Blueprint("verification", __name__)
 
@@ -37,7 +38,11 @@ def resend():
     if request.method == "GET":
         return render_template("accounts/resend.html", sent=False, values={})
     service.resend_registration(
-        request.form.get("email", ""), settings=settings(), mailer=mailer(), clock=clock()
+        request.form.get("email", ""),
+        settings=settings(),
+        mailer=mailer(),
+        clock=clock(),
+        state=shared_state(),
     )
     return render_template("accounts/resend.html", sent=True, values={})
 

@@ -26,6 +26,7 @@ def settings_overrides():
         ("/login/forgot-password", {"identifier": "someone"}),
         ("/login/forgot-username", {"email": "someone@clinic.test"}),
         ("/mfa/enroll", {"code": "123456"}),
+        ("/register", {"legal_name": "Limit Clinic"}),
     ],
 )
 def test_per_ip_limit(app, make_app, clock, settings_overrides, path, data):
@@ -65,3 +66,25 @@ def test_limit_decorator_for_registration(app, clock):
 def test_unknown_action_is_refused():
     with pytest.raises(ValueError):
         limit("no-such-action")
+
+
+def test_client_address_from_x_forwarded_for_only_behind_a_configured_proxy(make_app, app):
+    def posts(instance, forwarded_for):
+        instance.config["WTF_CSRF_ENABLED"] = False
+        with instance.app_context():
+            client = instance.test_client()
+            codes = [
+                client.post(
+                    "/login/forgot-username",
+                    data={"email": "x@clinic.test"},
+                    headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                    environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                ).status_code
+                for n in forwarded_for
+            ]
+        return codes
+
+    direct = make_app(auth_ip_limit_username_recovery=3)
+    assert posts(direct, range(4)) == [200, 200, 200, 429]  # spoofed headers do not help
+    proxied = make_app(auth_ip_limit_username_recovery=3, server_trusted_proxies=1)
+    assert posts(proxied, range(10, 14)) == [200, 200, 200, 200]

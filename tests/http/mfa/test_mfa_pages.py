@@ -59,3 +59,15 @@ def test_office_admin_resets_a_staff_members_mfa(client, clock, mail):
     assert audit.service.events("mfa.reset")[0].actor_id == boss.id
     assert "reset the two-step verification" in mail.text(mail.wait_for(staff.email)[0])
     assert client.post("/mfa/reset/no-such-user").status_code == 404
+
+
+def test_replacing_an_authenticator_needs_a_recent_second_factor(client, clock):
+    user = make_user("kay")
+    enroll_totp(user, clock)
+    login_as(client, user, amr=("pwd",))
+    response = client.get("/mfa/enroll")
+    assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
+    response = client.post("/mfa/recovery-codes")
+    assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
+    login_as(client, user, amr=("pwd", "otp"))
+    assert client.get("/mfa/enroll").status_code == 200

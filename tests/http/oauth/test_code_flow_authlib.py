@@ -92,3 +92,28 @@ def test_confidential_client_code_flow_refresh_and_userinfo(live, clients):
 
     refreshed = rp.refresh_token(live.url + "/oauth/token")
     assert refreshed["refresh_token"] != token["refresh_token"]
+
+
+def test_authorization_and_family_revocation_are_audited(live, clients):
+    from idp.audit.service import events
+
+    user = make_user("audited")
+    reg = clients.add(name="Web", client_id="web-audit", redirect_uris=[REDIRECT], first_party=True)
+    rp, response, verifier, _, _ = _authorize(
+        live, browser_for(live, user), "web-audit", reg.secret
+    )
+    token = rp.fetch_token(
+        live.url + "/oauth/token",
+        authorization_response=response.headers["Location"],
+        code_verifier=verifier,
+    )
+    assert [e.subject_id for e in events("oauth.authorized")] == [user.id]
+    rp.refresh_token(live.url + "/oauth/token")
+    reuse = rp.post(
+        live.url + "/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=("web-audit", reg.secret),
+    )
+    assert reuse.status_code == 400
+    revoked = events("oauth.refresh_family.revoked")
+    assert len(revoked) == 1 and '"refresh_reuse"' in revoked[0].data

@@ -363,3 +363,75 @@ def test_expired_access_token_is_inactive(live, clients, setup, monkeypatch):
         data={"token": token["access_token"]},
     )
     assert result.json() == {"active": False}
+
+
+def test_concurrent_use_of_one_refresh_token_lets_only_one_through(live, setup):
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = full_login(live, setup)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: refresh(live, setup, token["refresh_token"]), range(4)))
+    assert sorted(r.status_code for r in results).count(200) <= 1
+    # Whoever lost revoked the family: no token from this sign-in works any more.
+    for r in results:
+        if r.status_code == 200:
+            assert refresh(live, setup, r.json()["refresh_token"]).status_code == 400
+
+
+def test_token_exchange_switches_office_with_authlib_client(live, clients, setup):
+    from idp.oauth.server import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE
+
+    clients.update("web", grant_types=["authorization_code", "refresh_token", TOKEN_EXCHANGE])
+    other = make_org()
+    add_member(setup["user"], other, "billing")
+    token = full_login(live, setup)
+    rp = OAuth2Session("web", setup["secret"])
+    exchanged = rp.fetch_token(
+        live.url + "/oauth/token",
+        grant_type=TOKEN_EXCHANGE,
+        subject_token=token["access_token"],
+        subject_token_type=ACCESS_TOKEN_TYPE,
+        organization=other.id,
+    )
+    assert exchanged["issued_token_type"] == ACCESS_TOKEN_TYPE
+    assert "refresh_token" not in exchanged
+    info = requests.post(
+        live.url + "/oauth/introspect",
+        auth=("web", setup["secret"]),
+        data={"token": exchanged["access_token"]},
+    ).json()
+    assert info["org"]["id"] == other.id and info["roles"] == ["billing"]
+    assert info["sub"] == setup["user"].id
+
+    def exchange_for(org_id, subject=token["access_token"], auth=("web", setup["secret"])):
+        return requests.post(
+            live.url + "/oauth/token",
+            auth=auth,
+            data={
+                "grant_type": TOKEN_EXCHANGE,
+                "subject_token": subject,
+                "subject_token_type": ACCESS_TOKEN_TYPE,
+                "organization": org_id,
+            },
+        )
+
+    stranger = make_org()
+    refused = exchange_for(stranger.id)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    # A service token (no person) or a token of another client cannot be exchanged.
+    svc = _service(clients)
+    svc_token = OAuth2Session("eligibility-svc", svc.secret).fetch_token(
+        live.url + "/oauth/token", grant_type="client_credentials"
+    )["access_token"]
+    assert exchange_for(other.id, subject=svc_token).status_code == 400
+    # The grant type must be registered for the client.
+    clients.update("web", grant_types=["authorization_code", "refresh_token"])
+    assert exchange_for(other.id).json()["error"] == "unauthorized_client"
+    clients.update("web", grant_types=["authorization_code", "refresh_token", TOKEN_EXCHANGE])
+    assert exchange_for(other.id).status_code == 200
+    from datetime import timedelta
+
+    setup["user"].password_changed_at = utcnow() + timedelta(seconds=5)
+    db.session.commit()
+    changed = exchange_for(other.id)
+    assert changed.status_code == 400 and "password" in changed.json()["error_description"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -29,7 +30,7 @@ def run_rp(live, browser, **env):
         stderr=subprocess.PIPE,
         text=True,
         env={
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ISSUER": live.url,
             "REDIRECT_URI": REDIRECT,
             **env,
@@ -85,3 +86,30 @@ def test_confidential_rs256_client_passes_oauth4webapi(live, clients):
         AUDIENCE="https://claims.example/api",
     )
     assert result["ok"] and result["accessClaims"]["aud"] == "https://claims.example/api"
+
+
+def test_client_credentials_and_introspection_pass_oauth4webapi(live, clients):
+    reg = clients.add(
+        name="Eligibility service",
+        client_id="elig-svc",
+        grant_types=["client_credentials"],
+        scopes=["claims"],
+        default_audience="https://claims.example/api",
+    )
+    out = subprocess.run(
+        ["node", str(RP_DIR / "client-credentials.mjs")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "ISSUER": live.url,
+            "CLIENT_ID": "elig-svc",
+            "CLIENT_SECRET": reg.secret,
+            "RESOURCE": "https://claims.example/api",
+        },
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["scope"] == "claims" and result["introspection"]["client_id"] == "elig-svc"
+    assert result["claims"]["sub"] == "elig-svc" and "org" not in result["claims"]

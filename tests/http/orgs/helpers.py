@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from argon2 import PasswordHasher
 from flask import g
 
-from tests.factories import npi_with_check_digit
+from idp.extensions import db
+from tests.factories import PASSWORD, make_user, npi_with_check_digit
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -67,3 +69,16 @@ def forget_g_between_requests(app) -> None:
     def _forget(_exc):
         for name in list(g):
             g.pop(name, None)
+
+
+#: A cheap Argon2id hash of the factories' PASSWORD: verification reads the cost from the
+#: hash, so sign-in works while these tests do not spend time on the production cost.
+CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+def make_person(username: str | None = None, **kwargs):
+    """``make_user`` with a cheap password hash (hashing cost is not under test here)."""
+    user = make_user(username, password=None, **kwargs)
+    user.password_hash = CHEAP_HASH
+    db.session.commit()
+    return user

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from idp.audit.service import events
 from idp.extensions import db
-from tests.factories import PASSWORD, make_user
-from tests.http.orgs.helpers import path_of, post_form
+from tests.factories import PASSWORD
+from tests.http.orgs.helpers import make_person, path_of, post_form
 from tests.support.auth import login_as
 
 
 def test_change_email_with_verification(app, client, mail):
-    user = make_user("mover", email="old@clinic.test")
+    user = make_person("mover", email="old@clinic.test")
     login_as(client, user)
     response = post_form(
         client, "/account/email", {"email": "New@Clinic.test", "password": PASSWORD}
@@ -32,8 +32,8 @@ def test_change_email_with_verification(app, client, mail):
 
 
 def test_change_email_refusals(app, client, mail):
-    user = make_user("stayer", email="stay@clinic.test")
-    make_user("other", email="other@clinic.test")
+    user = make_person("stayer", email="stay@clinic.test")
+    make_person("other", email="other@clinic.test")
     login_as(client, user)
     cases = [
         ({"email": "fresh@clinic.test", "password": "wrong password!!"}, b'id="password-error"'),
@@ -49,11 +49,11 @@ def test_change_email_refusals(app, client, mail):
 
 
 def test_a_link_for_an_address_taken_meanwhile_is_refused(app, client, mail):
-    user = make_user("racer", email="racer@clinic.test")
+    user = make_person("racer", email="racer@clinic.test")
     login_as(client, user)
     post_form(client, "/account/email", {"email": "wanted@clinic.test", "password": PASSWORD})
     link = path_of(mail.last_link("wanted@clinic.test", "/verify-email/"))
-    make_user("quick", email="wanted@clinic.test")
+    make_person("quick", email="wanted@clinic.test")
     assert post_form(client, link, {}).status_code == 409
     db.session.expire_all()
     assert user.email == "racer@clinic.test"

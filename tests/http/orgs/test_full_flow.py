@@ -10,8 +10,7 @@ from idp.accounts.models import User
 from idp.audit.service import events
 from idp.extensions import db
 from idp.orgs.models import Invitation, Membership, Organization
-from tests.factories import make_user
-from tests.http.orgs.helpers import csrf_from, path_of, post_form, registration
+from tests.http.orgs.helpers import csrf_from, make_person, path_of, post_form, registration
 from tests.support.auth import login_as
 from tests.support.signin import enroll_via_pages
 
@@ -58,7 +57,7 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
     assert office.get(f"/orgs/{org.id}/members").status_code == 403
 
     # 4. A security admin approves; the administrator is emailed.
-    secadmin = make_user("sec", platform_role="security_admin")
+    secadmin = make_person("sec", platform_role="security_admin")
     sec = app.test_client()
     login_as(sec, secadmin)
     listing = sec.get("/admin/organizations")

@@ -11,8 +11,9 @@ from idp.audit.service import events
 from idp.common.clock import utcnow
 from idp.extensions import db
 from idp.orgs.models import Invitation, Membership
-from tests.factories import PASSWORD, add_member, make_org, make_user
+from tests.factories import PASSWORD, add_member, make_org
 from tests.http.orgs.helpers import (
+    make_person,
     path_of,
     post_form,
     signed_in_post,
@@ -30,7 +31,7 @@ NEW_ACCOUNT = {
 @pytest.fixture
 def office(app):
     org = make_org("Birch Clinic")
-    admin = make_user("birch.admin")
+    admin = make_person("birch.admin")
     add_member(admin, org, "office_admin")
     return org, admin
 
@@ -135,7 +136,7 @@ def test_resend_replaces_the_link_and_the_expiry(app, admin_client, office, mail
 
 def test_new_account_form_keeps_what_was_typed(app, admin_client, office, mail):
     org, _ = office
-    make_user("taken")
+    make_person("taken")
     invite(admin_client, org, "typed@birch.test")
     link = invitation_link(mail, "typed@birch.test")
     staff = app.test_client()
@@ -150,7 +151,7 @@ def test_new_account_form_keeps_what_was_typed(app, admin_client, office, mail):
 def test_existing_account_joins_after_signing_in(app, admin_client, office, mail):
     org, _ = office
     other_org = make_org("Cedar Clinic")
-    existing = make_user("cedar.person", email="person@cedar.test")
+    existing = make_person("cedar.person", email="person@cedar.test")
     add_member(existing, other_org, "billing")
     invite(admin_client, org, "PERSON@cedar.test", role="billing")
     link = invitation_link(mail, "person@cedar.test")
@@ -185,8 +186,8 @@ def test_existing_account_joins_after_signing_in(app, admin_client, office, mail
 
 def test_someone_else_signed_in_cannot_take_the_invitation(app, admin_client, office, mail):
     org, _ = office
-    make_user("invitee", email="invitee@birch.test")
-    intruder = make_user("intruder")
+    make_person("invitee", email="invitee@birch.test")
+    intruder = make_person("intruder")
     invite(admin_client, org, "invitee@birch.test")
     link = invitation_link(mail, "invitee@birch.test")
     client = app.test_client()
@@ -200,7 +201,7 @@ def test_roles_that_require_mfa_send_the_new_member_to_enrolment(make_app, mail)
     app = make_app()
     with app.app_context():
         org = make_org("Aspen Clinic")
-        admin = make_user("aspen.admin")
+        admin = make_person("aspen.admin")
         add_member(admin, org, "office_admin")
         admin_client = app.test_client()
         login_as(admin_client, admin)

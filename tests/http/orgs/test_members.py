@@ -10,8 +10,8 @@ from idp.extensions import db
 from idp.mail import mailer
 from idp.orgs import service
 from idp.orgs.models import Invitation, Membership
-from tests.factories import add_member, make_org, make_user
-from tests.http.orgs.helpers import signed_in_post
+from tests.factories import add_member, make_org
+from tests.http.orgs.helpers import make_person, signed_in_post
 from tests.support.auth import login_as
 
 
@@ -21,8 +21,8 @@ def offices(app):
     a, b = make_org("Alder Clinic"), make_org("Beech Clinic")
     people = {}
     for org, prefix in ((a, "alder"), (b, "beech")):
-        admin = make_user(f"{prefix}.admin")
-        desk = make_user(f"{prefix}.desk")
+        admin = make_person(f"{prefix}.admin")
+        desk = make_person(f"{prefix}.desk")
         people[prefix] = {
             "org": org,
             "admin": admin,

@@ -6,15 +6,15 @@ import json
 
 from idp.audit.service import events
 from idp.login.current import cookie_name, store
-from tests.factories import add_member, make_org, make_user
-from tests.http.orgs.helpers import signed_in_post
+from tests.factories import add_member, make_org
+from tests.http.orgs.helpers import make_person, signed_in_post
 from tests.support.auth import login_as
 
 
 def test_switching_office_without_signing_in_again(app, client):
     first = make_org("Elm Family Practice", tax_id="111222333")
     second = make_org("Fir Billing Services", tax_id="444555666")
-    pat = make_user("pat")
+    pat = make_person("pat")
     add_member(pat, first, "front_desk")
     add_member(pat, second, "office_admin")
     session = login_as(client, pat)
@@ -48,7 +48,7 @@ def test_switching_office_without_signing_in_again(app, client):
 def test_switching_to_an_office_one_does_not_belong_to_is_refused(app, client):
     mine, theirs = make_org("Mine"), make_org("Theirs")
     pending = make_org("Pending One", status="pending")
-    user = make_user("solo")
+    user = make_person("solo")
     add_member(user, mine, "billing")
     add_member(user, pending, "office_admin")
     session = login_as(client, user)
@@ -64,7 +64,7 @@ def test_switching_to_an_office_one_does_not_belong_to_is_refused(app, client):
 def test_an_office_with_a_shorter_idle_limit_applies_after_switching(app, client):
     relaxed = make_org("Relaxed")
     strict = make_org("Strict", session_idle_minutes=5)
-    user = make_user("twohats")
+    user = make_person("twohats")
     add_member(user, relaxed, "billing")
     add_member(user, strict, "billing")
     session = login_as(client, user)

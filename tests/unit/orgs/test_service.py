@@ -20,8 +20,8 @@ from idp.orgs import service, store
 from idp.orgs.models import Membership, Organization
 from idp.state import shared_state
 from idp.web.errors import Conflict, Forbidden
-from tests.factories import add_member, make_org, make_user
-from tests.http.orgs.helpers import registration
+from tests.factories import add_member, make_org
+from tests.http.orgs.helpers import make_person, registration
 from tests.support.mailcatcher import LINK, free_port
 
 
@@ -101,14 +101,14 @@ def test_verification_link_expires_and_works_once(settings, mailer, clock, mail)
 
 def test_decide_needs_the_platform_permission(settings, mailer, clock, mail):
     org = make_org("Waiting", status="pending")
-    admin = make_user("waiting.admin")
+    admin = make_person("waiting.admin")
     add_member(admin, org, "office_admin")
-    for not_allowed in (make_user("nobody"), admin):
+    for not_allowed in (make_person("nobody"), admin):
         with pytest.raises(Forbidden):
             service.decide(
                 org.id, not_allowed, approve=True, settings=settings, mailer=mailer, clock=clock
             )
-    sec = make_user("sec", platform_role="security_admin")
+    sec = make_person("sec", platform_role="security_admin")
     with pytest.raises(FieldErrors):
         service.decide(
             org.id, sec, approve=False, reason="", settings=settings, mailer=mailer, clock=clock
@@ -125,7 +125,7 @@ def test_decide_needs_the_platform_permission(settings, mailer, clock, mail):
 @pytest.fixture
 def office(app):
     org = make_org("Service Clinic")
-    admin = make_user("svc.admin")
+    admin = make_person("svc.admin")
     add_member(admin, org, "office_admin")
     return org, admin
 
@@ -208,3 +208,19 @@ def test_active_office_falls_back_when_the_membership_is_gone(settings, office):
     add_member(admin, other, "billing")
     assert service.active_office(settings, admin, other.id).organization.id == other.id
     assert service.active_office(settings, admin, "gone").organization.id == org.id
+
+
+def test_org_scopes_end_with_the_membership(settings, office):
+    org, admin = office
+    desk = make_person("desk")
+    member = add_member(desk, org, "front_desk")
+    assert service.org_scopes(settings, desk.id, org.id) == {
+        "eligibility",
+        "prior_auth",
+        "messages",
+    }
+    service.change_role(org.id, member.id, admin, "billing", settings=settings)
+    assert "claims" in service.org_scopes(settings, desk.id, org.id)
+    service.remove_member(org.id, member.id, admin, settings=settings)
+    assert service.org_scopes(settings, desk.id, org.id) == frozenset()
+    assert service.org_scopes(settings, desk.id, None) == frozenset()

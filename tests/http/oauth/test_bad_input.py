@@ -1,0 +1,127 @@
+"""Garbage at every protocol endpoint gets a clear 4xx (or an inactive answer), never a 500."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from idp.oauth.clients import client_service
+from tests.factories import make_user
+from tests.support.auth import login_as
+
+REDIRECT = "https://rp.example/cb"
+
+
+@pytest.fixture
+def web(app):
+    service = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+    return service.add(name="Web", client_id="web", redirect_uris=[REDIRECT], first_party=True)
+
+
+def basic(secret):
+    return {"Authorization": "Basic " + base64.b64encode(f"web:{secret}".encode()).decode()}
+
+
+AUTHORIZE_QUERIES = [
+    {},
+    {"client_id": "web"},
+    {"client_id": "web", "response_type": "code"},
+    {"client_id": "web", "response_type": "code", "redirect_uri": "javascript:alert(1)"},
+    {"client_id": "x" * 5000, "response_type": "code"},
+    {"client_id": "web", "response_type": "code id_token", "redirect_uri": REDIRECT},
+    {
+        "client_id": "web",
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "code_challenge": "short",
+        "code_challenge_method": "S256",
+    },
+    {
+        "client_id": "web",
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+        "max_age": "-5",
+    },
+    {
+        "client_id": "web",
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+        "prompt": "none login",
+    },
+    {
+        "client_id": "web",
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+        "request": "eyJ.x.y",
+    },
+    {
+        "client_id": "web",
+        "response_type": "code",
+        "redirect_uri": REDIRECT,
+        "code_challenge": "a" * 43,
+        "code_challenge_method": "S256",
+        "scope": "admin root",
+    },
+]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_authorize_never_fails_with_500(app, client, web, signed_in):
+    if signed_in:
+        login_as(client, make_user())
+    for query in AUTHORIZE_QUERIES:
+        response = client.get("/oauth/authorize", query_string=query)
+        assert response.status_code in (200, 302, 400), (query, response.status_code)
+        location = response.headers.get("Location", "")
+        if response.status_code == 302:
+            assert location.startswith((REDIRECT, "/login")), (query, location)
+
+
+TOKEN_BODIES = [
+    {},
+    {"grant_type": "authorization_code"},
+    {"grant_type": "authorization_code", "code": "x" * 10000},
+    {"grant_type": "refresh_token", "refresh_token": "nope"},
+    {"grant_type": "refresh_token", "refresh_token": "nope", "organization": "x"},
+    {"grant_type": "client_credentials"},
+    {"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"},
+    {"grant_type": "authorization_code", "code": "abc", "resource": ["a", "b"]},
+    {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": "a.b.c",
+    },
+]
+
+
+def test_token_endpoint_answers_rfc_errors(client, web):
+    for body in TOKEN_BODIES:
+        for headers in ({}, basic(web.secret), basic("wrong")):
+            response = client.post("/oauth/token", data=body, headers=headers)
+            assert 400 <= response.status_code < 500, (body, response.status_code)
+            assert response.get_json()["error"], body
+            if response.status_code == 401:
+                assert "WWW-Authenticate" in response.headers
+
+
+def test_introspect_revoke_userinfo_logout_with_garbage(client, web):
+    for token in ("", "a.b.c", "x" * 9000, "eyJhbGciOiJub25lIn0.e30."):
+        data = {"token": token}
+        introspected = client.post("/oauth/introspect", data=data, headers=basic(web.secret))
+        assert introspected.status_code in (200, 400)
+        if introspected.status_code == 200:
+            assert introspected.get_json() == {"active": False}
+        revoked = client.post("/oauth/revoke", data=data, headers=basic(web.secret))
+        assert revoked.status_code in (200, 400)
+        info = client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
+        assert info.status_code == 401
+        logout = client.get("/oauth/logout", query_string={"id_token_hint": token})
+        assert logout.status_code in (200, 400)
+    assert client.post("/oauth/introspect", data={"token": "x"}).status_code == 401
