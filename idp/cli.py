@@ -67,6 +67,8 @@ def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
         f"{settings.server_host}:{settings.server_port}",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "idp.web.accesslog.RedactingLogger",
         "idp.wsgi:app",
     ]
 
