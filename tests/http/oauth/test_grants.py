@@ -314,6 +314,28 @@ def test_client_credentials_basic_and_post(live, clients, setup):
     assert wrong_target.json()["error"] == "invalid_target"
 
 
+def test_rotated_secret_and_disabled_client_are_refused_at_once(live, clients, setup):
+    token = full_login(live, setup)
+    new = clients.rotate_secret("web").secret
+    old = refresh(live, setup, token["refresh_token"])  # the old secret, read from the cache
+    assert old.status_code == 401 and old.json()["error"] == "invalid_client"
+    rotated = requests.post(
+        live.url + "/oauth/token",
+        auth=("web", new),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+    )
+    assert rotated.status_code == 200, rotated.text
+    clients.set_disabled("web")
+    refused = requests.post(
+        live.url + "/oauth/token",
+        auth=("web", new),
+        data={"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]},
+    )
+    assert refused.status_code in (400, 401) and "access_token" not in refused.json()
+    authorize = code_for(live, setup["browser"], "web", verifier="x" * 43)
+    assert authorize.status_code == 400 and "Location" not in authorize.headers
+
+
 def test_private_key_jwt_client_authentication(live, clients, setup):
     private = ec.generate_private_key(ec.SECP256R1())
     pem = private.private_bytes(
@@ -345,6 +367,40 @@ def test_private_key_jwt_client_authentication(live, clients, setup):
     )
     with pytest.raises(Exception, match="invalid_client"):
         impostor.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
+
+
+def test_a_private_key_jwt_assertion_works_once(live, clients, setup):
+    from joserfc import jwt
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    key = jwk.import_key(pem, "EC")
+    clients.add(
+        name="Batch",
+        client_id="batch",
+        auth_method="private_key_jwt",
+        grant_types=["client_credentials"],
+        scopes=["claims"],
+        jwks={"keys": [key.as_dict(private=False)]},
+    )
+    now = int(time.time())
+    claims = {"iss": "batch", "sub": "batch", "aud": live.url + "/oauth/token"}
+    claims.update(jti=secrets.token_urlsafe(16), iat=now, exp=now + 60)
+    assertion = jwt.encode({"alg": "ES256"}, claims, key)
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    first = requests.post(live.url + "/oauth/token", data=data)
+    assert first.status_code == 200, first.text
+    replay = requests.post(live.url + "/oauth/token", data=data)
+    # RFC 6749 5.2: 401 is required only when the client used the Authorization header.
+    assert replay.status_code in (400, 401) and replay.json()["error"] == "invalid_client"
+    other_aud = jwt.encode({"alg": "ES256"}, {**claims, "jti": "j2", "aud": "https://x"}, key)
+    wrong = requests.post(live.url + "/oauth/token", data={**data, "client_assertion": other_aud})
+    assert wrong.status_code in (400, 401) and wrong.json()["error"] == "invalid_client"
 
 
 def test_introspection_and_revocation_need_client_auth(live, clients, setup):
