@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from idp import audit
 from idp.accounts.models import User
+from idp.accounts.recovery import send_detached
 from idp.common.clock import Clock
 from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.extensions import db
@@ -245,7 +246,10 @@ class MfaService:
         audit.record("mfa.reset", actor_id=actor.id, subject_id=user.id, org_id=shared_org, ip=ip)
         db.session.commit()
         if mailer is not None:
-            mailer.send(
+            # In the background: the reset is committed; a mail server that is down must not
+            # turn it into an error page (the failure is logged).
+            send_detached(
+                mailer,
                 user.email,
                 "Your two-step verification was reset",
                 f"Hello {user.display_name or user.username},\n\n"

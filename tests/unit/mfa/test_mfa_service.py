@@ -178,6 +178,18 @@ def test_office_admin_cannot_reset_someone_with_more_power_elsewhere(service, cl
     assert not has_mfa(platform)
 
 
+def test_reset_is_not_undone_by_a_mail_server_that_is_down(service, clock):
+    from idp.mail.smtp import SmtpMailer
+    from tests.support.mailcatcher import free_port
+
+    user = make_user("pia")
+    enroll(service, user, clock)
+    admin = make_user("sec4", platform_role="security_admin")
+    down = SmtpMailer("idp <no-reply@idp.test>", "127.0.0.1", free_port(), starttls=False)
+    service.reset(admin, user, mailer=down)
+    assert not has_mfa(user)
+
+
 def test_reset_by_security_admin(service, clock, mail):
     user = make_user("omar")
     enroll(service, user, clock)
