@@ -78,6 +78,17 @@ def test_init_creates_database_and_a_private_signing_key(tmp_path):
     assert len(list((tmp_path / "keys").glob("*.pem"))) == 2
 
 
+def test_demo_credentials_are_readable_only_by_their_owner(tmp_path):
+    creds = tmp_path / "instance" / "demo-credentials.json"
+    creds.parent.mkdir()
+    creds.write_text("{}")
+    creds.chmod(0o644)
+    result = run_idp(["demo", "--no-serve"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert creds.stat().st_mode & 0o777 == 0o600
+    assert json.loads(creds.read_text())
+
+
 @pytest.mark.slow
 def test_demo_serves_and_is_ready(tmp_path):
     port = free_port()
