@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from idp.login import flow
 from idp.login.current import current_user, safe_next, sign_out
@@ -11,14 +11,6 @@ from idp.security import runtime
 from idp.security.limits import limit
 
 bp = Blueprint("login", __name__)
-
-
-@bp.before_app_request
-def _forget_previous_request():
-    """``g`` lives on the app context, which tests (and CLI code) keep across requests:
-    never let one request's SSO session or pending cookie leak into the next."""
-    g.pop("sso_session", None)
-    g.pop("sso_set_cookie", None)
 
 
 def _login_page(next_url: str, username: str, error: str | None, reauth: bool, status=200):

@@ -7,6 +7,7 @@ host-only SSO cookie reaches the gateway as in deployment A of deploy/nginx.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -339,3 +340,24 @@ def test_sign_out_everywhere_reaches_every_session(stack, person, relying_party)
     for browser in (desk, laptop):
         response = browser.get(f"{stack.base}/reports", headers=HTML, allow_redirects=False)
         assert response.status_code == 302
+
+
+def test_a_real_browser_signs_in_through_the_gateway_and_out_again(stack, person, page):
+    """Chromium: protected page -> sign-in page -> back to the page with identity; the
+    account page's sign-out ends access."""
+    target = f"{stack.base}/reports/today?x=1"
+    page.goto(target)
+    assert "/login" in page.url
+    page.fill("#username", person["username"])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(target)
+    seen = json.loads(page.inner_text("body"))
+    assert seen["headers"]["x-auth-user"] == person["username"]
+    assert seen["headers"]["x-auth-office"] == person["org_id"]
+
+    page.goto(f"{stack.base}/account")
+    page.click("text=Sign out everywhere")
+    page.wait_for_url("**/login")
+    page.goto(target)
+    assert "/login" in page.url
