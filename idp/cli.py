@@ -67,6 +67,8 @@ def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
         f"{settings.server_host}:{settings.server_port}",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "idp.web.accesslog.RedactingLogger",
         "idp.wsgi:app",
     ]
 
@@ -95,6 +97,7 @@ def demo_command(no_serve: bool) -> None:
     result = seed_demo(settings)
     path = settings.instance_path / "demo-credentials.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when an earlier file was left readable by others
     with os.fdopen(fd, "w") as fh:
         json.dump(result, fh, indent=2)
     click.echo(f"demo accounts and client credentials written to {path}")

@@ -14,7 +14,7 @@ from idp.orgs.models import Organization
 from tests.factories import add_member, make_org
 from tests.http.orgs.helpers import make_person, path_of, post_form, registration, signed_in_post
 from tests.support.auth import login_as
-from tests.support.signin import enroll_via_pages
+from tests.support.signin import enroll_via_pages, strip_csrf
 
 VALID_NPI = "1234567893"
 
@@ -217,3 +217,19 @@ def test_only_security_admins_see_and_decide_registrations(app, client, mail):
     assert org.status == "pending"
     assert events("org.approved") == []
     assert b"Organizations awaiting approval" not in client.get("/").data
+
+
+def test_resend_answers_alike_for_a_pending_account_when_the_mail_server_is_down(make_app):
+    """The mail goes out in the background: a failing (or slow) mail server must not make
+    the answer for an account awaiting verification differ from the one for anybody else."""
+    from tests.support.mailcatcher import free_port
+
+    app = make_app(mail_smtp_port=free_port())  # nothing listens there
+    client = app.test_client()
+    with app.app_context():
+        make_person("waiting", status="pending_email")
+        known = post_form(client, "/verify-email/resend", {"email": "waiting@clinic.test"})
+        unknown = post_form(client, "/verify-email/resend", {"email": "nobody@clinic.test"})
+        assert known.status_code == unknown.status_code == 200
+        assert strip_csrf(known.data) == strip_csrf(unknown.data)
+        db.session.remove()
