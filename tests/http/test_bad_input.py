@@ -42,7 +42,7 @@ def _routes() -> list[tuple[str, tuple[str, ...]]]:
     app = create_app(
         {
             "database_url": "sqlite://",
-            "secret_key": "collect-routes",
+            "secret_key": "collect-routes-only-not-a-real-secret-key",
             "instance_dir": "/nonexistent/idp-collect",
             "keys_dir": "/nonexistent/idp-collect/keys",
         }

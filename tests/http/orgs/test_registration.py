@@ -89,12 +89,30 @@ def test_a_second_registration_of_the_same_practice_asks_for_an_invitation(clien
     assert len(refused) == 1 and refused[0].org_id == existing.id
 
 
-def test_taken_username_and_email_are_refused(client):
-    make_person("maple.admin6", email="admin6@maple.test")
+def test_a_taken_username_is_refused(client):
+    make_person("maple.admin6", email="someone-else@maple.test")
     response = post_form(client, "/register", registration(6))
     assert response.status_code == 400
-    assert b'id="username-error"' in response.data and b'id="email-error"' in response.data
+    assert b'id="username-error"' in response.data and b'id="email-error"' not in response.data
     assert _count(Organization) == 0
+
+
+def test_a_known_email_address_is_not_revealed_and_its_owner_is_told(client, mail):
+    """The page is the one a new registrant sees; only the address's owner learns more."""
+    owner = make_person("existing.owner", email="admin8@maple.test")
+    fresh = post_form(client, "/register", registration(9))
+    assert fresh.status_code == 200
+    form = registration(8)
+    assert form["email"] == owner.email
+    response = post_form(client, "/register", form)
+    assert response.status_code == 200
+    assert b"Check your email" in response.data
+    assert strip_csrf(response.data).replace(b"admin8@", b"admin9@") == strip_csrf(fresh.data)
+    assert _count(Organization) == 1 and _count(User) == 2
+    [notice] = mail.wait_for(owner.email)
+    assert "tried to register" in notice["Subject"]
+    assert "/verify-email/" not in mail.text(notice)
+    assert [e.subject_id for e in events("org.registration_refused")] == [owner.id]
 
 
 def test_mail_failure_leaves_nothing_behind(make_app):
