@@ -16,10 +16,6 @@ NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-class NulInInput(DomainError):
-    code = "invalid_request"
-
-
 def _has_nul(items) -> bool:
     return any(NUL in key or NUL in value for key, value in items)
 
@@ -27,9 +23,9 @@ def _has_nul(items) -> bool:
 def refuse_nul_characters() -> None:
     """``before_request`` hook: path, query string and form fields (names and values)."""
     if NUL in request.path or _has_nul(request.args.items(multi=True)):
-        raise NulInInput("The address contains a NUL character.")
+        raise DomainError("The address contains a NUL character.")
     if request.mimetype in FORM_TYPES and _has_nul(request.form.items(multi=True)):
-        raise NulInInput("A form field contains a NUL character.")
+        raise DomainError("A form field contains a NUL character.")
 
 
 def register_input_checks(app) -> None:
