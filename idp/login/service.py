@@ -106,9 +106,9 @@ class SignInService:
             self._fail(attempt, user, ip, "unknown_user")
         if not verify_password(user.password_hash, password, self.settings):
             self._fail(attempt, user, ip, "bad_password")
-        # The password is right from here on.
-        if user.status == "locked" and trusted:
-            self.locks.unlock(user, actor_id=user.id, method="trusted_device", ip=ip)
+        # The password is right from here on. An account locked by the failure ceiling stays
+        # locked for every browser, trusted ones included, until the emailed link or a
+        # security admin unlocks it: a right password proves less than a stolen one would.
         if user.status != "active":
             if user.status == "pending_email":
                 raise SignInFailed(UNVERIFIED)

@@ -155,7 +155,7 @@ def test_the_failure_that_locks_the_account_answers_like_any_other_when_mail_is_
         db.session.remove()
 
 
-def test_trusted_device_still_signs_in_when_the_ceiling_locked_the_account(
+def test_the_ceiling_lock_holds_for_trusted_devices_until_the_emailed_link(
     app, client, clock, mail
 ):
     user = make_user("zoe")
@@ -166,9 +166,14 @@ def test_trusted_device_still_signs_in_when_the_ceiling_locked_the_account(
         post_login(client, "zoe", f"wrong password {i}", ip=f"203.0.113.{i // 2}")
     db.session.expire_all()
     assert db.session.get(User, user.id).status == "locked"
-    assert post_login(trusted, "zoe", PASSWORD, ip="203.0.113.1").status_code == 302
-    events = audit.service.events("account.unlocked", subject_id=user.id)
-    assert "trusted_device" in events[0].data
+    refused = post_login(trusted, "zoe", PASSWORD, ip="198.51.100.9")
+    assert refused.status_code == 401
+    db.session.expire_all()
+    assert db.session.get(User, user.id).status == "locked"
+    assert audit.service.events("account.unlocked", subject_id=user.id) == []
+    path = mail.last_link(user.email, "/login/unlock/").removeprefix("http://idp.test")
+    assert trusted.post(path).status_code == 302
+    assert post_login(trusted, "zoe", PASSWORD, ip="198.51.100.9").status_code == 302
 
 
 def test_security_admin_unlocks_an_account(app, client, clock):
