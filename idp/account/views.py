@@ -8,8 +8,11 @@ from idp.account import service
 from idp.login.current import (
     current_session,
     current_user,
+    fresh_auth_required,
     login_required,
     run_sign_out_hooks,
+    settings,
+    sign_in,
     sign_out_everywhere,
     store,
 )
@@ -66,4 +69,31 @@ def revoke_application(client_id: str):
         store(), current_user().id, client_id, service.DIRECTORY, ip=request.remote_addr
     )
     flash("The application's access has been revoked.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@fresh_auth_required
+def change_password():
+    """Change one's password: every other session ends, this browser stays signed in."""
+    from idp.accounts.fields import FieldErrors
+    from idp.accounts.password_change import change_password as change
+    from idp.accounts.password_change import changed_notice
+    from idp.accounts.recovery import send_detached
+    from idp.mail import mailer
+    from idp.security.runtime import clock
+
+    user = current_user()
+    if request.method == "GET":
+        return render_template("account/password.html", errors={})
+    try:
+        change(user, request.form, settings=settings(), clock=clock(), ip=request.remote_addr)
+    except FieldErrors as exc:
+        return render_template("account/password.html", errors=exc.errors), 400
+    session = current_session()
+    amr, org_id = list(session.amr), session.active_org_id
+    sign_out_everywhere(user.id)
+    sign_in(user, amr, org_id)
+    send_detached(mailer(), user.email, *changed_notice(settings(), user))
+    flash("Your password was changed. Every other session was signed out.", "success")
     return redirect(url_for("account.index"))
