@@ -120,3 +120,33 @@ def test_demo_serves_and_is_ready(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path):
+    assert run_idp(["init"], tmp_path).returncode == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env.update(IDP_SERVER_PORT=str(port), IDP_SERVER_WORKERS="2")
+    proc = subprocess.Popen(
+        [IDP, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.time() < deadline, "idp serve did not become ready"
+            time.sleep(0.3)
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {
+            "status": "ok"
+        }
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0].decode()
+    assert "gunicorn" in output.lower()
+    assert output.lower().count("booting worker") == 2
