@@ -19,7 +19,7 @@ def _secret_key(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = settings.instance_path / "secret_key"
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -35,8 +35,12 @@ def _secret_key(settings: Settings) -> str:
 def _database_uri(settings: Settings) -> str:
     url = settings.database_url
     if not url:
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{settings.instance_path / 'idp.sqlite'}"
+        # The folder holds the generated secret, the outbox and this database (password
+        # hashes, client secret hashes): created private, the file 0600 before SQLite opens it.
+        settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = settings.instance_path / "idp.sqlite"
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        return f"sqlite:///{path}"
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
@@ -82,8 +86,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     from idp.web.errors import register_error_handlers
     from idp.web.headers import register_security_headers
+    from idp.web.inputs import register_input_checks
 
     register_error_handlers(app)
+    register_input_checks(app)
     register_security_headers(app, settings)
 
     from idp.blueprints import register_blueprints

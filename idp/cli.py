@@ -71,6 +71,8 @@ def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
         f"{settings.server_host}:{settings.server_port}",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "idp.web.accesslog.RedactingLogger",
         "idp.wsgi:app",
     ]
 
@@ -99,6 +101,7 @@ def demo_command(no_serve: bool) -> None:
     result = seed_demo(settings)
     path = settings.instance_path / "demo-credentials.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when an earlier file was left readable by others
     with os.fdopen(fd, "w") as fh:
         json.dump(result, fh, indent=2)
     click.echo(f"demo accounts and client credentials written to {path}")
@@ -150,4 +153,12 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"configuration error: {exc}", err=True)
         raise SystemExit(2) from None
-    cli.main(prog_name="idp")
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        cli.main(prog_name="idp")
+    except OperationalError as exc:
+        # An unreachable or refusing database: one line saying so, not a traceback.
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        click.echo(f"database error: {reason}", err=True)
+        raise SystemExit(1) from None

@@ -118,6 +118,12 @@ def redis_url(value: Any) -> str | None:
     return "empty (embedded state in the database) or redis://host:port/db"
 
 
+def secret(value: Any) -> str | None:
+    if value == "" or len(value) >= 32:
+        return None
+    return "empty (generated into the instance folder) or at least 32 random characters"
+
+
 def not_empty(value: Any) -> str | None:
     return None if str(value).strip() else "a non-empty value"
 
@@ -150,8 +156,12 @@ def cookie_domain(value: Any) -> str | None:
     return None if ok else "empty or a parent domain such as .plan.example.org"
 
 
+#: Never echoed in an error message (logs outlive secrets).
+SECRET_SETTINGS = {"secret_key", "mail_smtp_password", "auth_mfa_encryption_key"}
+
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "public_base_url": http_url,
+    "secret_key": secret,
     "log_level": one_of("DEBUG", "INFO", "WARNING", "ERROR"),
     "instance_dir": not_empty,
     "keys_dir": not_empty,
@@ -184,6 +194,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "auth_ip_limit_password_reset": int_range(1, 1000000),
     "auth_ip_limit_username_recovery": int_range(1, 1000000),
     "auth_ip_limit_register": int_range(1, 1000000),
+    "auth_ip_limit_verification_resend": int_range(1, 1000000),
     "auth_flow_minutes": int_range(1, 60),
     "auth_reset_token_minutes": int_range(5, 24 * 60),
     "auth_unlock_token_hours": int_range(1, 24 * 30),
@@ -306,7 +317,12 @@ def load_settings(
     for name, check in CHECKS.items():
         problem = check(values[name])
         if problem:
-            raise ConfigError(f"{env_name(name)}: must be {problem}; got {values[name]!r}")
+            shown = (
+                f"a value of {len(values[name])} characters"
+                if name in SECRET_SETTINGS
+                else repr(values[name])
+            )
+            raise ConfigError(f"{env_name(name)}: must be {problem}; got {shown}")
     for module in TABLE_VALIDATOR_MODULES:
         importlib.import_module(module)
     for validate in TABLE_VALIDATORS:

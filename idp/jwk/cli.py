@@ -63,10 +63,10 @@ def rotate_command(alg):
 def retire_command(kid):
     """Drop retired keys whose tokens have all expired (or one key at once with --kid)."""
     ring = _ring()
-    if kid:
+    if kid is not None:
         state = next((s for s in ring.states() if s.kid == kid), None)
         if state is None:
-            raise click.ClickException(f"no key {kid}")
+            raise click.ClickException(f"no key {kid!r}")
         if state.state != "retired":
             raise click.ClickException(f"{kid} is {state.state}; rotate before dropping it")
         ring.drop(kid)

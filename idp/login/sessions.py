@@ -24,6 +24,7 @@ Two identifiers, on purpose:
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -36,6 +37,9 @@ INDEX_TTL = 60 * 60 * 24 * 31
 MAX_LIFETIME = 60 * 60 * 24 * 30
 #: Activity is written back at most this often (seconds): one write per burst of requests.
 TOUCH_INTERVAL = 5.0
+#: The shape of the sids we issue (``random_token``); a cookie is browser input, and any
+#: other value (NUL bytes, which PostgreSQL refuses, or megabytes) never reaches the state.
+SID_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 @dataclass
@@ -155,7 +159,7 @@ class SessionStore:
 
     def get(self, sid: str | None) -> SsoSession | None:
         """A live session, or None when missing, expired (idle or absolute) or revoked."""
-        if not sid:
+        if not sid or not SID_RE.fullmatch(sid):
             return None
         raw = self.state.get(f"sso:{sid}")
         if raw is None:
@@ -196,6 +200,8 @@ class SessionStore:
         return session
 
     def delete(self, sid: str) -> SsoSession | None:
+        if not SID_RE.fullmatch(sid or ""):
+            return None
         raw = self.state.pop(f"sso:{sid}")
         return SsoSession.from_json(raw) if raw else None
 

@@ -11,7 +11,10 @@ from idp.mail.base import Mailer
 
 
 class OutboxMailer(Mailer):
-    """Writes each message as an .eml file a person can open; newest name sorts last."""
+    """Writes each message as an .eml file a person can open; newest name sorts last.
+
+    Messages carry live reset, unlock and invitation links, so the folder is created 0700
+    and each file 0600: only the account running idp can read them."""
 
     name = "outbox"
 
@@ -20,14 +23,16 @@ class OutboxMailer(Mailer):
         self.folder = Path(folder)
 
     def deliver(self, msg: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = f"{time.time_ns():020d}-{os.getpid()}"
         tmp = self.folder / f".{stamp}.tmp"
-        tmp.write_bytes(bytes(msg))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bytes(msg))
         tmp.rename(self.folder / f"{stamp}.eml")
 
     def check(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not os.access(self.folder, os.W_OK):
             raise OSError(f"outbox folder {self.folder} is not writable")
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from idp import audit
 from idp.accounts.models import User
+from idp.accounts.recovery import send_detached
 from idp.common.clock import Clock
 from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.extensions import db
@@ -201,22 +202,29 @@ class MfaService:
     # --- reset by an administrator ---------------------------------------------------
 
     def can_reset(self, actor: User, user: User) -> bool:
-        """Security admins, and office administrators of an office the user belongs to."""
+        """Security admins, and office administrators of an office the user belongs to.
+
+        A reset lets the next password holder enrol a new authenticator, so an office
+        administrator's reach stops at their own offices: people with a platform role, or
+        who administer an office the actor does not, are reset by a security admin only."""
         granted = roles(self.settings)
         platform = granted.get(actor.platform_role or "")
         if platform is not None and "org.mfa.reset" in platform.permissions:
             return True
-        user_orgs = {m.org_id for m in user.memberships}
-        for membership in actor.memberships:
+        if user.platform_role:
+            return False
+
+        def resets(membership) -> bool:
             role = granted.get(membership.role)
-            if (
-                role is not None
-                and "org.mfa.reset" in role.permissions
-                and membership.org_id in user_orgs
-                and membership.organization.status == "approved"
-            ):
-                return True
-        return False
+            return role is not None and "org.mfa.reset" in role.permissions
+
+        administered = {
+            m.org_id for m in actor.memberships if resets(m) and m.organization.status == "approved"
+        }
+        user_orgs = {m.org_id for m in user.memberships}
+        if not administered & user_orgs:
+            return False
+        return not any(resets(m) and m.org_id not in administered for m in user.memberships)
 
     def reset(self, actor: User, user: User, *, mailer=None, ip: str | None = None) -> None:
         """Remove a user's authenticator and recovery codes; recorded, the user is told."""
@@ -238,7 +246,10 @@ class MfaService:
         audit.record("mfa.reset", actor_id=actor.id, subject_id=user.id, org_id=shared_org, ip=ip)
         db.session.commit()
         if mailer is not None:
-            mailer.send(
+            # In the background: the reset is committed; a mail server that is down must not
+            # turn it into an error page (the failure is logged).
+            send_detached(
+                mailer,
                 user.email,
                 "Your two-step verification was reset",
                 f"Hello {user.display_name or user.username},\n\n"

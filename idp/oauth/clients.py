@@ -46,8 +46,30 @@ class Registered:
     secret: str | None
 
 
-def _check_uri(uri: str, field: str, *, allow_custom_scheme: bool) -> str:
-    parts = urlsplit(uri)
+def _column_length(name: str) -> int:
+    return OAuthClient.__table__.c[name].type.length
+
+
+def _check_text(value: str, column: str, label: str) -> None:
+    """Values longer than their column, or with NUL (PostgreSQL refuses both), would fail in
+    the database instead; other control characters would garble every listing."""
+    limit = _column_length(column)
+    if len(value) > limit:
+        raise DomainError(f"{label}: at most {limit} characters", field=column)
+    if not value.isprintable():
+        raise DomainError(f"{label}: control characters are not allowed", field=column)
+
+
+def _check_uri(uri: str, field: str, *, allow_custom_scheme: bool, max_length=2000) -> str:
+    if len(uri) > max_length:
+        raise DomainError(f"{uri[:60]}...: at most {max_length} characters", field=field)
+    if any(ch.isspace() or not ch.isprintable() for ch in uri):
+        raise DomainError(f"{uri!r}: spaces and control characters are not allowed", field=field)
+    try:
+        parts = urlsplit(uri)
+        parts.hostname  # noqa: B018 - parses the host (a bad IPv6 literal raises here)
+    except ValueError:
+        raise DomainError(f"{uri}: not a valid URI", field=field) from None
     if parts.fragment:
         raise DomainError(f"{uri}: a redirect URI must not have a fragment", field=field)
     if parts.scheme == "https" and parts.netloc:
@@ -95,9 +117,12 @@ def _validate(
         raise DomainError("authorization_code needs at least one redirect URI", field="redirect")
     for uri in redirect_uris + post_logout_redirect_uris:
         _check_uri(uri, "redirect_uri", allow_custom_scheme=auth_method == "none")
-    for uri in (backchannel_logout_uri, launch_url):
+    for uri, column in (
+        (backchannel_logout_uri, "backchannel_logout_uri"),
+        (launch_url, "launch_url"),
+    ):
         if uri:
-            _check_uri(uri, "uri", allow_custom_scheme=False)
+            _check_uri(uri, "uri", allow_custom_scheme=False, max_length=_column_length(column))
     bad = [s for s in scopes if s not in known_scopes]
     if bad:
         raise DomainError(f"unknown scope(s): {', '.join(bad)}", field="scopes")
@@ -133,7 +158,9 @@ class ClientService:
             self.state.delete(client_cache_key(client_id))
 
     def get(self, client_id: str) -> OAuthClient:
-        client = db.session.get(OAuthClient, client_id)
+        client = (
+            db.session.get(OAuthClient, client_id) if CLIENT_ID_RE.fullmatch(client_id) else None
+        )
         if client is None:
             raise NotFound(f"no client {client_id!r}")
         return client
@@ -163,8 +190,10 @@ class ClientService:
         name = name.strip()
         if not name:
             raise DomainError("a client needs a name", field="name")
+        _check_text(name, "name", "name")
+        _check_text(default_audience, "default_audience", "audience")
         client_id = client_id or ("c_" + secrets.token_urlsafe(12).replace("-", "x"))
-        if not CLIENT_ID_RE.match(client_id):
+        if not CLIENT_ID_RE.fullmatch(client_id):
             raise DomainError("client id: 3-64 letters, digits, '.', '_' or '-'", field="id")
         if db.session.get(OAuthClient, client_id) is not None:
             raise DomainError(f"client {client_id!r} already exists", field="id", status=409)
@@ -238,6 +267,9 @@ class ClientService:
         ):
             raise DomainError("the auth method cannot change; register a new client")
         _validate(known_scopes=self.known_scopes, **merged)
+        for key, label in (("name", "name"), ("default_audience", "audience")):
+            if changes.get(key) is not None:
+                _check_text(changes[key], key, label)
         client.grant_types_json = json.dumps(merged["grant_types"])
         client.redirect_uris_json = json.dumps(merged["redirect_uris"])
         client.post_logout_redirect_uris_json = json.dumps(merged["post_logout_redirect_uris"])

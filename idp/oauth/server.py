@@ -6,16 +6,21 @@ Grants reach storage only through :mod:`idp.oauth.storage`; signing goes through
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Error,
     UnauthorizedClientError,
+    UnsupportedResponseTypeError,
 )
 from authlib.oauth2.rfc6749.grants import (
     AuthorizationCodeGrant,
@@ -473,8 +478,46 @@ class Issuer(IssuerParameter):
         return settings().issuer
 
 
+def _readable_authorization(value: str | None) -> bool:
+    """False for an Authorization header Authlib's Basic parsing would crash on: a scheme
+    with blank credentials, or Basic credentials that are not UTF-8."""
+    if not value or " " not in value:
+        return True
+    parts = value.split(None, 1)
+    if len(parts) != 2:
+        return False
+    scheme, credentials = parts
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials).decode("utf-8")
+    except binascii.Error:
+        return True  # Authlib reads this as "no credentials"
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class Server(AuthorizationServer):
+    def authenticate_client(self, request, methods, endpoint="token"):
+        if not _readable_authorization(request.headers.get("Authorization")):
+            raise InvalidClientError(description="The Authorization header cannot be read.")
+        return super().authenticate_client(request, methods, endpoint)
+
+    def get_authorization_grant(self, request):
+        """Authlib quotes an unknown response_type in its error description, and raises
+        ValueError (a 500) when the value has characters RFC 6749 forbids there: refuse
+        such a value first, without quoting it."""
+        response_type = request.payload.response_type
+        if response_type and invalid_error_characters(response_type):
+            raise UnsupportedResponseTypeError(
+                None, description="The response type is not supported by the server."
+            )
+        return super().get_authorization_grant(request)
+
+
 def init_oauth(app) -> AuthorizationServer:
-    server = AuthorizationServer()
+    server = Server()
     server.init_app(
         app,
         query_client=lambda client_id: storage().query_client(client_id),

@@ -137,8 +137,13 @@ def mfa_required_for(settings, org: Organization, role_name: str) -> bool:
 
 @dataclass
 class Registered:
-    organization: Organization
-    user: User
+    """What the registrant is told: "check your email at ``email``". ``organization`` and
+    ``user`` are None when the address already had an account (nothing was created; its
+    owner was emailed instead), so the page never says which addresses have accounts."""
+
+    email: str
+    organization: Organization | None = None
+    user: User | None = None
 
 
 def register_practice(
@@ -180,11 +185,7 @@ def register_practice(
     )
     if "username" not in errors and store.user_by_username(username) is not None:
         errors["username"] = "This username is taken. Choose another."
-    if "email" not in errors and store.user_by_email(email) is not None:
-        errors["email"] = (
-            "An account already uses this email address. Sign in with it, or ask your "
-            "office administrator for an invitation."
-        )
+    email_owner = store.user_by_email(email) if "email" not in errors else None
     if "tax_id" not in errors and "npi" not in errors:
         existing = store.org_by_identifiers(tax_id, npi)
         if existing is not None:
@@ -199,6 +200,10 @@ def register_practice(
             db.session.commit()
     if errors:
         raise FieldErrors(errors)
+    if email_owner is not None:
+        return _registration_with_known_address(
+            email_owner, password, settings=settings, mailer=mailer, ip=ip
+        )
 
     user = User(
         username=username,
@@ -242,7 +247,33 @@ def register_practice(
     db.session.flush()
     _send(lambda: verification.send_registration_link(mailer, settings, user, token))
     db.session.commit()
-    return Registered(org, user)
+    return Registered(email, org, user)
+
+
+def _registration_with_known_address(
+    owner: User, password: str, *, settings, mailer, ip: str | None
+) -> Registered:
+    """Answer as if registered (same page, same Argon2 cost) and tell the address's owner."""
+    hash_password(password, settings)
+    record("org.registration_refused", subject_id=owner.id, ip=ip, reason="email_in_use")
+    db.session.flush()
+    _send(lambda: mailer.send(owner.email, *_known_address_message(settings, owner)))
+    db.session.commit()
+    return Registered(owner.email)
+
+
+def _known_address_message(settings, owner: User) -> tuple[str, str]:
+    base = settings.public_base_url.rstrip("/")
+    return (
+        "Someone tried to register a practice with your email address",
+        f"Hello {owner.display_name or owner.username},\n\n"
+        "Someone (perhaps you) tried to register a practice with this email address, which "
+        "already belongs to your account, so nothing was registered.\n\n"
+        f"To sign in: {base}/login\n"
+        f"Forgot your password: {base}/login/forgot-password\n"
+        "To join another office, ask its office administrator to invite this address.\n\n"
+        "If this was not you, you can ignore this message.\n",
+    )
 
 
 # --- approval -------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def register():
             ),
             400,
         )
-    return render_template("orgs/register_sent.html", email=registered.user.email)
+    return render_template("orgs/register_sent.html", email=registered.email)
 
 
 # --- approval by a security admin -----------------------------------------------------------

@@ -11,7 +11,14 @@ import functools
 
 from flask import current_app, render_template, request
 
-ACTIONS = ("login", "totp", "password_reset", "username_recovery", "register")
+ACTIONS = (
+    "login",
+    "totp",
+    "password_reset",
+    "username_recovery",
+    "register",
+    "verification_resend",
+)
 MESSAGE = "Too many attempts from your network. Wait a few minutes and try again."
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from idp import audit
 from idp.accounts.models import User
-from idp.accounts.recovery import INVALID_LINK, LinkTokens
+from idp.accounts.recovery import INVALID_LINK, LinkTokens, send_detached
 from idp.common.clock import Clock
 from idp.extensions import db
 from idp.orgs.roles import roles
@@ -30,7 +30,10 @@ class AccountLocks:
         hours = self.settings.auth_unlock_token_hours
         token = self.tokens.issue(user.id, hours * 3600)
         link = self.settings.public_base_url.rstrip("/") + "/login/unlock/" + token
-        self.mailer.send(
+        # In the background: this runs inside a failed sign-in, whose answer must look like
+        # every other failure even when the mail server is slow or down.
+        send_detached(
+            self.mailer,
             user.email,
             "Your account was locked",
             f"Hello {user.display_name or user.username},\n\n"

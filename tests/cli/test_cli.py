@@ -70,10 +70,23 @@ def test_init_creates_database_and_a_private_signing_key(tmp_path):
     pems = list((tmp_path / "keys").glob("*.pem"))
     assert len(pems) == 2  # the active key and the next one, published ahead of rotation
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in pems)
-    assert (tmp_path / "instance" / "idp.sqlite").exists()
+    assert (tmp_path / "instance" / "idp.sqlite").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "instance").stat().st_mode & 0o777 == 0o700
     again = run_idp(["init"], tmp_path)
     assert again.returncode == 0
     assert len(list((tmp_path / "keys").glob("*.pem"))) == 2
+
+
+def test_demo_credentials_are_readable_only_by_their_owner(tmp_path):
+    creds = tmp_path / "instance" / "demo-credentials.json"
+    creds.parent.mkdir()
+    creds.write_text("{}")
+    creds.chmod(0o644)
+    result = run_idp(["demo", "--no-serve"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert creds.stat().st_mode & 0o777 == 0o600
+    assert json.loads(creds.read_text())
 
 
 @pytest.mark.slow

@@ -65,8 +65,13 @@ def test_keys_rotate_list_retire(app):
     ring = KeyRing(app.config["IDP_SETTINGS"].keys_path)
     ring.ensure_active("ES256")
     first = ring.active("ES256").kid
+    upcoming = next(s.kid for s in ring.states() if s.state == "next")
+    assert upcoming in {k["kid"] for k in ring.jwks()["keys"]}  # published before it signs
     out = runner.invoke(keys_cli, ["rotate"])
     assert out.exit_code == 0, out.output
+    assert ring.active("ES256").kid == upcoming  # the published key signs, not a new one
+    published = {k["kid"] for k in ring.jwks()["keys"]}
+    assert first in published and upcoming in published
     listed = json.loads(runner.invoke(keys_cli, ["list", "--json"]).output)
     states = {k["kid"]: k["state"] for k in listed}
     assert states[first] == "retired" and list(states.values()).count("next") >= 1

@@ -58,3 +58,19 @@ def test_outbox_files_are_readable_eml(tmp_path):
     [path] = list((tmp_path / "outbox").glob("*.eml"))
     content = path.read_text()
     assert "Subject: Hello" in content and "Plain text body" in content
+
+
+def test_outbox_is_readable_only_by_its_owner(tmp_path):
+    """Outbox messages hold live reset and invitation links."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        box = OutboxMailer("idp <no-reply@idp.test>", tmp_path / "outbox")
+        box.send("a@clinic.test", "Reset", "https://idp.test/login/reset-password/secret")
+    finally:
+        os.umask(old)
+    [path] = list((tmp_path / "outbox").glob("*.eml"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "outbox").stat().st_mode) == 0o700

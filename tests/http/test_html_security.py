@@ -91,3 +91,34 @@ def test_cookies_under_http_are_not_secure_but_httponly_and_lax(client, app):
     response = client.post("/login", data={"username": "erin", "password": PASSWORD})
     for header in set_cookies(response).values():
         assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
+
+
+#: Protocol and gateway endpoints, called by programs with their own credentials.
+CSRF_EXEMPT = {
+    "oauth.token",
+    "oauth.revoke",
+    "oauth.introspect",
+    "oauth.userinfo",
+}
+
+
+def test_every_browser_post_route_needs_the_csrf_token(app, client):
+    """Walks the URL map, so a form added later without protection fails here."""
+    from tests.support.auth import login_as
+
+    login_as(client, make_user("dan"))
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint.startswith("forward_auth."):
+            continue
+        path = rule.rule
+        for arg in rule.arguments:
+            path = path.replace(f"<{arg}>", "x").replace(f"<string:{arg}>", "x")
+        path = re.sub(r"<[^>]+>", "x", path)
+        response = client.post(path, data={"anything": "1"})
+        if rule.endpoint in CSRF_EXEMPT:
+            assert b"CSRF" not in response.data, rule.endpoint
+            continue
+        assert response.status_code == 400 and b"CSRF" in response.data, (rule.endpoint, path)
+        checked.append(rule.endpoint)
+    assert len(checked) > 20

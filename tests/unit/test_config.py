@@ -30,6 +30,7 @@ def test_environment_overrides_with_types():
         ({"IDP_REDIS_URL": "localhost:6379"}, "IDP_REDIS_URL: must be empty"),
         ({"IDP_PUBLIC_BASE_URL": "idp.example"}, "IDP_PUBLIC_BASE_URL: must be an http(s) URL"),
         ({"IDP_DEMO": "maybe"}, "IDP_DEMO (environment): must be true or false"),
+        ({"IDP_SECRET_KEY": "change-me"}, "IDP_SECRET_KEY: must be empty (generated"),
         ({"IDP_DATABSE_URL": "sqlite://"}, "IDP_DATABSE_URL: unknown setting"),
     ],
 )
@@ -61,6 +62,13 @@ def test_config_file_errors_are_clear(tmp_path):
     unknown.write_text("[server]\nbacklog = 3\n")
     with pytest.raises(ConfigError, match="unknown setting 'server_backlog'"):
         load_settings(environ={"IDP_CONFIG": str(unknown)})
+
+
+def test_a_bad_secret_is_named_but_never_echoed():
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ={"IDP_SECRET_KEY": "hunter2-short"})
+    assert "hunter2" not in str(info.value)
+    assert str(info.value).endswith("got a value of 13 characters")
 
 
 def test_settings_are_read_only():

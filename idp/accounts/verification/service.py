@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from idp.accounts.fields import FieldErrors, check_email
 from idp.accounts.models import User
 from idp.accounts.passwords import verify_password
+from idp.accounts.recovery import send_detached
 from idp.accounts.verification import store
 from idp.accounts.verification.models import EmailVerification
 from idp.audit import record
@@ -56,10 +57,10 @@ def issue(user: User, email: str, purpose: str, *, settings, clock: Clock) -> st
     return token
 
 
-def send_registration_link(mailer, settings, user: User, token: str) -> None:
+def registration_message(settings, user: User, token: str) -> tuple[str, str]:
+    """Subject and text of the registration link mail."""
     hours = settings.email_verification_ttl_hours
-    mailer.send(
-        user.email,
+    return (
         "Confirm your email address",
         f"Hello {user.display_name},\n\n"
         "Confirm your email address to finish registering your practice:\n\n"
@@ -67,6 +68,10 @@ def send_registration_link(mailer, settings, user: User, token: str) -> None:
         f"The link works once and expires in {hours} hours. If you did not register, "
         "ignore this message.\n",
     )
+
+
+def send_registration_link(mailer, settings, user: User, token: str) -> None:
+    mailer.send(user.email, *registration_message(settings, user, token))
 
 
 @dataclass
@@ -148,13 +153,11 @@ def resend_registration(email: str, *, settings, mailer, clock: Clock, state) ->
     if state.incr(f"verify-resend:{token_hash(email)}", ttl=3600) > RESEND_LIMIT_PER_HOUR:
         return
     token = issue(user, user.email, "registration", settings=settings, clock=clock)
-    db.session.flush()
-    try:
-        send_registration_link(mailer, settings, user, token)
-    except Exception:
-        db.session.rollback()
-        raise
+    address, (subject, text) = user.email, registration_message(settings, user, token)
     db.session.commit()
+    # In the background: waiting for the mail server (or failing with it) would make the
+    # answer for an account awaiting verification slower than, or different from, any other.
+    send_detached(mailer, address, subject, text)
 
 
 def request_email_change(

@@ -9,6 +9,7 @@ from idp.accounts.verification import service
 from idp.common.clock import Clock
 from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
+from idp.security.limits import limit
 from idp.state import shared_state
 
 bp = Blueprint("verification", __name__)
@@ -34,6 +35,7 @@ def verify(token: str):
 
 
 @bp.route("/verify-email/resend", methods=["GET", "POST"])
+@limit("verification_resend")
 def resend():
     if request.method == "GET":
         return render_template("accounts/resend.html", sent=False, values={})

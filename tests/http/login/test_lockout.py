@@ -133,6 +133,28 @@ def test_account_ceiling_locks_the_account_until_the_emailed_link(app, client, c
     assert post_login(fresh, "yara", PASSWORD, ip="198.51.100.79").status_code == 302
 
 
+def test_the_failure_that_locks_the_account_answers_like_any_other_when_mail_is_down(
+    make_app, settings_overrides
+):
+    from tests.support.mailcatcher import free_port
+
+    app = make_app(mail_smtp_port=free_port(), **settings_overrides)  # nothing listens there
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        user = make_user("yuri")
+        client = app.test_client()
+        answers = [
+            post_login(client, "yuri", f"wrong password {i}", ip=f"203.0.113.{i // 2}")
+            for i in range(8)
+        ]
+        # The eighth failure locks the account and mails the owner: it looks like the others.
+        assert {a.status_code for a in answers} == {401}
+        assert len({strip_csrf(a.data) for a in answers}) == 1
+        db.session.expire_all()
+        assert db.session.get(User, user.id).status == "locked"
+        db.session.remove()
+
+
 def test_trusted_device_still_signs_in_when_the_ceiling_locked_the_account(
     app, client, clock, mail
 ):

@@ -1,4 +1,5 @@
-"""Per-IP limits on sign-in, TOTP, password reset, username recovery (and registration)."""
+"""Per-IP limits on sign-in, TOTP, password reset, username recovery, registration and
+resending verification links."""
 
 import pytest
 from flask import Blueprint
@@ -15,6 +16,7 @@ def settings_overrides():
         "auth_ip_limit_password_reset": 3,
         "auth_ip_limit_username_recovery": 3,
         "auth_ip_limit_register": 3,
+        "auth_ip_limit_verification_resend": 3,
     }
 
 
@@ -27,6 +29,7 @@ def settings_overrides():
         ("/login/forgot-username", {"email": "someone@clinic.test"}),
         ("/mfa/enroll", {"code": "123456"}),
         ("/register", {"legal_name": "Limit Clinic"}),
+        ("/verify-email/resend", {"email": "someone@clinic.test"}),
     ],
 )
 def test_per_ip_limit(app, make_app, clock, settings_overrides, path, data):

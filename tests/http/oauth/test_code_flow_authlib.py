@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -70,6 +72,8 @@ def test_confidential_client_code_flow_refresh_and_userinfo(live, clients):
     assert claims["amr"] == ["pwd"] and claims["sid"] == browser.sso.public_id
     for name in ("exp", "iat", "auth_time", "acr", "at_hash"):
         assert name in claims
+    digest = hashlib.sha256(token["access_token"].encode("ascii")).digest()
+    assert claims["at_hash"] == base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
     access = jwt.decode(token["access_token"], keys, algorithms=["ES256"])
     assert access.header["typ"] == "at+jwt"
     assert access.claims["org"]["id"] == org.id and access.claims["roles"] == ["billing"]

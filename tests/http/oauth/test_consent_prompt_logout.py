@@ -103,6 +103,9 @@ def test_prompt_login_and_max_age_force_a_fresh_sign_in(live, clients, people):
     from idp.login.current import store
 
     store().save(browser.sso)
+    choose = code_for(live, browser, "web", verifier="v" * 43, prompt="select_account")
+    assert urlsplit(choose.headers["Location"]).path == "/login"
+    assert "reauth=1" in choose.headers["Location"]
     stale = code_for(live, browser, "web", verifier="v" * 43, max_age="60")
     assert urlsplit(stale.headers["Location"]).path == "/login"
     fine = code_for(live, browser, "web", verifier="v" * 43, max_age="7200")

@@ -122,6 +122,21 @@ def test_missing_pkce_on_public_client_goes_back_as_an_error(live, setup):
     assert params["state"] == "st-1" and params["iss"] == live.url
 
 
+def test_pkce_is_on_by_default_for_confidential_clients_too(live, setup, clients):
+    response = code_for(live, setup["browser"], "web", pkce=False)
+    params = params_of(response.headers["Location"])
+    assert params["error"] == "invalid_request" and "code" not in params
+    clients.add(
+        name="Legacy",
+        client_id="legacy",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        require_pkce=False,
+    )
+    opted_out = code_for(live, setup["browser"], "legacy", pkce=False)
+    assert "code" in params_of(opted_out.headers["Location"])
+
+
 def test_plain_pkce_method_is_refused(live, setup):
     response = setup["browser"].get(
         live.url + "/oauth/authorize",
@@ -155,6 +170,17 @@ def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(live, setup
     assert "text/html" in response.headers["Content-Type"]
     unknown = code_for(live, setup["browser"], "nobody", verifier="x" * 43)
     assert unknown.status_code == 400 and "Location" not in unknown.headers
+    # Matching is exact: no prefix, trailing slash, extra query, case or port variations.
+    for near_miss in (
+        REDIRECT + "/",
+        REDIRECT + "?next=https://evil.example/",
+        REDIRECT.upper(),
+        "https://rp.example:443/cb",
+        "https://rp.example/cb/../cb",
+        "http://rp.example/cb",
+    ):
+        response = code_for(live, setup["browser"], "web", verifier="x" * 43, redirect=near_miss)
+        assert response.status_code == 400 and "Location" not in response.headers, near_miss
 
 
 def test_implicit_and_password_grants_are_not_offered(live, setup):
@@ -288,6 +314,28 @@ def test_client_credentials_basic_and_post(live, clients, setup):
     assert wrong_target.json()["error"] == "invalid_target"
 
 
+def test_rotated_secret_and_disabled_client_are_refused_at_once(live, clients, setup):
+    token = full_login(live, setup)
+    new = clients.rotate_secret("web").secret
+    old = refresh(live, setup, token["refresh_token"])  # the old secret, read from the cache
+    assert old.status_code == 401 and old.json()["error"] == "invalid_client"
+    rotated = requests.post(
+        live.url + "/oauth/token",
+        auth=("web", new),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+    )
+    assert rotated.status_code == 200, rotated.text
+    clients.set_disabled("web")
+    refused = requests.post(
+        live.url + "/oauth/token",
+        auth=("web", new),
+        data={"grant_type": "refresh_token", "refresh_token": rotated.json()["refresh_token"]},
+    )
+    assert refused.status_code in (400, 401) and "access_token" not in refused.json()
+    authorize = code_for(live, setup["browser"], "web", verifier="x" * 43)
+    assert authorize.status_code == 400 and "Location" not in authorize.headers
+
+
 def test_private_key_jwt_client_authentication(live, clients, setup):
     private = ec.generate_private_key(ec.SECP256R1())
     pem = private.private_bytes(
@@ -319,6 +367,40 @@ def test_private_key_jwt_client_authentication(live, clients, setup):
     )
     with pytest.raises(Exception, match="invalid_client"):
         impostor.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
+
+
+def test_a_private_key_jwt_assertion_works_once(live, clients, setup):
+    from joserfc import jwt
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    key = jwk.import_key(pem, "EC")
+    clients.add(
+        name="Batch",
+        client_id="batch",
+        auth_method="private_key_jwt",
+        grant_types=["client_credentials"],
+        scopes=["claims"],
+        jwks={"keys": [key.as_dict(private=False)]},
+    )
+    now = int(time.time())
+    claims = {"iss": "batch", "sub": "batch", "aud": live.url + "/oauth/token"}
+    claims.update(jti=secrets.token_urlsafe(16), iat=now, exp=now + 60)
+    assertion = jwt.encode({"alg": "ES256"}, claims, key)
+    data = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    }
+    first = requests.post(live.url + "/oauth/token", data=data)
+    assert first.status_code == 200, first.text
+    replay = requests.post(live.url + "/oauth/token", data=data)
+    # RFC 6749 5.2: 401 is required only when the client used the Authorization header.
+    assert replay.status_code in (400, 401) and replay.json()["error"] == "invalid_client"
+    other_aud = jwt.encode({"alg": "ES256"}, {**claims, "jti": "j2", "aud": "https://x"}, key)
+    wrong = requests.post(live.url + "/oauth/token", data={**data, "client_assertion": other_aud})
+    assert wrong.status_code in (400, 401) and wrong.json()["error"] == "invalid_client"
 
 
 def test_introspection_and_revocation_need_client_auth(live, clients, setup):
@@ -353,6 +435,21 @@ def test_introspection_and_revocation_need_client_auth(live, clients, setup):
     assert info.status_code == 401
 
 
+def test_another_client_can_neither_introspect_nor_revoke_a_token(live, clients, setup):
+    token = full_login(live, setup)
+    other = clients.add(name="Other", client_id="other", redirect_uris=[REDIRECT])
+    url = live.url + "/oauth/introspect"
+    for kind in ("access_token", "refresh_token"):
+        seen = requests.post(url, auth=("other", other.secret), data={"token": token[kind]})
+        assert seen.status_code == 200 and seen.json() == {"active": False}
+        refused = requests.post(
+            live.url + "/oauth/revoke", auth=("other", other.secret), data={"token": token[kind]}
+        )
+        assert refused.status_code == 400
+        still = requests.post(url, auth=("web", setup["secret"]), data={"token": token[kind]})
+        assert still.json()["active"] is True
+
+
 def test_expired_access_token_is_inactive(live, clients, setup, monkeypatch):
     token = full_login(live, setup)
     real = time.time
@@ -371,7 +468,7 @@ def test_concurrent_use_of_one_refresh_token_lets_only_one_through(live, setup):
     token = full_login(live, setup)
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: refresh(live, setup, token["refresh_token"]), range(4)))
-    assert sorted(r.status_code for r in results).count(200) <= 1
+    assert [r.status_code for r in results].count(200) == 1
     # Whoever lost revoked the family: no token from this sign-in works any more.
     for r in results:
         if r.status_code == 200:

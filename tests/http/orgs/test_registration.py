@@ -14,7 +14,7 @@ from idp.orgs.models import Organization
 from tests.factories import add_member, make_org
 from tests.http.orgs.helpers import make_person, path_of, post_form, registration, signed_in_post
 from tests.support.auth import login_as
-from tests.support.signin import enroll_via_pages
+from tests.support.signin import enroll_via_pages, strip_csrf
 
 VALID_NPI = "1234567893"
 
@@ -89,12 +89,30 @@ def test_a_second_registration_of_the_same_practice_asks_for_an_invitation(clien
     assert len(refused) == 1 and refused[0].org_id == existing.id
 
 
-def test_taken_username_and_email_are_refused(client):
-    make_person("maple.admin6", email="admin6@maple.test")
+def test_a_taken_username_is_refused(client):
+    make_person("maple.admin6", email="someone-else@maple.test")
     response = post_form(client, "/register", registration(6))
     assert response.status_code == 400
-    assert b'id="username-error"' in response.data and b'id="email-error"' in response.data
+    assert b'id="username-error"' in response.data and b'id="email-error"' not in response.data
     assert _count(Organization) == 0
+
+
+def test_a_known_email_address_is_not_revealed_and_its_owner_is_told(client, mail):
+    """The page is the one a new registrant sees; only the address's owner learns more."""
+    owner = make_person("existing.owner", email="admin8@maple.test")
+    fresh = post_form(client, "/register", registration(9))
+    assert fresh.status_code == 200
+    form = registration(8)
+    assert form["email"] == owner.email
+    response = post_form(client, "/register", form)
+    assert response.status_code == 200
+    assert b"Check your email" in response.data
+    assert strip_csrf(response.data).replace(b"admin8@", b"admin9@") == strip_csrf(fresh.data)
+    assert _count(Organization) == 1 and _count(User) == 2
+    [notice] = mail.wait_for(owner.email)
+    assert "tried to register" in notice["Subject"]
+    assert "/verify-email/" not in mail.text(notice)
+    assert [e.subject_id for e in events("org.registration_refused")] == [owner.id]
 
 
 def test_mail_failure_leaves_nothing_behind(make_app):
@@ -217,3 +235,19 @@ def test_only_security_admins_see_and_decide_registrations(app, client, mail):
     assert org.status == "pending"
     assert events("org.approved") == []
     assert b"Organizations awaiting approval" not in client.get("/").data
+
+
+def test_resend_answers_alike_for_a_pending_account_when_the_mail_server_is_down(make_app):
+    """The mail goes out in the background: a failing (or slow) mail server must not make
+    the answer for an account awaiting verification differ from the one for anybody else."""
+    from tests.support.mailcatcher import free_port
+
+    app = make_app(mail_smtp_port=free_port())  # nothing listens there
+    client = app.test_client()
+    with app.app_context():
+        make_person("waiting", status="pending_email")
+        known = post_form(client, "/verify-email/resend", {"email": "waiting@clinic.test"})
+        unknown = post_form(client, "/verify-email/resend", {"email": "nobody@clinic.test"})
+        assert known.status_code == unknown.status_code == 200
+        assert strip_csrf(known.data) == strip_csrf(unknown.data)
+        db.session.remove()

@@ -152,6 +152,44 @@ def test_reset_by_office_admin_of_the_users_office_is_recorded_and_mailed(servic
     assert "reset the two-step verification" in mail.text(mail.wait_for(user.email)[0])
 
 
+def test_office_admin_cannot_reset_someone_with_more_power_elsewhere(service, clock, mail):
+    org, other_org = make_org(), make_org()
+    boss = make_user("boss4")
+    add_member(boss, org, "office_admin")
+    platform = make_user("sec2", platform_role="security_admin")
+    add_member(platform, org, "billing")
+    other_admin = make_user("boss5")
+    add_member(other_admin, org, "billing")
+    add_member(other_admin, other_org, "office_admin")
+    peer = make_user("boss6")
+    add_member(peer, org, "office_admin")
+    for user in (platform, other_admin, peer):
+        enroll(service, user, clock)
+    from idp.mail import mailer
+
+    for user in (platform, other_admin):
+        with pytest.raises(Forbidden):
+            service.reset(boss, user, mailer=mailer())
+        assert has_mfa(user)
+    service.reset(boss, peer, mailer=mailer())  # a fellow administrator of the same office
+    assert not has_mfa(peer)
+    security = make_user("sec3", platform_role="security_admin")
+    service.reset(security, platform, mailer=mailer())
+    assert not has_mfa(platform)
+
+
+def test_reset_is_not_undone_by_a_mail_server_that_is_down(service, clock):
+    from idp.mail.smtp import SmtpMailer
+    from tests.support.mailcatcher import free_port
+
+    user = make_user("pia")
+    enroll(service, user, clock)
+    admin = make_user("sec4", platform_role="security_admin")
+    down = SmtpMailer("idp <no-reply@idp.test>", "127.0.0.1", free_port(), starttls=False)
+    service.reset(admin, user, mailer=down)
+    assert not has_mfa(user)
+
+
 def test_reset_by_security_admin(service, clock, mail):
     user = make_user("omar")
     enroll(service, user, clock)

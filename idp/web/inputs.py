@@ -1,0 +1,32 @@
+"""One check on every request's input before any view sees it.
+
+No field of this application can hold U+0000 (names, ids, tokens, URIs, codes), and
+PostgreSQL refuses it in text: the driver raises, which would surface as a 500 from whichever
+lookup met it first. Refusing it here answers every route, protocol endpoints included (in
+the RFC JSON shape via :mod:`idp.web.errors`), with a 400 instead.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from idp.web.errors import DomainError
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(items) -> bool:
+    return any(NUL in key or NUL in value for key, value in items)
+
+
+def refuse_nul_characters() -> None:
+    """``before_request`` hook: path, query string and form fields (names and values)."""
+    if NUL in request.path or _has_nul(request.args.items(multi=True)):
+        raise DomainError("The address contains a NUL character.")
+    if request.mimetype in FORM_TYPES and _has_nul(request.form.items(multi=True)):
+        raise DomainError("A form field contains a NUL character.")
+
+
+def register_input_checks(app) -> None:
+    app.before_request(refuse_nul_characters)
