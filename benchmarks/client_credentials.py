@@ -5,7 +5,9 @@ and Redis, measured with wrk (Debian package ``wrk``).
 
 Needs IDP_BENCH_DATABASE_URL (an admin URL of a PostgreSQL server; a fresh database is
 created and dropped) and IDP_BENCH_REDIS_URL. Prints tokens per second and latency
-percentiles (p50/p90/p99); every response must be a 200 with a token.
+percentiles (p50/p90/p99), the load average before the run (the machine may be shared) and
+the server's CPU time per token (gunicorn processes only, from /proc: far less sensitive to
+other load than the wall-clock figures); every response must be a 200 with a token.
 """
 
 from __future__ import annotations
@@ -59,6 +61,20 @@ def wait_ready(url: str, proc, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the server did not become ready")
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of the gunicorn master and its workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == master_pid or int(fields[1]) == master_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def parse_latency(value: str, unit: str) -> float:
@@ -134,6 +150,7 @@ def main() -> None:
             start_new_session=True,
         )
         wait_ready(base, server)
+        load_before = os.getloadavg()[0]
         check = urllib.request.Request(
             base + "/oauth/token",
             data=b"grant_type=client_credentials&scope=claims",
@@ -142,6 +159,7 @@ def main() -> None:
         )
         with urllib.request.urlopen(check, timeout=5) as response:
             assert json.loads(response.read())["access_token"]
+        cpu_before = server_cpu_seconds(server.pid)
         run = subprocess.run(
             [
                 wrk,
@@ -162,6 +180,8 @@ def main() -> None:
             check=True,
         )
         out = run.stdout
+        server_cpu = server_cpu_seconds(server.pid) - cpu_before
+        requests_done = int(re.search(r"(\d+) requests in", out).group(1))
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         lat = {
             p: parse_latency(v, u)
@@ -174,7 +194,12 @@ def main() -> None:
             f"client_credentials tokens/s: {rps:.0f}  p50 {lat.get('50', 0):.1f} ms  "
             f"p90 {lat.get('90', 0):.1f} ms  p99 {lat.get('99', 0):.1f} ms  "
             f"({args.workers} gunicorn workers, {args.connections} connections, "
-            f"{args.duration}s, {os.cpu_count()} CPUs)"
+            f"{args.duration}s, {os.cpu_count()} CPUs, load average before "
+            f"{load_before:.1f})"
+        )
+        print(
+            f"server CPU per token: {server_cpu / max(requests_done, 1) * 1000:.3f} ms "
+            "(gunicorn master + workers, user + system)"
         )
         if non2xx or errors:
             print("WARNING: " + (non2xx.group(0) if non2xx else errors.group(0)))

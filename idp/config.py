@@ -173,6 +173,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
     "server_workers": int_range(1, 64),
+    "server_threads": int_range(1, 64),
     "orgs_invitation_ttl_days": int_range(1, 90),
     "email_verification_ttl_hours": int_range(1, 720),
     "auth_argon2_time_cost": int_range(1, 20),

@@ -23,6 +23,8 @@ ALGORITHMS = ("ES256", "RS256")
 
 #: Per-process cache of parsed keys, keyed by folder (see KeyRing._cache).
 _CACHE: dict[str, dict] = {}
+#: How long the keys folder must have been unchanged before its mtime alone vouches for it.
+QUIET_SECONDS = 2
 
 
 @dataclass
@@ -96,14 +98,34 @@ class KeyRing:
         return key_state
 
     def _cache(self) -> dict:
-        """Parsed states and joserfc keys, reloaded when the folder's contents change."""
+        """Parsed states and joserfc keys, reloaded when the folder's contents change.
+
+        The folder's mtime is the change signal (every write here creates or renames a file
+        in it), checked on every call so a rotation done by any instance is seen at once.
+        File-system clocks are coarse (a few ms), so a change in the same tick as the read
+        would leave the stamp equal: states read less than ``QUIET_SECONDS`` after the
+        stamp are read again next time. Parsed private keys survive a reload: a kid names
+        one key file for good (random kid, written once with O_EXCL).
+        """
         try:
             stamp = os.stat(self.folder).st_mtime_ns
         except FileNotFoundError:
             stamp = None
         cached = _CACHE.get(str(self.folder))
-        if cached is None or cached["stamp"] != stamp:
-            cached = {"stamp": stamp, "states": self.states(), "keys": {}}
+        if cached is None or cached["stamp"] != stamp or not cached["settled"]:
+            read_at = time.time_ns()
+            states = self.states()
+            kids = {s.kid for s in states}
+            keys = {k: v for k, v in cached["keys"].items() if k in kids} if cached else {}
+            settled = stamp is not None and read_at - stamp > QUIET_SECONDS * 1_000_000_000
+            keyset = cached.get("keyset") if cached else None  # keyed by its kids: still true
+            cached = {
+                "stamp": stamp,
+                "settled": settled,
+                "states": states,
+                "keys": keys,
+                "keyset": keyset,
+            }
             _CACHE[str(self.folder)] = cached
         return cached
 
@@ -151,9 +173,19 @@ class KeyRing:
         }
 
     def public_keyset(self, now: float | None = None):
+        """The published keys as a joserfc KeySet, built once per set of published kids."""
         from joserfc import jwk
 
-        return jwk.KeySet.import_key_set(self.jwks(now))
+        cache = self._cache()
+        kids = tuple(s.kid for s in self.published(now))
+        built = cache.get("keyset")
+        if built is None or built[0] != kids:
+            keyset = jwk.KeySet.import_key_set(
+                {"keys": [self.jose_key(kid).as_dict(private=False) for kid in kids]}
+            )
+            built = (kids, keyset)
+            cache["keyset"] = built
+        return built[1]
 
     def rotate(self, alg: str = "ES256", retire_after_seconds: float = 3600) -> KeyState:
         """Promote the next key to active, retire the active one, publish a new next key.

@@ -64,11 +64,13 @@ def storage() -> OAuthStorage:
 
 
 def keyring() -> KeyRing:
-    return KeyRing(settings().keys_path)
+    return current_app.extensions["idp.keyring"]
 
 
 def minter() -> TokenMinter:
-    return TokenMinter(settings(), keyring())
+    """One per application: it holds only settings and the key ring, whose cache of
+    parsed keys notices changes to the keys folder by itself."""
+    return current_app.extensions["idp.minter"]
 
 
 def oauth_server() -> AuthorizationServer:
@@ -531,4 +533,7 @@ def init_oauth(app) -> AuthorizationServer:
     server.register_endpoint(Introspection)
     server.register_extension(Issuer())
     app.extensions["idp.oauth"] = server
+    settings_ = app.config["IDP_SETTINGS"]
+    app.extensions["idp.keyring"] = KeyRing(settings_.keys_path)
+    app.extensions["idp.minter"] = TokenMinter(settings_, app.extensions["idp.keyring"])
     return server

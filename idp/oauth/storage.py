@@ -51,6 +51,22 @@ CACHED_CLIENT_COLUMNS = (
 )
 
 
+#: Clients parsed from the shared cache, keyed by the cached text itself: an entry can only
+#: be used while the shared state still holds exactly that text, so it is never stale. The
+#: objects are transient (never in a session) and only read. Bounded by clearing when full.
+_PARSED_CLIENTS: dict[str, OAuthClient] = {}
+PARSED_CLIENTS_MAX = 256
+
+
+def _parsed_client(raw: str) -> OAuthClient:
+    model = _PARSED_CLIENTS.get(raw)
+    if model is None:
+        if len(_PARSED_CLIENTS) >= PARSED_CLIENTS_MAX:
+            _PARSED_CLIENTS.clear()
+        model = _PARSED_CLIENTS[raw] = OAuthClient(**json.loads(raw))
+    return model
+
+
 def client_cache_key(client_id: str) -> str:
     return f"oauth:client:{client_id}"
 
@@ -209,7 +225,7 @@ class OAuthStorage:
         key = client_cache_key(client_id)
         raw = self.state.get(key)
         if raw is not None:
-            model = OAuthClient(**json.loads(raw))
+            model = _parsed_client(raw)
         else:
             model = db.session.get(OAuthClient, client_id)
             if model is not None:  # unknown ids are not cached: no state for garbage input

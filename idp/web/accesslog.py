@@ -19,7 +19,14 @@ _TOKEN_IN_PATH = re.compile(
 _TOKEN_IN_QUERY = re.compile(r"((?:^|[?&])id_token_hint=)[^&#\s\"]*")
 
 
+#: Substrings each pattern needs: most values (every atom of every request) have none, and
+#: checking for them is several times cheaper than running the substitutions.
+_MARKERS = ("reset-password/", "unlock/", "invitations/", "verify-email/", "id_token_hint=")
+
+
 def redact(value: str) -> str:
+    if not any(marker in value for marker in _MARKERS):
+        return value
     value = _TOKEN_IN_PATH.sub(r"\1" + REDACTED, value)
     return _TOKEN_IN_QUERY.sub(r"\1" + REDACTED, value)
 

@@ -59,8 +59,8 @@ def test_config_file_errors_are_clear(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(environ={"IDP_CONFIG": str(bad)})
     unknown = tmp_path / "unknown.toml"
-    unknown.write_text("[server]\nthreads = 3\n")
-    with pytest.raises(ConfigError, match="unknown setting 'server_threads'"):
+    unknown.write_text("[server]\nbacklog = 3\n")
+    with pytest.raises(ConfigError, match="unknown setting 'server_backlog'"):
         load_settings(environ={"IDP_CONFIG": str(unknown)})
 
 
@@ -82,3 +82,16 @@ def test_create_app_refuses_bad_override():
 
     with pytest.raises(ConfigError, match="IDP_SERVER_WORKERS"):
         create_app({"server_workers": 0})
+
+
+def test_serve_runs_threaded_gunicorn_workers():
+    """gthread workers keep HTTP connections alive between requests (token endpoint load)."""
+    from idp.cli import _gunicorn_argv
+
+    settings = load_settings(environ={"IDP_SERVER_WORKERS": "3", "IDP_SERVER_THREADS": "6"})
+    argv = _gunicorn_argv(settings)
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--worker-class") + 1] == "gthread"
+    assert argv[argv.index("--threads") + 1] == "6"
+    with pytest.raises(ConfigError, match="IDP_SERVER_THREADS"):
+        load_settings(environ={"IDP_SERVER_THREADS": "0"})

@@ -1,0 +1,135 @@
+"""CPU cost of one client-credentials token, in-process (no HTTP server, no load generator).
+
+    python benchmarks/token_cpu.py [--requests 2000] [--profile]
+
+Builds the application on PostgreSQL + Redis (IDP_BENCH_DATABASE_URL, an admin URL: a fresh
+database is created and dropped; IDP_BENCH_REDIS_URL), registers one client and posts
+``grant_type=client_credentials`` straight into the WSGI application (as gunicorn does,
+without the HTTP parsing). Prints the process CPU time
+per token (``time.process_time``: this process only, so other load on a shared machine
+hardly changes it, unlike wall-clock throughput). Every response must be a 200 with a token.
+``--profile`` prints the top of a cProfile run instead of timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from werkzeug.test import EnvironBuilder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="cumulative", help="pstats order for --profile")
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("IDP_BENCH_DATABASE_URL")
+    redis_url = os.environ.get("IDP_BENCH_REDIS_URL")
+    if not admin_url or not redis_url:
+        raise SystemExit(
+            "set IDP_BENCH_DATABASE_URL (PostgreSQL admin URL) and IDP_BENCH_REDIS_URL"
+        )
+    name = f"idp_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
+    try:
+        run(args, admin_url.rpartition("/")[0] + "/" + name, redis_url, name, workdir)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, database_url: str, redis_url: str, prefix: str, workdir: Path) -> None:
+    from idp import create_app
+    from idp.oauth.clients import client_service
+    from idp.storage import upgrade_database
+
+    app = create_app(
+        {
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "redis_prefix": f"{prefix}:",
+            "instance_dir": str(workdir / "instance"),
+            "keys_dir": str(workdir / "keys"),
+            "public_base_url": "http://127.0.0.1:5000",
+            "secret_key": uuid.uuid4().hex * 2,
+            "log_level": "WARNING",
+        }
+    )
+    with app.app_context():
+        upgrade_database()
+        registered = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"]).add(
+            name="Benchmark service",
+            client_id="bench-svc",
+            grant_types=["client_credentials"],
+            scopes=["claims"],
+            default_audience="https://claims.example/api",
+        )
+        secret = registered.secret
+    basic = base64.b64encode(f"bench-svc:{secret}".encode()).decode()
+    body = b"grant_type=client_credentials&scope=claims"
+    environ = EnvironBuilder(
+        path="/oauth/token",
+        method="POST",
+        base_url="http://127.0.0.1:5000",
+        headers={"Authorization": f"Basic {basic}"},
+        content_type="application/x-www-form-urlencoded",
+        data=body,
+    ).get_environ()
+
+    def once() -> None:
+        """One request the way a WSGI server makes it (no test-client bookkeeping)."""
+        status = []
+        request_environ = {**environ, "wsgi.input": io.BytesIO(body)}
+        chunks = app(request_environ, lambda s, h, e=None: status.append(s))
+        payload = b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+        if not status[0].startswith("200") or b'"access_token"' not in payload:
+            raise SystemExit(f"token request failed: {status[0]} {payload!r}")
+
+    for _ in range(50):  # warm-up: first key load, connection pools, client cache
+        once()
+    # The key created by the first request is re-read until the keys folder has been quiet
+    # for a moment (see KeyRing._cache); measure the steady state after that.
+    from idp.jwk import keyring
+
+    time.sleep(getattr(keyring, "QUIET_SECONDS", 0) + 0.5)
+    once()
+    if args.profile:
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _ in range(args.requests):
+            once()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(45)
+        return
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(args.requests):
+        once()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    print(
+        f"client_credentials CPU per token: {cpu / args.requests * 1000:.3f} ms "
+        f"(wall {wall / args.requests * 1000:.3f} ms, {args.requests} requests, one process, "
+        "WSGI app on PostgreSQL + Redis)"
+    )
+
+
+if __name__ == "__main__":
+    main()
