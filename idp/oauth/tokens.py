@@ -90,6 +90,26 @@ class TokenMinter:
 
     def verify(self, token: str, *, typ: str | None = None, allow_expired: bool = False) -> dict:
         """Claims of a token this issuer signed with a published key, else BadToken."""
+        return self._verify(token, typ=typ, allow_expired=allow_expired)[1]
+
+    def verify_id_token(self, token: str) -> dict:
+        """Claims of an ID token we issued (for ``id_token_hint``; may be expired), else BadToken.
+
+        Access and logout tokens are signed with the same keys and may carry the same ``sid``;
+        an access token handed to the logout endpoint must not end a session silently, so
+        those types, and tokens without the claims every ID token has, are refused.
+        """
+        header, claims = self._verify(token, typ=None, allow_expired=True)
+        typ = str(header.get("typ", "")).lower().removeprefix("application/")
+        if typ in (ACCESS_TOKEN_TYP, LOGOUT_TOKEN_TYP) or (typ and typ != "jwt"):
+            raise BadToken("not an ID token")
+        if "client_id" in claims or "events" in claims or "scope" in claims:
+            raise BadToken("not an ID token")
+        if not all(claims.get(name) for name in ("sub", "aud", "iat")):
+            raise BadToken("not an ID token")
+        return claims
+
+    def _verify(self, token, *, typ: str | None, allow_expired: bool) -> tuple[dict, dict]:
         if not token or not isinstance(token, str) or token.count(".") != 2:
             raise BadToken("not a JWT")
         try:
@@ -106,4 +126,4 @@ class TokenMinter:
             raise BadToken("no expiry")
         if not allow_expired and exp <= time.time():
             raise BadToken("expired")
-        return claims
+        return decoded.header, claims

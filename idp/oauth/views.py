@@ -321,14 +321,16 @@ def end_session():
     hinted_sid = None
     if hint:
         try:
-            claims = minter().verify(hint, allow_expired=True)
+            claims = minter().verify_id_token(hint)
         except BadToken:
             return _error_page("The sign-out request is not valid (id_token_hint).")
         aud = claims.get("aud")
         client_id = aud if isinstance(aud, str) else (aud or [None])[0]
         if values.get("client_id") and values["client_id"] != client_id:
             return _error_page("The sign-out request is not valid (client_id).")
-        client_model = storage().client_model(client_id) if client_id else None
+        client_model = storage().client_model(client_id) if isinstance(client_id, str) else None
+        if client_model is None:
+            return _error_page("The sign-out request is not valid (id_token_hint).")
         hinted_sid = claims.get("sid")
     elif values.get("client_id"):
         client_model = storage().client_model(values["client_id"])

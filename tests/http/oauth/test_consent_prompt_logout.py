@@ -190,3 +190,37 @@ def test_logout_without_hint_asks_first(live, clients, people):
         live.url + "/oauth/logout", data={"confirm": "yes", "csrf_token": _csrf(page.text)}
     )
     assert "You are signed out" in done.text
+
+
+def test_logout_accepts_only_an_id_token_as_hint(live, clients, people):
+    """An access token carries the same sid and is signed with the same keys; given as
+    id_token_hint it must not end the session without the person confirming."""
+    reg = clients.add(
+        name="Web",
+        client_id="web",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        post_logout_redirect_uris=["https://rp.example/bye"],
+    )
+    browser = browser_for(live, people["user"])
+    verifier = secrets.token_urlsafe(48)
+    code = params_of(code_for(live, browser, "web", verifier=verifier).headers["Location"])["code"]
+    tokens = exchange(live, "web", reg.secret, code, verifier).json()
+    for params in ({}, {"post_logout_redirect_uri": "https://rp.example/bye"}):
+        refused = browser.get(
+            live.url + "/oauth/logout",
+            params={"id_token_hint": tokens["access_token"], **params},
+            allow_redirects=False,
+        )
+        assert refused.status_code == 400 and "Location" not in refused.headers
+    still = code_for(live, browser, "web", verifier=verifier, prompt="none")
+    assert "code" in params_of(still.headers["Location"])
+    out = browser.get(
+        live.url + "/oauth/logout",
+        params={
+            "id_token_hint": tokens["id_token"],
+            "post_logout_redirect_uri": "https://rp.example/bye",
+        },
+        allow_redirects=False,
+    )
+    assert out.headers["Location"] == "https://rp.example/bye"
