@@ -374,11 +374,26 @@ def user_claims(principal: Principal, scope: str) -> dict:
 # --- client authentication and endpoints ----------------------------------------------------
 
 
+#: Longest lifetime left (seconds) accepted on a private_key_jwt client assertion.
+MAX_ASSERTION_SECONDS = 300
+
+
 class PrivateKeyJwt(JWTBearerClientAssertion):
     CLIENT_AUTH_METHOD = "private_key_jwt"
 
     def __init__(self):
         super().__init__(validate_jti=True, leeway=30)
+
+    def verify_claims(self, claims):
+        """A client assertion is made for one request: one valid for hours or years is a
+        reusable credential if it leaks (and its jti would be kept that long), so refuse it
+        before the jti is recorded."""
+        exp = claims.get("exp")
+        if isinstance(exp, int | float) and exp > time.time() + MAX_ASSERTION_SECONDS + self.leeway:
+            raise InvalidClientError(
+                description=f"The assertion must expire within {MAX_ASSERTION_SECONDS} seconds."
+            )
+        super().verify_claims(claims)
 
     def get_audiences(self):
         issuer = settings().issuer

@@ -336,6 +336,11 @@ def test_rotated_secret_and_disabled_client_are_refused_at_once(live, clients, s
     assert authorize.status_code == 400 and "Location" not in authorize.headers
 
 
+def _short_exp() -> dict:
+    """Authlib's client signs assertions valid for an hour; we accept at most five minutes."""
+    return {"exp": int(time.time()) + 120}
+
+
 def test_private_key_jwt_client_authentication(live, clients, setup):
     private = ec.generate_private_key(ec.SECP256R1())
     pem = private.private_bytes(
@@ -353,7 +358,9 @@ def test_private_key_jwt_client_authentication(live, clients, setup):
     rp = OAuth2Session(
         "batch",
         jwk.import_key(pem, "EC"),
-        token_endpoint_auth_method=PrivateKeyJWT(live.url + "/oauth/token", alg="ES256"),
+        token_endpoint_auth_method=PrivateKeyJWT(
+            live.url + "/oauth/token", alg="ES256", claims=_short_exp()
+        ),
     )
     token = rp.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
     assert token["access_token"]
@@ -363,7 +370,9 @@ def test_private_key_jwt_client_authentication(live, clients, setup):
     impostor = OAuth2Session(
         "batch",
         jwk.import_key(other, "EC"),
-        token_endpoint_auth_method=PrivateKeyJWT(live.url + "/oauth/token", alg="ES256"),
+        token_endpoint_auth_method=PrivateKeyJWT(
+            live.url + "/oauth/token", alg="ES256", claims=_short_exp()
+        ),
     )
     with pytest.raises(Exception, match="invalid_client"):
         impostor.fetch_token(live.url + "/oauth/token", grant_type="client_credentials")
@@ -401,6 +410,14 @@ def test_a_private_key_jwt_assertion_works_once(live, clients, setup):
     other_aud = jwt.encode({"alg": "ES256"}, {**claims, "jti": "j2", "aud": "https://x"}, key)
     wrong = requests.post(live.url + "/oauth/token", data={**data, "client_assertion": other_aud})
     assert wrong.status_code in (400, 401) and wrong.json()["error"] == "invalid_client"
+    # An assertion valid for far longer than one request is refused (a leaked one would be
+    # a lasting credential); one expiring within five minutes is fine.
+    long_lived = jwt.encode({"alg": "ES256"}, {**claims, "jti": "j3", "exp": now + 3600}, key)
+    far = requests.post(live.url + "/oauth/token", data={**data, "client_assertion": long_lived})
+    assert far.status_code in (400, 401) and far.json()["error"] == "invalid_client"
+    short = jwt.encode({"alg": "ES256"}, {**claims, "jti": "j4", "exp": now + 290}, key)
+    ok = requests.post(live.url + "/oauth/token", data={**data, "client_assertion": short})
+    assert ok.status_code == 200, ok.text
 
 
 def test_introspection_and_revocation_need_client_auth(live, clients, setup):
