@@ -66,6 +66,8 @@ def stack(base_settings, migrated, tmp_path_factory):
                     "tools": {"hosts": [host]},
                     "admin": {"hosts": [host], "path_prefix": "/admin", "roles": ["office_admin"]},
                     "phi": {"hosts": [host], "path_prefix": "/phi", "mfa_required": True},
+                    # Another application's host, open to anyone signed in.
+                    "open": {"hosts": ["open.test"]},
                 }
             },
         }
@@ -175,6 +177,24 @@ def test_policy_not_met_is_403(stack, person):
     for path in ("/admin/users", "/phi/chart", "/public/..%2Fadmin/users", "/ADMIN/users"):
         response = browser.get(stack.base + path, headers=HTML, allow_redirects=False)
         assert response.status_code == 403, path
+
+
+def test_a_forged_host_header_does_not_borrow_another_hosts_policy(stack, person):
+    """nginx routes by the Host header and the gateway judges the Host it is told: a request
+    for this server naming another configured (more open) host must not reach this app."""
+    browser = requests.Session()
+    assert sign_in(browser, stack.base, person["username"]).status_code == 302
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    assert browser.get(f"{stack.base}/reports", headers=HTML).status_code == 200
+    for path in ("/admin/users", "/phi/chart"):
+        # The Cookie header by hand: the cookie jar matches cookies against the Host header.
+        forged = requests.get(
+            stack.base + path,
+            headers={"Host": "open.test", "Cookie": cookie, **HTML},
+            allow_redirects=False,
+        )
+        assert forged.status_code != 200, (path, forged.text[:200])
+        assert "x-auth-user" not in forged.text
 
 
 def test_an_office_admin_with_mfa_meets_both_policies(stack):

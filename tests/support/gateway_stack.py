@@ -123,9 +123,14 @@ http {{
     scgi_temp_path {w}/scgi;
     upstream idp_backend {{ server 127.0.0.1:{idp_port}; }}
     upstream protected_app {{ server 127.0.0.1:{upstream_port}; }}
+    # As deploy/nginx/idp-gateway.example.conf: a Host no server names gets nothing.
+    server {{
+        listen 127.0.0.1:{self.port} default_server;
+        return 421;
+    }}
     server {{
         listen 127.0.0.1:{self.port};
-        server_name localhost;
+        server_name 127.0.0.1;
         include {SNIPPETS}/idp-gateway.conf;
         include {SNIPPETS}/idp-paths.conf;
         location / {{
