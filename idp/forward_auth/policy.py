@@ -75,14 +75,19 @@ def path_variants(raw_path: str) -> tuple[str, ...]:
     """Every way an upstream might read a raw path; the gateway applies all their routes.
 
     Upstreams differ: some decode ``%2F``, some resolve ``..``, some drop ``;params`` or
-    ignore case. Judging only one reading would let ``/public/..%2Fadmin`` past a rule an
+    ignore case, some stop at a NUL byte or drop trailing dots and spaces of a segment
+    (Windows file names). Judging only one reading would let ``/public/..%2Fadmin`` past a rule an
     upstream applies to ``/admin``, so a request must satisfy the route of each reading.
     """
     raw = raw_path or "/"
     decoded = unquote(raw)
     resolved = normalize_path(raw)
     without_params = normalize_path(re.sub(r";[^/]*", "", decoded))
-    variants = [resolved, raw, decoded, without_params, resolved.lower()]
+    segments = decoded.split("\x00", 1)[0].split("/")
+    trimmed = normalize_path(
+        "/".join(seg if seg in (".", "..") else seg.rstrip(". ") for seg in segments)
+    )
+    variants = [resolved, raw, decoded, without_params, trimmed, resolved.lower()]
     return tuple(dict.fromkeys(variants))
 
 

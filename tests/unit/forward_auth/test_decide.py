@@ -88,7 +88,17 @@ def test_roles_and_mfa_policies(policy):
 
 @pytest.mark.parametrize(
     "path",
-    ["/public/..%2Fadmin/x", "/ADMIN/x", "/admin;jsessionid=1/x", "/x/%2e%2e/admin", "//admin"],
+    [
+        "/public/..%2Fadmin/x",
+        "/ADMIN/x",
+        "/admin;jsessionid=1/x",
+        "/x/%2e%2e/admin",
+        "//admin",
+        "/admin%00/x",
+        "/admin./x",
+        "/admin%20/x",
+        "/admin%2e%20/x",
+    ],
 )
 def test_every_reading_of_a_tricky_path_must_pass(policy, path):
     d = ask(policy, "https://tools.plan.test" + path, person())
