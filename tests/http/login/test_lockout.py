@@ -43,8 +43,11 @@ def test_two_instances_in_parallel_never_allow_more_than_the_configured_failures
     assert statuses == [401] * 16
     db.session.expire_all()
     data = reasons(user.id)
-    assert sum('"bad_password"' in d for d in data) == 5
-    assert sum('"locked"' in d for d in data) == 11
+    # Racing may cost the attacker a guess (an attempt that took its slot before the lock
+    # was set still looks again and is refused), never give one more.
+    checked = sum('"bad_password"' in d for d in data)
+    assert 1 <= checked <= 5
+    assert sum('"locked"' in d for d in data) == 16 - checked
     assert len(audit.service.events("lockout.locked", subject_id=user.id)) == 1
     # the attacker's address stays locked even with the right password, on both instances
     for instance in instances:
