@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from idp.audit import record
+from idp.errors import Conflict, NotFound
 from idp.extensions import db
 from idp.login.sessions import SessionStore, SsoSession
-from idp.web.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)

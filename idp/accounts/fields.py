@@ -10,7 +10,7 @@ import importlib
 import re
 import unicodedata
 
-from idp.web.errors import DomainError
+from idp.errors import DomainError
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
@@ -21,9 +21,6 @@ MAX_PASSWORD_LENGTH = 1024
 
 class FieldErrors(DomainError):
     """One or more form fields were refused; ``errors`` maps field name to message."""
-
-    status = 400
-    code = "invalid_request"
 
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(errors.values()) or "The form has errors.")

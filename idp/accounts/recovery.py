@@ -19,9 +19,9 @@ from idp.accounts.password_policy import check_password
 from idp.accounts.passwords import hash_password
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
+from idp.errors import DomainError
 from idp.extensions import db
 from idp.state.base import SharedState
-from idp.web.errors import DomainError
 
 log = logging.getLogger(__name__)
 

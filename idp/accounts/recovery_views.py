@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from idp.errors import DomainError
 from idp.security import runtime
 from idp.security.limits import limit
-from idp.web.errors import DomainError
 
 bp = Blueprint("recovery", __name__, url_prefix="/login")
 

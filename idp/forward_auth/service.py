@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
 
+from idp.errors import DomainError
 from idp.forward_auth.policy import GatewayPolicy, normalize_host, normalize_path, path_variants
-from idp.web.errors import DomainError
 
 #: Characters left as they are in identity header values; everything else (non-ASCII, CR,
 #: LF, '%') is percent-encoded UTF-8, so a display name can never break the header block.

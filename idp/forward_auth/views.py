@@ -26,11 +26,11 @@ from flask import (
 )
 
 from idp.audit import record
+from idp.errors import DomainError
 from idp.extensions import csrf, db
 from idp.forward_auth.policy import GatewayPolicy, valid_return_url
 from idp.forward_auth.service import Decision, Identity, decide, original_request
 from idp.login.current import current_session, current_user, settings
-from idp.web.errors import DomainError
 
 bp = Blueprint("forward_auth", __name__)
 csrf.exempt(bp)
@@ -151,9 +151,7 @@ def nginx():
 def start():
     target = valid_return_url(request.args.get("rd", ""), policy(), https_only=settings().is_https)
     if target is None:
-        raise DomainError(
-            "This return address is not an application protected by the gateway.", status=400
-        )
+        raise DomainError("This return address is not an application protected by the gateway.")
     if current_user() is None:
         return redirect(url_for("login.login", next=request.full_path.rstrip("?")))
     return redirect(target)

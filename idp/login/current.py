@@ -29,11 +29,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, redirect, request, url_for
 
+from idp.errors import Forbidden
 from idp.extensions import db
 from idp.login import privileges
 from idp.login.sessions import SessionStore, SsoSession
 from idp.state import shared_state
-from idp.web.errors import Forbidden
 
 privileges.install()
 

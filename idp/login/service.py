@@ -16,20 +16,19 @@ from idp.accounts.passwords import hash_password, needs_rehash, verify_dummy, ve
 from idp.accounts.recovery import find_user, normalise_identifier
 from idp.common.clock import Clock
 from idp.common.tokens import token_hash
+from idp.errors import Unauthenticated
 from idp.extensions import db
 from idp.mfa.service import MfaService, mfa_required_for
 from idp.security.device import DeviceCookies
 from idp.security.lockout import Attempt, Lockout
 from idp.security.service import AccountLocks
-from idp.web.errors import DomainError
 
 GENERIC_FAILURE = "Sign-in failed. Check your username and password and try again."
 CODE_FAILURE = "That code did not work. Try the current code from your app, or a recovery code."
 UNVERIFIED = "Confirm your email address first: use the link we sent you when you registered."
 
 
-class SignInFailed(DomainError):
-    status = 401
+class SignInFailed(Unauthenticated):
     code = "access_denied"
 
 

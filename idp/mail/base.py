@@ -34,6 +34,13 @@ class Mailer(ABC):
         self.deliver(msg)
         return msg
 
+    def send_template(self, to: str, name: str, **values) -> EmailMessage:
+        """Render the message ``name`` (``templates/email/<name>/``) and send it."""
+        from idp.mail.templates import render
+
+        message = render(name, **values)
+        return self.send(to, message.subject, message.text, message.html)
+
     @abstractmethod
     def deliver(self, msg: EmailMessage) -> None: ...
 

@@ -24,11 +24,11 @@ from idp.accounts.models import User
 from idp.accounts.recovery import send_detached
 from idp.common.clock import Clock
 from idp.common.tokens import constant_time_equals, keyed_hash
+from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mfa.models import RecoveryCode, TotpCredential
 from idp.orgs.roles import roles
 from idp.state.base import SharedState
-from idp.web.errors import DomainError, Forbidden
 
 STEP_SECONDS = 30
 RECOVERY_CODE_COUNT = 10

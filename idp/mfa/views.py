@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.accounts.models import User
 from idp.demo.seed import EXTRA_SEEDERS
+from idp.errors import DomainError, NotFound
 from idp.extensions import db
 from idp.login import flow
 from idp.login.current import (
@@ -22,7 +23,6 @@ from idp.login.current import (
 from idp.mfa.demo import seed_demo_mfa
 from idp.security import runtime
 from idp.security.limits import limit
-from idp.web.errors import DomainError, NotFound
 
 USER_ID = re.compile(r"[0-9a-f-]{36}")
 

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.web.errors import DomainError
+from idp.errors import DomainError
 
 
 def _service():

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from idp import audit
 from idp.common.clock import utcnow
 from idp.common.tokens import constant_time_equals, keyed_hash
+from idp.errors import DomainError, NotFound
 from idp.extensions import db
 from idp.oauth.models import AUTH_METHODS, GRANT_TYPES, OAuthClient
-from idp.web.errors import DomainError, NotFound
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 SECRET_PREFIX = "idpcs_"  # noqa: S105 - a label, not a secret
@@ -196,7 +196,7 @@ class ClientService:
         if not CLIENT_ID_RE.fullmatch(client_id):
             raise DomainError("client id: 3-64 letters, digits, '.', '_' or '-'", field="id")
         if db.session.get(OAuthClient, client_id) is not None:
-            raise DomainError(f"client {client_id!r} already exists", field="id", status=409)
+            raise DomainError(f"client {client_id!r} already exists", field="id")
         grant_types = grant_types or ["authorization_code", "refresh_token"]
         redirect_uris = redirect_uris or []
         post_logout_redirect_uris = post_logout_redirect_uris or []

@@ -24,12 +24,12 @@ from idp.accounts.verification import service as verification
 from idp.audit import record
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
+from idp.errors import Conflict, Forbidden, Gone, NotFound, Unavailable
 from idp.extensions import db
 from idp.orgs import store
 from idp.orgs.models import Invitation, Membership, Organization
 from idp.orgs.roles import Role, get_role, org_roles
 from idp.orgs.validation import check_npi, check_postal_code, check_state, check_tin
-from idp.web.errors import Conflict, DomainError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,12 @@ DUPLICATE_PRACTICE = (
 MEMBERSHIP_CHANGED_HOOKS: list[Callable[[str, str], None]] = []
 
 
-class MailUnavailable(DomainError):
-    status = 503
-    code = "temporarily_unavailable"
+class MailUnavailable(Unavailable):
+    pass
 
 
-class InvitationGone(DomainError):
-    status = 410
-    code = "gone"
+class InvitationGone(Gone):
+    pass
 
 
 def _send(send: Callable[[], None]) -> None:

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from idp.accounts.fields import FieldErrors
 from idp.common.clock import Clock
+from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import (
     current_session,
     current_user,
@@ -20,7 +21,7 @@ from idp.mfa.service import has_mfa
 from idp.orgs import service
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
-from idp.web.errors import DomainError, Forbidden, NotFound
+from idp.web.errors import status_of
 
 bp = Blueprint("orgs", __name__)
 
@@ -159,12 +160,12 @@ def _act(org_id: str, action, done_message: str, row_id: str | None = None):
     except FieldErrors as exc:
         key = row_id or "page"
         return _members_page(
-            org_id, status=exc.status, row_errors={key: " ".join(exc.errors.values())}
+            org_id, status=status_of(exc), row_errors={key: " ".join(exc.errors.values())}
         )
     except (Forbidden, NotFound):
         raise
     except DomainError as exc:
-        return _members_page(org_id, status=exc.status, page_error=exc.message)
+        return _members_page(org_id, status=status_of(exc), page_error=exc.message)
     return _members_page(org_id, notice=done_message)
 
 
@@ -220,7 +221,7 @@ def invite(org_id: str):
     except DomainError as exc:
         return _members_page(
             org_id,
-            status=exc.status,
+            status=status_of(exc),
             page_error=exc.message,
             invite_values=typed(("email", "role")),
         )

@@ -6,10 +6,10 @@ from idp import audit
 from idp.accounts.models import User
 from idp.accounts.recovery import INVALID_LINK, LinkTokens, send_detached
 from idp.common.clock import Clock
+from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.orgs.roles import roles
 from idp.state.base import SharedState
-from idp.web.errors import DomainError, Forbidden
 
 
 class AccountLocks:

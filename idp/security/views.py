@@ -7,10 +7,10 @@ import re
 from flask import Blueprint, flash, redirect, request
 
 from idp.accounts.models import User
+from idp.errors import NotFound
 from idp.extensions import db
 from idp.login.current import current_user, fresh_auth_required, safe_next
 from idp.security import runtime
-from idp.web.errors import NotFound
 
 USER_ID = re.compile(r"[0-9a-f-]{36}")
 

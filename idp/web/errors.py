@@ -7,38 +7,38 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from idp.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Gone,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+)
+
 log = logging.getLogger(__name__)
 
 JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/userinfo", "/healthz", "/readyz")
 
 
-class DomainError(Exception):
-    """A rule of the domain refused the request; the message is safe to show."""
-
-    status = 400
-    code = "invalid_request"
-
-    def __init__(self, message: str, *, field: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        if status is not None:
-            self.status = status
+#: Status for each kind of domain error; the nearest listed base class decides.
+STATUS: dict[type[DomainError], int] = {
+    DomainError: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    Unavailable: 503,
+}
 
 
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-
-
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
+def status_of(exc: DomainError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]  # type: ignore[index]
+    return 400
 
 
 def wants_json() -> bool:
@@ -60,7 +60,7 @@ def _respond(status: int, code: str, message: str):
 def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return _respond(exc.status, exc.code, exc.message)
+        return _respond(status_of(exc), exc.code, exc.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

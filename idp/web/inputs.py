@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import request
 
-from idp.web.errors import DomainError
+from idp.errors import DomainError
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

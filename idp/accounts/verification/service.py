@@ -19,15 +19,12 @@ from idp.accounts.verification.models import EmailVerification
 from idp.audit import record
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
+from idp.errors import Conflict, Gone, NotFound
 from idp.extensions import db
-from idp.web.errors import Conflict, DomainError, NotFound
 
 
-class LinkGone(DomainError):
+class LinkGone(Gone):
     """The link existed but has been used or has expired."""
-
-    status = 410
-    code = "gone"
 
 
 def as_utc(value: datetime) -> datetime:

@@ -6,12 +6,12 @@ import pytest
 
 from idp.account import service
 from idp.audit.service import events
+from idp.errors import Conflict
 from idp.extensions import db
 from idp.login.current import SIGN_OUT_HOOKS, session_limits, store
 from idp.oauth.clients import client_service
 from idp.oauth.grants import list_grants
 from idp.oauth.server import minter, storage
-from idp.web.errors import Conflict
 from tests.factories import PASSWORD, make_user
 from tests.support.auth import login_as
 from tests.support.gateway_stack import BackChannelReceiver

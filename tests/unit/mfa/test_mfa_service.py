@@ -5,11 +5,11 @@ import pytest
 
 from idp import audit
 from idp.common.clock import FixedClock
+from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mfa.models import RecoveryCode, TotpCredential
 from idp.mfa.service import MfaService, has_mfa, mfa_required_for
 from idp.state import shared_state
-from idp.web.errors import DomainError, Forbidden
 from tests.factories import add_member, make_org, make_user
 
 

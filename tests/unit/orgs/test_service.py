@@ -13,13 +13,13 @@ from idp.accounts.verification.models import EmailVerification
 from idp.audit.service import events
 from idp.common.clock import FixedClock
 from idp.common.tokens import token_hash
+from idp.errors import Conflict, Forbidden
 from idp.extensions import db
 from idp.login.sessions import SessionStore
 from idp.mail import build_mailer
 from idp.orgs import service, store
 from idp.orgs.models import Membership, Organization
 from idp.state import shared_state
-from idp.web.errors import Conflict, Forbidden
 from tests.factories import add_member, make_org
 from tests.http.orgs.helpers import make_person, registration
 from tests.support.mailcatcher import LINK, free_port

@@ -1,0 +1,209 @@
+"""Who may do what, where: the one home of every access decision about offices and roles.
+
+Views, the OAuth layer, the gateway, the CLI and (later) the admin API all ask here:
+
+- whether a membership *counts* (``counts``, ``active_membership``, ``counting_memberships``);
+- what a role, a person in an office, or a platform role may do (``*_permissions``);
+- which OAuth scopes a role grants (``role_scopes``, ``org_scopes``);
+- whether, and which, second factor a person must use (``mfa_policy``);
+- an office's own session limits (``session_limits``).
+
+Nothing here knows HTTP; callers pass the settings and the rows they have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from idp.accounts.models import User
+from idp.errors import Forbidden
+from idp.orgs import store
+from idp.orgs.models import Membership, Organization
+from idp.orgs.roles import Role, get_role, roles
+
+# Permissions named in code; roles grant them in ``[roles.*].permissions``.
+MANAGE_MEMBERS = "org.members.manage"
+MANAGE_INVITATIONS = "org.invitations.manage"
+RESET_MFA = "org.mfa.reset"
+APPROVE_ORGS = "admin.orgs.approve"
+MANAGE_USERS = "admin.users.manage"
+
+# --- memberships ----------------------------------------------------------------------------
+
+
+def counts(membership: Membership | None) -> bool:
+    """A membership grants anything only while its office is approved."""
+    return membership is not None and membership.organization.status == "approved"
+
+
+def active_membership(user_id: str, org_id: str | None) -> Membership | None:
+    """The person's membership of ``org_id`` when it counts, else None."""
+    if not org_id:
+        return None
+    member = store.membership(user_id, org_id)
+    return member if counts(member) else None
+
+
+def counting_memberships(user: User) -> list[Membership]:
+    """The memberships of ``user`` that count, oldest first."""
+    ordered = sorted(user.memberships, key=lambda m: (m.created_at, m.id))
+    return [m for m in ordered if counts(m)]
+
+
+def is_member(user: User, org_id: str | None) -> bool:
+    return any(m.org_id == org_id for m in counting_memberships(user))
+
+
+def default_org_id(user: User) -> str | None:
+    """The office a new session starts in: the oldest membership that counts."""
+    memberships = counting_memberships(user)
+    return memberships[0].org_id if memberships else None
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+
+def role_permissions(settings, role_name: str | None) -> frozenset[str]:
+    role = get_role(settings, role_name) if role_name else None
+    return frozenset(role.permissions) if role else frozenset()
+
+
+def platform_role(settings, user: User | None) -> Role | None:
+    """The person's platform role, when it is one (``platform = true``)."""
+    if user is None or not user.platform_role:
+        return None
+    role = get_role(settings, user.platform_role)
+    return role if role is not None and role.platform else None
+
+
+def platform_permissions(settings, user: User | None) -> frozenset[str]:
+    role = platform_role(settings, user)
+    return frozenset(role.permissions) if role else frozenset()
+
+
+def has_platform_permission(settings, user: User | None, permission: str) -> bool:
+    return permission in platform_permissions(settings, user)
+
+
+def require_platform_permission(settings, user: User | None, permission: str) -> None:
+    if not has_platform_permission(settings, user, permission):
+        raise Forbidden("You do not have permission to do this.")
+
+
+def org_permissions(settings, user: User | None, org_id: str | None) -> frozenset[str]:
+    """What ``user`` may do in ``org_id``: from their role there, while the membership counts."""
+    if user is None:
+        return frozenset()
+    member = active_membership(user.id, org_id)
+    return role_permissions(settings, member.role) if member else frozenset()
+
+
+def require_org_permission(settings, user: User | None, org_id: str, permission: str) -> Membership:
+    member = active_membership(user.id, org_id) if user is not None else None
+    if member is None or permission not in role_permissions(settings, member.role):
+        raise Forbidden("You can manage only an office where you are an administrator.")
+    return member
+
+
+def administered_org_ids(settings, user: User, permission: str) -> set[str]:
+    """Offices where ``user`` holds ``permission`` through a membership that counts."""
+    return {
+        m.org_id
+        for m in counting_memberships(user)
+        if permission in role_permissions(settings, m.role)
+    }
+
+
+def may_reset_mfa(settings, actor: User, user: User) -> bool:
+    """Security admins, and office administrators of an office the user belongs to.
+
+    A reset lets the next password holder enrol a new authenticator, so an office
+    administrator's reach stops at their own offices: people with a platform role, or who
+    administer an office the actor does not, are reset by a security admin only."""
+    if actor.id == user.id:
+        return False
+    if has_platform_permission(settings, actor, RESET_MFA):
+        return True
+    if user.platform_role:
+        return False
+    administered = administered_org_ids(settings, actor, RESET_MFA)
+    if not administered & {m.org_id for m in user.memberships}:
+        return False
+    return not any(
+        RESET_MFA in role_permissions(settings, m.role) and m.org_id not in administered
+        for m in user.memberships
+    )
+
+
+# --- OAuth scopes ---------------------------------------------------------------------------
+
+
+def role_scopes(settings, role_name: str | None) -> frozenset[str]:
+    """The API scopes a role grants (``[roles.*].scopes``)."""
+    role = get_role(settings, role_name) if role_name else None
+    return frozenset(role.scopes) if role else frozenset()
+
+
+def org_scopes(settings, user_id: str, org_id: str | None) -> frozenset[str]:
+    """Scopes the person's role in the office grants while the membership counts."""
+    member = active_membership(user_id, org_id)
+    return role_scopes(settings, member.role) if member else frozenset()
+
+
+# --- second factor --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MfaPolicy:
+    """Whether a person must use a second factor at sign-in, and which kinds satisfy it.
+
+    ``methods`` are ``amr`` values (RFC 8176) any one of which satisfies the policy."""
+
+    required: bool
+    methods: frozenset[str] = frozenset({"otp"})
+
+
+def _role_names(user: User) -> Iterable[str]:
+    yield from (m.role for m in user.memberships)
+    if user.platform_role:
+        yield user.platform_role
+
+
+def mfa_policy(settings, user: User) -> MfaPolicy:
+    """Mandatory when any role the person holds demands it (even in an office still under
+    review: an office administrator's account is protected from the start), or when an
+    approved office of theirs requires it of every member."""
+    granted = roles(settings)
+    by_role = any(granted[n].mfa_required for n in _role_names(user) if n in granted)
+    by_office = any(m.organization.mfa_required for m in counting_memberships(user))
+    return MfaPolicy(required=by_role or by_office)
+
+
+def mfa_required_for_role(settings, org: Organization, role_name: str) -> bool:
+    """Whether joining ``org`` with ``role_name`` makes a second factor mandatory."""
+    role = get_role(settings, role_name)
+    return bool(org.mfa_required or (role and role.mfa_required))
+
+
+# --- session limits -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """An SSO session's idle timeout and absolute lifetime, in seconds (at least a minute;
+    the idle timeout never exceeds the lifetime)."""
+
+    idle_seconds: int
+    absolute_seconds: int
+
+
+def session_limits(settings, org: Organization | None) -> SessionLimits:
+    """The office's own limits where it sets them, else the configured ones."""
+    idle = settings.session_idle_minutes
+    absolute = settings.session_absolute_minutes
+    if org is not None:
+        idle = org.session_idle_minutes or idle
+        absolute = org.session_absolute_minutes or absolute
+    absolute = max(absolute, 1)
+    return SessionLimits(max(min(idle, absolute), 1) * 60, absolute * 60)
