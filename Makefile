@@ -1,6 +1,7 @@
 # make demo   run the IdP with demo data on the embedded default (SQLite, outbox mail)
 # make test   run the whole suite: embedded default, then PostgreSQL + Redis
-# make lint   ruff
+# make lint   ruff check and ruff format --check
+# make typecheck   mypy on idp/
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-embedded test-postgres test-deps lint install
+.PHONY: demo test test-embedded test-postgres test-deps lint typecheck install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,4 +38,8 @@ test-postgres: $(STAMP)
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check idp tests
+	$(VENV)/bin/ruff check idp tests benchmarks examples
+	$(VENV)/bin/ruff format --check idp tests benchmarks examples
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
