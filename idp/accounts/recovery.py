@@ -9,8 +9,6 @@ address or username exists; the caller shows the same page either way.
 from __future__ import annotations
 
 import json
-import logging
-import threading
 import unicodedata
 
 from idp import audit
@@ -21,9 +19,8 @@ from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
 from idp.errors import DomainError
 from idp.extensions import db
+from idp.mail.background import send_detached
 from idp.state.base import SharedState
-
-log = logging.getLogger(__name__)
 
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
 
@@ -48,21 +45,6 @@ def find_user(identifier: str) -> User | None:
     return db.session.scalar(
         db.select(User).where((User.username == ident) | (User.email == ident))
     )
-
-
-def send_detached(mailer, to: str, subject: str, text: str) -> threading.Thread:
-    """Send without making the request wait: the answer for a known address must not take
-    measurably longer than for an unknown one (no enumeration by timing)."""
-
-    def run():
-        try:
-            mailer.send(to, subject, text)
-        except Exception:
-            log.exception("could not send %r to %s", subject, to)
-
-    thread = threading.Thread(target=run, name="idp-mail", daemon=True)
-    thread.start()
-    return thread
 
 
 class LinkTokens:
@@ -124,13 +106,11 @@ class RecoveryService:
         send_detached(
             self.mailer,
             user.email,
-            "Reset your password",
-            f"Hello {user.display_name or user.username},\n\n"
-            f"Someone (hopefully you) asked to reset the password of the account "
-            f"'{user.username}'. Choose a new password here within {minutes} minutes:\n\n"
-            f"{self.link('/login/reset-password/' + token)}\n\n"
-            "The link works once. If you did not ask for this, ignore this message; "
-            "your password stays as it is.\n",
+            "password_reset",
+            name=user.display_name or user.username,
+            username=user.username,
+            minutes=minutes,
+            link=self.link("/login/reset-password/" + token),
         )
 
     def reset_user(self, token: str) -> User | None:
@@ -185,9 +165,8 @@ class RecoveryService:
         send_detached(
             self.mailer,
             user.email,
-            "Your username",
-            f"Hello {user.display_name or user.username},\n\n"
-            f"Your username is: {user.username}\n\n"
-            f"Sign in at {self.link('/login')}\n\n"
-            "If you did not ask for this reminder, you can ignore this message.\n",
+            "username_reminder",
+            name=user.display_name or user.username,
+            username=user.username,
+            sign_in_link=self.link("/login"),
         )

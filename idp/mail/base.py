@@ -3,6 +3,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
+
+from idp.mail.templates import render
 
 
 def build_message(
@@ -34,10 +37,8 @@ class Mailer(ABC):
         self.deliver(msg)
         return msg
 
-    def send_template(self, to: str, name: str, **values) -> EmailMessage:
+    def send_template(self, to: str, name: str, /, **values: Any) -> EmailMessage:
         """Render the message ``name`` (``templates/email/<name>/``) and send it."""
-        from idp.mail.templates import render
-
         message = render(name, **values)
         return self.send(to, message.subject, message.text, message.html)
 
