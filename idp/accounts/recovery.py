@@ -24,9 +24,6 @@ from idp.state.base import SharedState
 
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
 
-#: Called with the user after a password reset (e.g. the OAuth area revokes refresh tokens).
-PASSWORD_RESET_HOOKS: list = []
-
 
 def normalise_identifier(value: str) -> str:
     """NFKC, trimmed, lower-case; empty when it holds control characters (such as NUL, which
@@ -131,6 +128,7 @@ class RecoveryService:
         if self.reset_tokens.consume(token) != user.id:
             raise DomainError(INVALID_LINK)
         user.password_hash = hash_password(password, self.settings)
+        # Moving this on ends every refresh-token family begun before (checked at refresh).
         user.password_changed_at = self.clock.now()
         audit.record("password.reset", actor_id=user.id, subject_id=user.id, ip=ip)
         if user.status == "locked":
@@ -150,8 +148,6 @@ class RecoveryService:
         # Every session ends, and each is signed out everywhere (back-channel logout).
         for ended in SessionStore(self.state).end_all_for_user(user.id):
             run_sign_out_hooks(ended)
-        for hook in PASSWORD_RESET_HOOKS:
-            hook(user)
         return user
 
     def forgot_username(self, email: str, *, ip: str | None = None) -> None:

@@ -26,7 +26,8 @@ def build_message(
 
 
 class Mailer(ABC):
-    name = "abstract"
+    """The mail port: SMTP (``smtp.py``) or an outbox folder (``outbox.py``); one contract
+    suite (tests/contract/test_mailer.py) runs against both."""
 
     def __init__(self, sender: str):
         self.sender = sender
