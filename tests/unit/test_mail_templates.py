@@ -5,8 +5,10 @@ added without an entry here fails, and so does an entry whose template does not 
 its values (each value is needed: leaving it out must raise).
 """
 
+import re
 from email import policy
 from email.parser import BytesParser
+from html import unescape
 
 import pytest
 from jinja2 import UndefinedError
@@ -56,6 +58,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     },
 }
 
+LINK = re.compile(r"https?://")
 HOSTILE_LINK = f'{BASE}/x?a=1&b="><script>alert(1)</script>'
 
 
@@ -152,3 +155,18 @@ def test_sent_through_the_outbox_as_a_readable_eml(name, tmp_path):
     else:
         assert msg.get_content_type() == "multipart/alternative"
         assert html.get_content().strip() == expected.html.strip()
+
+
+def visible_text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+@pytest.mark.parametrize("name", [n for n in names() if (TEMPLATE_DIR / n / "body.html").is_file()])
+def test_html_says_what_the_text_says(name):
+    """Every paragraph of the text without a link reads the same in the HTML (the two
+    versions of a message must not drift apart)."""
+    message = render(name, **SAMPLES[name])
+    shown = visible_text(message.html or "")
+    for paragraph in message.text.split("\n\n"):
+        if paragraph.strip() and not LINK.search(paragraph):
+            assert " ".join(paragraph.split()) in shown
