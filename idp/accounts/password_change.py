@@ -12,6 +12,7 @@ from idp.accounts.passwords import hash_password, verify_password
 from idp.common.clock import Clock
 from idp.extensions import db
 from idp.mail.background import send_detached
+from idp.mail.base import Mailer
 
 WRONG_CURRENT = "That is not your current password."
 DIFFERENT = "The two passwords differ."
@@ -47,7 +48,7 @@ def change_password(
     db.session.commit()
 
 
-def send_changed_notice(mailer, settings, user: User) -> None:
+def send_changed_notice(mailer: Mailer, settings, user: User) -> None:
     """Tell the owner, with a way back in case it was not them. In the background: the change
     is committed, and a mail server that is down must not turn it into an error page."""
     send_detached(
