@@ -15,7 +15,7 @@ BLUEPRINTS = [
     "idp.accounts.recovery_views",
     "idp.security.views",
     "idp.oauth.views",
-    "idp.account.views",
+    "idp.self_service.views",
     "idp.forward_auth.views",
 ]
 

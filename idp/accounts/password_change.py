@@ -11,6 +11,8 @@ from idp.accounts.password_policy import check_password
 from idp.accounts.passwords import hash_password, verify_password
 from idp.common.clock import Clock
 from idp.extensions import db
+from idp.mail.background import send_detached
+from idp.mail.base import Mailer
 
 WRONG_CURRENT = "That is not your current password."
 DIFFERENT = "The two passwords differ."
@@ -46,13 +48,13 @@ def change_password(
     db.session.commit()
 
 
-def changed_notice(settings, user: User) -> tuple[str, str]:
-    base = settings.public_base_url.rstrip("/")
-    return (
-        "Your password was changed",
-        f"Hello {user.display_name or user.username},\n\n"
-        "The password of your Provider Portal account was just changed, and every other "
-        "session was signed out.\n\n"
-        "If you did not do this, reset your password now and tell your office administrator:\n"
-        f"{base}/login/forgot-password\n",
+def send_changed_notice(mailer: Mailer, settings, user: User) -> None:
+    """Tell the owner, with a way back in case it was not them. In the background: the change
+    is committed, and a mail server that is down must not turn it into an error page."""
+    send_detached(
+        mailer,
+        user.email,
+        "password_changed",
+        name=user.display_name or user.username,
+        reset_link=settings.public_base_url.rstrip("/") + "/login/forgot-password",
     )

@@ -9,8 +9,6 @@ address or username exists; the caller shows the same page either way.
 from __future__ import annotations
 
 import json
-import logging
-import threading
 import unicodedata
 
 from idp import audit
@@ -21,14 +19,10 @@ from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
 from idp.errors import DomainError
 from idp.extensions import db
+from idp.mail.background import send_detached
 from idp.state.base import SharedState
 
-log = logging.getLogger(__name__)
-
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
-
-#: Called with the user after a password reset (e.g. the OAuth area revokes refresh tokens).
-PASSWORD_RESET_HOOKS: list = []
 
 
 def normalise_identifier(value: str) -> str:
@@ -48,21 +42,6 @@ def find_user(identifier: str) -> User | None:
     return db.session.scalar(
         db.select(User).where((User.username == ident) | (User.email == ident))
     )
-
-
-def send_detached(mailer, to: str, subject: str, text: str) -> threading.Thread:
-    """Send without making the request wait: the answer for a known address must not take
-    measurably longer than for an unknown one (no enumeration by timing)."""
-
-    def run():
-        try:
-            mailer.send(to, subject, text)
-        except Exception:
-            log.exception("could not send %r to %s", subject, to)
-
-    thread = threading.Thread(target=run, name="idp-mail", daemon=True)
-    thread.start()
-    return thread
 
 
 class LinkTokens:
@@ -124,13 +103,11 @@ class RecoveryService:
         send_detached(
             self.mailer,
             user.email,
-            "Reset your password",
-            f"Hello {user.display_name or user.username},\n\n"
-            f"Someone (hopefully you) asked to reset the password of the account "
-            f"'{user.username}'. Choose a new password here within {minutes} minutes:\n\n"
-            f"{self.link('/login/reset-password/' + token)}\n\n"
-            "The link works once. If you did not ask for this, ignore this message; "
-            "your password stays as it is.\n",
+            "password_reset",
+            name=user.display_name or user.username,
+            username=user.username,
+            minutes=minutes,
+            link=self.link("/login/reset-password/" + token),
         )
 
     def reset_user(self, token: str) -> User | None:
@@ -151,6 +128,7 @@ class RecoveryService:
         if self.reset_tokens.consume(token) != user.id:
             raise DomainError(INVALID_LINK)
         user.password_hash = hash_password(password, self.settings)
+        # Moving this on ends every refresh-token family begun before (checked at refresh).
         user.password_changed_at = self.clock.now()
         audit.record("password.reset", actor_id=user.id, subject_id=user.id, ip=ip)
         if user.status == "locked":
@@ -170,8 +148,6 @@ class RecoveryService:
         # Every session ends, and each is signed out everywhere (back-channel logout).
         for ended in SessionStore(self.state).end_all_for_user(user.id):
             run_sign_out_hooks(ended)
-        for hook in PASSWORD_RESET_HOOKS:
-            hook(user)
         return user
 
     def forgot_username(self, email: str, *, ip: str | None = None) -> None:
@@ -185,9 +161,8 @@ class RecoveryService:
         send_detached(
             self.mailer,
             user.email,
-            "Your username",
-            f"Hello {user.display_name or user.username},\n\n"
-            f"Your username is: {user.username}\n\n"
-            f"Sign in at {self.link('/login')}\n\n"
-            "If you did not ask for this reminder, you can ignore this message.\n",
+            "username_reminder",
+            name=user.display_name or user.username,
+            username=user.username,
+            sign_in_link=self.link("/login"),
         )

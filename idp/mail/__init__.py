@@ -1,6 +1,6 @@
 """Outgoing mail behind one port: SMTP, or an outbox folder of .eml files."""
 
-from idp.mail.base import Mailer, build_message
+from idp.mail.base import Mailer
 from idp.mail.factory import build_mailer, mailer
 
-__all__ = ["Mailer", "build_mailer", "build_message", "mailer"]
+__all__ = ["Mailer", "build_mailer", "mailer"]

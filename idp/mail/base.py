@@ -3,6 +3,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
+
+from idp.mail.templates import render
 
 
 def build_message(
@@ -23,7 +26,8 @@ def build_message(
 
 
 class Mailer(ABC):
-    name = "abstract"
+    """The mail port: SMTP (``smtp.py``) or an outbox folder (``outbox.py``); one contract
+    suite (tests/contract/test_mailer.py) runs against both."""
 
     def __init__(self, sender: str):
         self.sender = sender
@@ -34,10 +38,8 @@ class Mailer(ABC):
         self.deliver(msg)
         return msg
 
-    def send_template(self, to: str, name: str, **values) -> EmailMessage:
+    def send_template(self, to: str, name: str, /, **values: Any) -> EmailMessage:
         """Render the message ``name`` (``templates/email/<name>/``) and send it."""
-        from idp.mail.templates import render
-
         message = render(name, **values)
         return self.send(to, message.subject, message.text, message.html)
 

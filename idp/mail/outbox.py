@@ -16,8 +16,6 @@ class OutboxMailer(Mailer):
     Messages carry live reset, unlock and invitation links, so the folder is created 0700
     and each file 0600: only the account running idp can read them."""
 
-    name = "outbox"
-
     def __init__(self, sender: str, folder: Path):
         super().__init__(sender)
         self.folder = Path(folder)

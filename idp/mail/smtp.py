@@ -8,8 +8,6 @@ from idp.mail.base import Mailer
 
 
 class SmtpMailer(Mailer):
-    name = "smtp"
-
     def __init__(
         self,
         sender: str,

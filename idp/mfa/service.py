@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from idp import audit
 from idp.accounts.models import User
-from idp.accounts.recovery import send_detached
 from idp.common.clock import Clock
 from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
+from idp.mail.background import send_detached
 from idp.mfa.models import RecoveryCode, TotpCredential
 from idp.orgs.roles import roles
 from idp.state.base import SharedState
@@ -251,12 +251,9 @@ class MfaService:
             send_detached(
                 mailer,
                 user.email,
-                "Your two-step verification was reset",
-                f"Hello {user.display_name or user.username},\n\n"
-                f"{actor.display_name or actor.username} reset the two-step verification of "
-                "your account. At your next sign-in you will be asked to set up an "
-                "authenticator app again.\n\nIf you did not ask for this, contact your office "
-                "administrator or the security team at once.\n",
+                "mfa_reset",
+                name=user.display_name or user.username,
+                actor_name=actor.display_name or actor.username,
             )
 
     # --- encryption ------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from idp import audit
 from idp.accounts.models import User
-from idp.accounts.recovery import INVALID_LINK, LinkTokens, send_detached
+from idp.accounts.recovery import INVALID_LINK, LinkTokens
 from idp.common.clock import Clock
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
+from idp.mail.background import send_detached
 from idp.orgs.roles import roles
 from idp.state.base import SharedState
 
@@ -35,14 +36,10 @@ class AccountLocks:
         send_detached(
             self.mailer,
             user.email,
-            "Your account was locked",
-            f"Hello {user.display_name or user.username},\n\n"
-            "Your account was locked after too many failed sign-in attempts. If they were "
-            "yours, unlock it with this link (valid "
-            f"{hours} hours):\n\n{link}\n\n"
-            "If they were not yours, someone may be guessing your password: unlock the "
-            "account, then choose a new password. A browser you signed in with before can "
-            "still sign in meanwhile.\n",
+            "account_locked",
+            name=user.display_name or user.username,
+            hours=hours,
+            link=link,
         )
 
     def unlock(self, user: User, *, actor_id: str | None, method: str, ip=None) -> None:

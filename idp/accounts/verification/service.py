@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from idp.accounts.fields import FieldErrors, check_email
 from idp.accounts.models import User
 from idp.accounts.passwords import verify_password
-from idp.accounts.recovery import send_detached
 from idp.accounts.verification import store
 from idp.accounts.verification.models import EmailVerification
 from idp.audit import record
@@ -21,6 +20,7 @@ from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
 from idp.errors import Conflict, Gone, NotFound
 from idp.extensions import db
+from idp.mail.background import send_detached
 
 
 class LinkGone(Gone):
@@ -54,21 +54,19 @@ def issue(user: User, email: str, purpose: str, *, settings, clock: Clock) -> st
     return token
 
 
-def registration_message(settings, user: User, token: str) -> tuple[str, str]:
-    """Subject and text of the registration link mail."""
-    hours = settings.email_verification_ttl_hours
-    return (
-        "Confirm your email address",
-        f"Hello {user.display_name},\n\n"
-        "Confirm your email address to finish registering your practice:\n\n"
-        f"{verification_link(settings, token)}\n\n"
-        f"The link works once and expires in {hours} hours. If you did not register, "
-        "ignore this message.\n",
-    )
+def registration_values(settings, user: User, token: str) -> dict[str, object]:
+    """What the ``registration_link`` message needs."""
+    return {
+        "name": user.display_name or user.username,
+        "link": verification_link(settings, token),
+        "hours": settings.email_verification_ttl_hours,
+    }
 
 
 def send_registration_link(mailer, settings, user: User, token: str) -> None:
-    mailer.send(user.email, *registration_message(settings, user, token))
+    mailer.send_template(
+        user.email, "registration_link", **registration_values(settings, user, token)
+    )
 
 
 @dataclass
@@ -150,11 +148,11 @@ def resend_registration(email: str, *, settings, mailer, clock: Clock, state) ->
     if state.incr(f"verify-resend:{token_hash(email)}", ttl=3600) > RESEND_LIMIT_PER_HOUR:
         return
     token = issue(user, user.email, "registration", settings=settings, clock=clock)
-    address, (subject, text) = user.email, registration_message(settings, user, token)
+    address, values = user.email, registration_values(settings, user, token)
     db.session.commit()
     # In the background: waiting for the mail server (or failing with it) would make the
     # answer for an account awaiting verification slower than, or different from, any other.
-    send_detached(mailer, address, subject, text)
+    send_detached(mailer, address, "registration_link", **values)
 
 
 def request_email_change(
@@ -189,22 +187,22 @@ def request_email_change(
         new_email=email,
     )
     db.session.flush()
-    hours = settings.email_verification_ttl_hours
+    name = user.display_name or user.username
     try:
-        mailer.send(
+        mailer.send_template(
             email,
-            "Confirm your new email address",
-            f"Hello {user.display_name},\n\nConfirm this address for your sign-in account "
-            f"{user.username}:\n\n{verification_link(settings, token)}\n\n"
-            f"The link works once and expires in {hours} hours.\n",
+            "email_change_confirm",
+            name=name,
+            username=user.username,
+            link=verification_link(settings, token),
+            hours=settings.email_verification_ttl_hours,
         )
-        mailer.send(
+        mailer.send_template(
             user.email,
-            "Your email address is being changed",
-            f"Hello {user.display_name},\n\nSomeone signed in as {user.username} asked to "
-            f"change the account's email address to {email}. The change happens only when "
-            "the link sent to the new address is used.\n\nIf this was not you, change your "
-            "password now and tell your office administrator.\n",
+            "email_change_notice",
+            name=name,
+            username=user.username,
+            new_email=email,
         )
     except Exception:
         db.session.rollback()

@@ -6,7 +6,7 @@ from idp.audit.service import events
 from idp.extensions import db
 from idp.login.current import cookie_name, store
 from tests.factories import PASSWORD, make_user
-from tests.http.account.test_account_page import csrf, other_session
+from tests.http.self_service.test_account_page import csrf, other_session
 from tests.support.auth import login_as
 
 NEW = "a brand new passphrase for the portal"

@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from idp.account import service
 from idp.audit.service import events
 from idp.errors import Conflict
 from idp.extensions import db
@@ -12,6 +11,7 @@ from idp.login.current import SIGN_OUT_HOOKS, session_limits, store
 from idp.oauth.clients import client_service
 from idp.oauth.grants import list_grants
 from idp.oauth.server import minter, storage
+from idp.self_service import service
 from tests.factories import PASSWORD, make_user
 from tests.support.auth import login_as
 from tests.support.gateway_stack import BackChannelReceiver

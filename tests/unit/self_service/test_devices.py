@@ -1,6 +1,6 @@
 import pytest
 
-from idp.account.service import describe_device
+from idp.self_service.service import describe_device
 
 FIREFOX_WIN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 CHROME_MAC = (

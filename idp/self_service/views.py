@@ -1,10 +1,10 @@
-"""The account page: sessions (end one or all), active office, applications (revoke)."""
+"""The account page (``/account``): sessions (end one or all), active office, applications
+(revoke), password change. The blueprint keeps the page's name, ``account``."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from idp.account import service
 from idp.login.current import (
     current_session,
     current_user,
@@ -16,6 +16,7 @@ from idp.login.current import (
     sign_out_everywhere,
     store,
 )
+from idp.self_service import service
 
 bp = Blueprint("account", __name__)
 
@@ -30,7 +31,7 @@ def index():
         m.org_id: m.organization for m in user.memberships if m.organization.status == "approved"
     }
     return render_template(
-        "account/index.html",
+        "self_service/index.html",
         user=user,
         session=session,
         sessions=service.list_sessions(sessions, user.id, session.sid),
@@ -78,22 +79,21 @@ def change_password():
     """Change one's password: every other session ends, this browser stays signed in."""
     from idp.accounts.fields import FieldErrors
     from idp.accounts.password_change import change_password as change
-    from idp.accounts.password_change import changed_notice
-    from idp.accounts.recovery import send_detached
+    from idp.accounts.password_change import send_changed_notice
     from idp.mail import mailer
     from idp.security.runtime import clock
 
     user = current_user()
     if request.method == "GET":
-        return render_template("account/password.html", errors={})
+        return render_template("self_service/password.html", errors={})
     try:
         change(user, request.form, settings=settings(), clock=clock(), ip=request.remote_addr)
     except FieldErrors as exc:
-        return render_template("account/password.html", errors=exc.errors), 400
+        return render_template("self_service/password.html", errors=exc.errors), 400
     session = current_session()
     amr, org_id = list(session.amr), session.active_org_id
     sign_out_everywhere(user.id)
     sign_in(user, amr, org_id)
-    send_detached(mailer(), user.email, *changed_notice(settings(), user))
+    send_changed_notice(mailer(), settings(), user)
     flash("Your password was changed. Every other session was signed out.", "success")
     return redirect(url_for("account.index"))

@@ -1,1 +1,0 @@
-"""The account page: your sessions, offices and applications."""

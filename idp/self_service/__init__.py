@@ -1,0 +1,3 @@
+"""The signed-in person's own account page: sessions, offices, applications, password.
+
+Named apart from ``accounts/`` (people and passwords as records), which this uses."""

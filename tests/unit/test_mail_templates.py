@@ -1,0 +1,172 @@
+"""Every message in templates/email/ renders, with the values its service passes.
+
+SAMPLES holds one realistic set of values per message, as the service sends them: a template
+added without an entry here fails, and so does an entry whose template does not use one of
+its values (each value is needed: leaving it out must raise).
+"""
+
+import re
+from email import policy
+from email.parser import BytesParser
+from html import unescape
+
+import pytest
+from jinja2 import UndefinedError
+
+from idp.mail.outbox import OutboxMailer
+from idp.mail.templates import TEMPLATE_DIR, environment, names, render
+
+BASE = "https://sso.maple-clinic.test"
+
+SAMPLES: dict[str, dict[str, object]] = {
+    "account_locked": {
+        "name": "Gwen Harper",
+        "hours": 24,
+        "link": f"{BASE}/login/unlock/q3Jx8v2LkV0nY5cT1mZbA9sE4wR7uH6p",
+    },
+    "email_change_confirm": {
+        "name": "Gwen Harper",
+        "username": "gharper",
+        "link": f"{BASE}/verify-email/Zt0pVb8nQ1xW4kL7sJ2mC5yR9dF3hG6a",
+        "hours": 24,
+    },
+    "email_change_notice": {
+        "name": "Gwen Harper",
+        "username": "gharper",
+        "new_email": "gwen.harper@maple-clinic.test",
+    },
+    "mfa_reset": {"name": "Gwen Harper", "actor_name": "Dr. Omar Haddad"},
+    "password_changed": {
+        "name": "Gwen Harper",
+        "reset_link": f"{BASE}/login/forgot-password",
+    },
+    "password_reset": {
+        "name": "Gwen Harper",
+        "username": "gharper",
+        "minutes": 30,
+        "link": f"{BASE}/login/reset-password/Hn4cX7bT0vM2qL9wE5rK8sY1jP6dA3fZ",
+    },
+    "registration_link": {
+        "name": "Gwen Harper",
+        "link": f"{BASE}/verify-email/b7Ws2Qe9Lx4Nc1Vr6Tz0Ky3Mh8Jp5Gd",
+        "hours": 24,
+    },
+    "username_reminder": {
+        "name": "Gwen Harper",
+        "username": "gharper",
+        "sign_in_link": f"{BASE}/login",
+    },
+}
+
+LINK = re.compile(r"https?://")
+HOSTILE_LINK = f'{BASE}/x?a=1&b="><script>alert(1)</script>'
+
+
+def is_link(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+def test_every_template_has_sample_values_and_every_sample_a_template():
+    assert names(), f"no messages found in {TEMPLATE_DIR}"
+    assert sorted(SAMPLES) == names()
+
+
+@pytest.mark.parametrize("name", names())
+def test_renders_with_its_values_and_the_text_is_complete(name):
+    values = SAMPLES[name]
+    message = render(name, **values)
+    assert message.subject and message.text.startswith(f"Hello {values['name']},")
+    for value in values.values():
+        # The plain text carries everything, links included; HTML is only an alternative.
+        assert str(value) in message.subject + message.text
+    if message.html is not None:
+        assert message.html.lstrip().startswith("<!doctype html>")
+        for link in filter(is_link, values.values()):
+            assert f'href="{link}"' in message.html
+
+
+@pytest.mark.parametrize("name", names())
+def test_subject_is_one_line(name):
+    raw = environment().get_template(f"{name}/subject.txt").render(**SAMPLES[name])
+    assert len(raw.strip().splitlines()) == 1, raw
+
+
+@pytest.mark.parametrize("name", names())
+def test_a_missing_value_raises(name):
+    for key in SAMPLES[name]:
+        values = {k: v for k, v in SAMPLES[name].items() if k != key}
+        with pytest.raises(UndefinedError):
+            render(name, **values)
+
+
+@pytest.mark.parametrize("name", [n for n in names() if (TEMPLATE_DIR / n / "body.html").is_file()])
+def test_values_in_html_are_escaped(name):
+    values = {
+        key: HOSTILE_LINK
+        if is_link(value)
+        else f"<b>{value}</b>"
+        if isinstance(value, str)
+        else value
+        for key, value in SAMPLES[name].items()
+    }
+    message = render(name, **values)
+    assert message.html is not None
+    assert "<script>" not in message.html and "<b>" not in message.html
+    if any(map(is_link, SAMPLES[name].values())):
+        assert 'href="https://sso.maple-clinic.test/x?a=1&amp;b=&#34;&gt;&lt;script&gt;' in (
+            message.html
+        )
+    # The plain text is not markup: it shows the values as they are.
+    assert "<b>Gwen Harper</b>" in message.text
+
+
+def test_an_unknown_message_raises():
+    with pytest.raises(LookupError):
+        render("no_such_message", name="x")
+
+
+def test_a_value_cannot_break_the_subject_onto_two_lines(monkeypatch, tmp_path):
+    (tmp_path / "greeting").mkdir()
+    (tmp_path / "greeting" / "subject.txt").write_text("Welcome to {{ office }}\n")
+    (tmp_path / "greeting" / "body.txt").write_text("Hello\n")
+    environment.cache_clear()
+    monkeypatch.setattr("idp.mail.templates.TEMPLATE_DIR", tmp_path)
+    try:
+        message = render("greeting", office="Maple\r\nBcc: victim@evil.test")
+    finally:
+        monkeypatch.undo()
+        environment.cache_clear()
+    assert message.subject == "Welcome to Maple Bcc: victim@evil.test"
+
+
+@pytest.mark.parametrize("name", names())
+def test_sent_through_the_outbox_as_a_readable_eml(name, tmp_path):
+    box = OutboxMailer("Provider Portal Sign-in <no-reply@idp.test>", tmp_path / "outbox")
+    box.send_template("gwen@maple-clinic.test", name, **SAMPLES[name])
+    [path] = (tmp_path / "outbox").glob("*.eml")
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    expected = render(name, **SAMPLES[name])
+    assert msg["To"] == "gwen@maple-clinic.test"
+    assert msg["Subject"] == expected.subject
+    assert msg.get_body(("plain",)).get_content().strip() == expected.text.strip()
+    html = msg.get_body(("html",))
+    if expected.html is None:
+        assert msg.get_content_type() == "text/plain" and html is None
+    else:
+        assert msg.get_content_type() == "multipart/alternative"
+        assert html.get_content().strip() == expected.html.strip()
+
+
+def visible_text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+@pytest.mark.parametrize("name", [n for n in names() if (TEMPLATE_DIR / n / "body.html").is_file()])
+def test_html_says_what_the_text_says(name):
+    """Every paragraph of the text without a link reads the same in the HTML (the two
+    versions of a message must not drift apart)."""
+    message = render(name, **SAMPLES[name])
+    shown = visible_text(message.html or "")
+    for paragraph in message.text.split("\n\n"):
+        if paragraph.strip() and not LINK.search(paragraph):
+            assert " ".join(paragraph.split()) in shown
