@@ -16,6 +16,7 @@ from idp.login.current import (
     sign_out_everywhere,
     store,
 )
+from idp.orgs import access
 
 bp = Blueprint("account", __name__)
 
@@ -26,9 +27,7 @@ def index():
     user = current_user()
     session = current_session()
     sessions = store()
-    offices = {
-        m.org_id: m.organization for m in user.memberships if m.organization.status == "approved"
-    }
+    offices = {m.org_id: m.organization for m in access.counting_memberships(user)}
     return render_template(
         "account/index.html",
         user=user,
