@@ -93,7 +93,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     register_security_headers(app, settings)
 
     from idp.blueprints import register_blueprints
+    from idp.services import register_services
 
+    register_services(app)
     register_blueprints(app)
     if settings.server_trusted_proxies:
         # Client address and scheme only: links come from public_base_url, never the

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from idp.dashboard.applications import applications_for
-from idp.login.current import current_session, current_user, login_required, settings, store
+from idp.login.current import current_session, current_user, enter_office, login_required, settings
 from idp.login.current import switch_office as sso_switch_office
-from idp.orgs import service
+from idp.orgs import access
+from idp.orgs.offices import active_office, offices_of
 
 bp = Blueprint("dashboard", __name__)
 
@@ -17,25 +18,25 @@ bp = Blueprint("dashboard", __name__)
 def index():
     user = current_user()
     session = current_session()
-    offices = service.offices_of(settings(), user)
-    active = service.active_office(settings(), user, session.active_org_id)
-    if active is None and any(o.organization.status != "approved" for o in offices):
+    offices = offices_of(settings(), user)
+    active = active_office(settings(), user, session.active_org_id)
+    if active is None and any(not o.counts for o in offices):
         return render_template("dashboard/pending.html", user=user, offices=offices)
     active_id = active.organization.id if active else None
     if session.active_org_id != active_id:
-        # The office the session pointed at is gone (membership removed, office suspended).
-        session.active_org_id = active_id
-        store().save(session)
-    permissions = service.org_permissions(settings(), user, active_id)
+        # The office the session pointed at is gone (membership removed, office suspended):
+        # the one it lands in applies its own limits.
+        session = enter_office(active_id)
+    permissions = access.org_permissions(settings(), user, active_id)
     return render_template(
         "dashboard/index.html",
         user=user,
         session=session,
         active=active,
-        switchable=[o for o in offices if o.organization.status == "approved"],
+        switchable=[o for o in offices if o.counts],
         applications=applications_for(user, active_id),
-        can_manage=service.MANAGE_MEMBERS in permissions,
-        can_approve=service.has_platform_permission(settings(), user, service.APPROVE_ORGS),
+        can_manage=access.MANAGE_MEMBERS in permissions,
+        can_approve=access.has_platform_permission(settings(), user, access.APPROVE_ORGS),
     )
 
 

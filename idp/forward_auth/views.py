@@ -31,6 +31,7 @@ from idp.extensions import csrf, db
 from idp.forward_auth.policy import GatewayPolicy, valid_return_url
 from idp.forward_auth.service import Decision, Identity, decide, original_request
 from idp.login.current import current_session, current_user, settings
+from idp.orgs import access
 
 bp = Blueprint("forward_auth", __name__)
 csrf.exempt(bp)
@@ -59,14 +60,7 @@ def _identity() -> Identity | None:
     user = current_user()
     if session is None or user is None:
         return None
-    membership = next(
-        (
-            m
-            for m in user.memberships
-            if m.org_id == session.active_org_id and m.organization.status == "approved"
-        ),
-        None,
-    )
+    membership = access.active_membership(user.id, session.active_org_id)
     roles = [membership.role] if membership else []
     if user.platform_role:
         roles.append(user.platform_role)

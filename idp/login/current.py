@@ -9,7 +9,10 @@ What other areas use (names and signatures are stable):
 - ``sign_out()``; ``sign_out_everywhere(user_id)`` (password reset, disable); both run
   ``SIGN_OUT_HOOKS`` for each ended session (the OAuth area sends back-channel logout there).
 - ``rotate()``: new cookie id for the current session (after any privilege change);
-  ``switch_office(org_id)`` changes the active office and rotates.
+  ``switch_office(org_id)`` changes the active office and rotates; ``enter_office(org_id)``
+  puts the session in an office the caller has decided it may be in (after joining it).
+  Either applies the office's own session limits, which, like whether a membership counts,
+  come from the wired ``offices()`` directory (``idp.login.offices``).
   ``store().privileges_changed(user_id)`` when an administrator changes someone's role or
   membership: that user's sessions get a new id on their next request to the IdP.
 - ``login_required``; ``fresh_auth_required`` for sensitive actions (changing MFA, email or
@@ -31,11 +34,11 @@ from flask import current_app, jsonify, redirect, request, url_for
 
 from idp.errors import Forbidden
 from idp.extensions import db
+from idp.login import offices as office_rules
 from idp.login import privileges
+from idp.login.offices import OfficeDirectory
 from idp.login.sessions import SessionStore, SsoSession
 from idp.state import shared_state
-
-privileges.install()
 
 
 def settings():
@@ -59,37 +62,29 @@ def store() -> SessionStore:
     return SessionStore(shared_state(), clock=now)
 
 
+privileges.install(store)
+
+
+def offices() -> OfficeDirectory:
+    """The directory of offices wired at start-up (``idp.services``)."""
+    return current_app.extensions[office_rules.EXTENSION_KEY]
+
+
 def session_limits(org_id: str | None) -> tuple[int, int]:
-    """(idle, absolute) in seconds: the organization's own limits, else the configured ones."""
-    idle = settings().session_idle_minutes
-    absolute = settings().session_absolute_minutes
-    if org_id:
-        from idp.orgs.models import Organization
-
-        org = db.session.get(Organization, org_id)
-        if org is not None:
-            idle = org.session_idle_minutes or idle
-            absolute = org.session_absolute_minutes or absolute
-    absolute = max(absolute, 1)
-    return max(min(idle, absolute), 1) * 60, absolute * 60
+    """(idle, absolute) in seconds for a session in ``org_id``."""
+    limits = offices().limits(org_id)
+    return limits.idle_seconds, limits.absolute_seconds
 
 
-def _apply_office(session: SsoSession, org_id: str | None) -> None:
-    """Set the active office and its limits (its absolute limit can only shorten)."""
-    idle, absolute = session_limits(org_id)
-    session.active_org_id = org_id
-    session.idle_seconds = idle
-    session.expires_at = min(session.expires_at, session.created_at + absolute)
+def default_org_id(user) -> str | None:
+    """The office a new session of ``user`` starts in."""
+    return offices().default_office(user)
 
 
 def _user(user_id: str):
     from idp.accounts.models import User
 
     return db.session.get(User, user_id)
-
-
-def _member_of(user, org_id: str | None) -> bool:
-    return any(m.org_id == org_id and m.organization.status == "approved" for m in user.memberships)
 
 
 class _RequestState:
@@ -143,8 +138,14 @@ def current_session(*, rotate: bool = True) -> SsoSession | None:
 
 def _rotate_after_privilege_change(sessions: SessionStore, session: SsoSession):
     user = _user(session.user_id)
-    if user is not None and session.active_org_id and not _member_of(user, session.active_org_id):
-        _apply_office(session, default_org_id(user))
+    directory = offices()
+    if (
+        user is not None
+        and session.active_org_id
+        and not directory.counts(user, session.active_org_id)
+    ):
+        org_id = directory.default_office(user)
+        office_rules.apply_office(session, org_id, directory.limits(org_id))
     session.last_seen = sessions.clock()
     rotated = sessions.rotate(session)
     if rotated is not None:
@@ -160,12 +161,6 @@ def current_user():
     if user is None or user.status != "active":
         return None
     return user
-
-
-def default_org_id(user) -> str | None:
-    memberships = sorted(user.memberships, key=lambda m: m.created_at)
-    approved = [m for m in memberships if m.organization.status == "approved"]
-    return approved[0].org_id if approved else None
 
 
 #: Called with each ended SsoSession (e.g. the OAuth area sends back-channel logout).
@@ -196,7 +191,7 @@ def sign_in(user, amr: list[str], active_org_id: str | None = None) -> SsoSessio
                 "clients": previous.clients,
                 "mfa_at": previous.mfa_at,
             }
-            if active_org_id is None and _member_of(user, previous.active_org_id):
+            if active_org_id is None and offices().counts(user, previous.active_org_id):
                 active_org_id = previous.active_org_id
         else:
             run_sign_out_hooks(previous)
@@ -231,21 +226,30 @@ def rotate() -> SsoSession | None:
 def switch_office(org_id: str) -> SsoSession:
     """Make ``org_id`` the active office of the current session, with a new id.
 
-    The organizations area checks membership and applies the office's limits
-    (``idp.orgs.service.switch_office``); the new id follows because what the session may
-    do has changed.
+    Refused unless the person's membership there counts; the office's limits apply from
+    now on (``idp.login.offices.switch_office``). The new id follows because what the
+    session may do has changed.
     """
-    from idp.orgs import service as orgs
-
     session = current_session()
     user = current_user()
     if session is None or user is None:
         raise Forbidden("Sign in first.")
-    orgs.switch_office(store(), session, user, org_id, settings=settings(), ip=request.remote_addr)
+    office_rules.switch_office(
+        store(), session, user, org_id, offices=offices(), ip=request.remote_addr
+    )
     rotated = rotate()
     if rotated is None:
         raise Forbidden("Your session has ended. Sign in again.")
     return rotated
+
+
+def enter_office(org_id: str | None) -> SsoSession | None:
+    """Put the current session in ``org_id`` under that office's limits, e.g. right after
+    the person joined it (the caller has checked they may be there)."""
+    session = current_session()
+    if session is not None and session.active_org_id != org_id:
+        office_rules.enter_office(store(), session, org_id, offices())
+    return session
 
 
 def sign_out() -> SsoSession | None:
@@ -338,7 +342,7 @@ def login_required(view):
 
 def auth_is_fresh(session: SsoSession, user) -> bool:
     """Password, and second factor when the user has one, within the step-up window."""
-    from idp.mfa.service import has_mfa
+    from idp.mfa.store import has_mfa
 
     window = settings().session_step_up_minutes * 60
     need_mfa = session.mfa_at is not None or "otp" in session.amr or has_mfa(user)

@@ -10,13 +10,19 @@ call ``store().privileges_changed(user_id)`` themselves.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from idp.login.sessions import SessionStore
+
 log = logging.getLogger(__name__)
 _KEY = "idp.privileges_changed"
+#: The session store of the running app (``idp.login.current.store``), given to ``install``
+#: so that this module need not import the request helpers that install it.
+_sessions: Callable[[], SessionStore] | None = None
 
 
 def _collect(session: Session, _flush_context, _instances) -> None:
@@ -43,11 +49,9 @@ def _collect(session: Session, _flush_context, _instances) -> None:
 
 def _publish(session: Session) -> None:
     changed = session.info.pop(_KEY, set())
-    if not changed or not has_app_context():
+    if not changed or not has_app_context() or _sessions is None:
         return
-    from idp.login.current import store
-
-    sessions = store()
+    sessions = _sessions()
     for user_id in changed:
         try:
             sessions.privileges_changed(user_id)
@@ -59,7 +63,9 @@ def _forget(session: Session) -> None:
     session.info.pop(_KEY, None)
 
 
-def install() -> None:
+def install(sessions: Callable[[], SessionStore]) -> None:
+    global _sessions
+    _sessions = sessions
     if not event.contains(Session, "before_flush", _collect):
         event.listen(Session, "before_flush", _collect)
         event.listen(Session, "after_commit", _publish)

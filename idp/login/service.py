@@ -18,7 +18,8 @@ from idp.common.clock import Clock
 from idp.common.tokens import token_hash
 from idp.errors import Unauthenticated
 from idp.extensions import db
-from idp.mfa.service import MfaService, mfa_required_for
+from idp.mfa.service import MfaService
+from idp.orgs import access
 from idp.security.device import DeviceCookies
 from idp.security.lockout import Attempt, Lockout
 from idp.security.service import AccountLocks
@@ -118,7 +119,7 @@ class SignInService:
             db.session.commit()
         if self.mfa.has_mfa(user):
             step = "mfa"
-        elif mfa_required_for(user, self.settings):
+        elif access.mfa_policy(self.settings, user).required:
             step = "enroll"
         else:
             step = "done"

@@ -16,7 +16,8 @@ from idp.accounts.models import User
 from idp.demo.seed import DEMO_USERS
 from idp.extensions import db
 from idp.mfa.models import TotpCredential
-from idp.mfa.service import MfaService, mfa_required_for
+from idp.mfa.service import MfaService
+from idp.orgs import access
 from idp.state import shared_state
 
 
@@ -25,7 +26,7 @@ def seed_demo_mfa(settings) -> dict[str, Any]:
     seeded = []
     for username, *_ in DEMO_USERS:
         user = db.session.scalar(db.select(User).where(User.username == username))
-        if user is None or not mfa_required_for(user, settings):
+        if user is None or not access.mfa_policy(settings, user).required:
             continue
         credential = db.session.scalar(
             db.select(TotpCredential).where(TotpCredential.user_id == user.id)

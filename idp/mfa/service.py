@@ -26,8 +26,9 @@ from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mail.background import send_detached
+from idp.mfa import store
 from idp.mfa.models import RecoveryCode, TotpCredential
-from idp.orgs.roles import roles
+from idp.orgs import access
 from idp.state.base import SharedState
 
 STEP_SECONDS = 30
@@ -201,34 +202,9 @@ class MfaService:
 
     # --- reset by an administrator ---------------------------------------------------
 
-    def can_reset(self, actor: User, user: User) -> bool:
-        """Security admins, and office administrators of an office the user belongs to.
-
-        A reset lets the next password holder enrol a new authenticator, so an office
-        administrator's reach stops at their own offices: people with a platform role, or
-        who administer an office the actor does not, are reset by a security admin only."""
-        granted = roles(self.settings)
-        platform = granted.get(actor.platform_role or "")
-        if platform is not None and "org.mfa.reset" in platform.permissions:
-            return True
-        if user.platform_role:
-            return False
-
-        def resets(membership) -> bool:
-            role = granted.get(membership.role)
-            return role is not None and "org.mfa.reset" in role.permissions
-
-        administered = {
-            m.org_id for m in actor.memberships if resets(m) and m.organization.status == "approved"
-        }
-        user_orgs = {m.org_id for m in user.memberships}
-        if not administered & user_orgs:
-            return False
-        return not any(resets(m) and m.org_id not in administered for m in user.memberships)
-
     def reset(self, actor: User, user: User, *, mailer=None, ip: str | None = None) -> None:
         """Remove a user's authenticator and recovery codes; recorded, the user is told."""
-        if actor.id == user.id or not self.can_reset(actor, user):
+        if not access.may_reset_mfa(self.settings, actor, user):
             raise Forbidden("You may not reset this person's two-step verification.")
         credential = self._credential(user)
         if credential is None:
@@ -268,23 +244,6 @@ class MfaService:
             return None
 
 
-def mfa_required_for(user: User, settings) -> bool:
-    """MFA is mandatory when a role of the user demands it or an approved office does."""
-    granted = roles(settings)
-    names = [m.role for m in user.memberships]
-    if user.platform_role:
-        names.append(user.platform_role)
-    if any(name in ("office_admin", "security_admin") for name in names):
-        return True
-    if any(granted[n].mfa_required for n in names if n in granted):
-        return True
-    return any(
-        m.organization.status == "approved" and m.organization.mfa_required
-        for m in user.memberships
-    )
-
-
 def has_mfa(user: User) -> bool:
     """Whether the user has a confirmed authenticator (no key needed to ask)."""
-    query = db.select(TotpCredential.id).where(TotpCredential.user_id == user.id)
-    return db.session.scalar(query) is not None
+    return store.has_mfa(user)

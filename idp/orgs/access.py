@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from idp.accounts.models import User
 from idp.errors import Forbidden
+from idp.login.offices import SessionLimits
 from idp.orgs import store
 from idp.orgs.models import Membership, Organization
 from idp.orgs.roles import Role, get_role, roles
@@ -189,17 +190,10 @@ def mfa_required_for_role(settings, org: Organization, role_name: str) -> bool:
 # --- session limits -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SessionLimits:
-    """An SSO session's idle timeout and absolute lifetime, in seconds (at least a minute;
-    the idle timeout never exceeds the lifetime)."""
-
-    idle_seconds: int
-    absolute_seconds: int
-
-
 def session_limits(settings, org: Organization | None) -> SessionLimits:
-    """The office's own limits where it sets them, else the configured ones."""
+    """The office's own limits where it sets them, else the configured ones: at least a
+    minute each, and the idle timeout never longer than the lifetime. (``SessionLimits`` is
+    the sign-in area's type: it applies these limits, this module decides them.)"""
     idle = settings.session_idle_minutes
     absolute = settings.session_absolute_minutes
     if org is not None:

@@ -63,3 +63,11 @@ def org_roles(settings) -> dict[str, Role]:
 
 def get_role(settings, name: str) -> Role | None:
     return roles(settings).get(name)
+
+
+def check_org_role(settings, name: str, errors: dict[str, str], field: str = "role") -> Role | None:
+    """The office role named ``name``, or None with an error under ``field``."""
+    role = org_roles(settings).get(name or "")
+    if role is None:
+        errors[field] = "Choose one of the roles in the list."
+    return role

@@ -8,17 +8,17 @@ from idp.accounts.fields import FieldErrors
 from idp.common.clock import Clock
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import (
-    current_session,
     current_user,
+    enter_office,
     fresh_auth_required,
     login_required,
     settings,
     sign_in,
-    store,
 )
 from idp.mail import mailer
 from idp.mfa.service import has_mfa
-from idp.orgs import service
+from idp.orgs import approval, forms, invitations, registration
+from idp.orgs import members as org_members
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
 from idp.web.errors import status_of
@@ -63,8 +63,12 @@ def register():
     if request.method == "GET":
         return render_template("orgs/register.html", values={}, errors={})
     try:
-        registered = service.register_practice(
-            request.form, settings=settings(), mailer=mailer(), clock=clock(), ip=ip()
+        registered = registration.register_practice(
+            forms.practice_form(request.form),
+            settings=settings(),
+            mailer=mailer(),
+            clock=clock(),
+            ip=ip(),
         )
     except FieldErrors as exc:
         return (
@@ -80,7 +84,7 @@ def register():
 
 
 def _review_page(status: int = 200, errors=None, values=None):
-    groups = service.organizations_for_review(settings(), current_user())
+    groups = approval.organizations_for_review(settings(), current_user())
     return (
         render_template(
             "orgs/pending_list.html",
@@ -103,11 +107,11 @@ def pending():
 @bp.post("/admin/organizations/<org_id>/<decision>")
 @fresh_auth_required
 def decide(org_id: str, decision: str):
-    if decision not in service.TRANSITIONS:
+    if decision not in approval.TRANSITIONS:
         raise NotFound("No such action.")
     reason = request.form.get("reason", "")
     try:
-        org = service.transition(
+        org = approval.transition(
             org_id,
             current_user(),
             decision,
@@ -128,13 +132,13 @@ def decide(org_id: str, decision: str):
 
 def _members_page(org_id: str, *, status: int = 200, **extra):
     user = current_user()
-    members = service.members(org_id, user, settings=settings())
-    invitations = service.invitations(org_id, user, settings=settings())
+    members = org_members.members_of(org_id, user, settings=settings())
+    sent = invitations.invitations_of(org_id, user, settings=settings())
     org = members[0].organization if members else None
     context = {
         "org": org,
         "members": members,
-        "invitations": invitations,
+        "invitations": sent,
         "roles": org_roles(settings()),
         "now": clock().now(),
         "me": user,
@@ -175,7 +179,7 @@ def change_role(org_id: str, membership_id: str):
     role = request.form.get("role", "")
     return _act(
         org_id,
-        lambda: service.change_role(
+        lambda: org_members.change_role(
             org_id, membership_id, current_user(), role, settings=settings(), ip=ip()
         ),
         "The role was changed.",
@@ -188,7 +192,7 @@ def change_role(org_id: str, membership_id: str):
 def remove_member(org_id: str, membership_id: str):
     return _act(
         org_id,
-        lambda: service.remove_member(
+        lambda: org_members.remove_member(
             org_id, membership_id, current_user(), settings=settings(), ip=ip()
         ),
         "The member was removed from the office.",
@@ -199,7 +203,7 @@ def remove_member(org_id: str, membership_id: str):
 @fresh_auth_required
 def invite(org_id: str):
     try:
-        invitation = service.invite(
+        invitation = invitations.invite(
             org_id,
             current_user(),
             request.form.get("email", ""),
@@ -233,7 +237,7 @@ def invite(org_id: str):
 def resend_invitation(org_id: str, invitation_id: str):
     return _act(
         org_id,
-        lambda: service.resend_invitation(
+        lambda: invitations.resend_invitation(
             org_id,
             invitation_id,
             current_user(),
@@ -251,7 +255,7 @@ def resend_invitation(org_id: str, invitation_id: str):
 def revoke_invitation(org_id: str, invitation_id: str):
     return _act(
         org_id,
-        lambda: service.revoke_invitation(
+        lambda: invitations.revoke_invitation(
             org_id, invitation_id, current_user(), settings=settings(), clock=clock(), ip=ip()
         ),
         "The invitation was withdrawn.",
@@ -261,7 +265,7 @@ def revoke_invitation(org_id: str, invitation_id: str):
 # --- accepting an invitation ----------------------------------------------------------------
 
 
-def _after_joining(accepted: service.Accepted):
+def _after_joining(accepted: invitations.Accepted):
     """Send the person on to MFA enrolment when their new role (or the office) demands it
     and they have no second factor yet; else to the dashboard."""
     if accepted.mfa_required and not has_mfa(accepted.user):
@@ -271,8 +275,8 @@ def _after_joining(accepted: service.Accepted):
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
-    invitation = service.open_invitation(token, clock=clock())
-    account = service.account_for_invitation(invitation)
+    invitation = invitations.open_invitation(token, clock=clock())
+    account = invitations.account_for_invitation(invitation)
     user = current_user()
     role = org_roles(settings()).get(invitation.role)
     page = {"invitation": invitation, "role": role, "token": token}
@@ -285,19 +289,21 @@ def accept_invitation(token: str):
             return render_template(
                 "orgs/invitation_join.html", wrong_account=user.id != account.id, **page
             ), (200 if user.id == account.id else 403)
-        accepted = service.accept_as_existing_user(
+        accepted = invitations.accept_as_existing_user(
             token, user, settings=settings(), clock=clock(), ip=ip()
         )
-        session = current_session()
-        session.active_org_id = accepted.membership.org_id
-        store().save(session)
+        enter_office(accepted.membership.org_id)
         return _after_joining(accepted)
 
     if request.method == "GET":
         return render_template("orgs/invitation_new.html", values={}, errors={}, **page)
     try:
-        accepted = service.accept_with_new_account(
-            token, request.form, settings=settings(), clock=clock(), ip=ip()
+        accepted = invitations.accept_with_new_account(
+            token,
+            forms.new_account_form(request.form, email=invitation.email),
+            settings=settings(),
+            clock=clock(),
+            ip=ip(),
         )
     except FieldErrors as exc:
         return (

@@ -9,7 +9,7 @@ from idp.common.clock import Clock
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mail.background import send_detached
-from idp.orgs.roles import roles
+from idp.orgs import access
 from idp.state.base import SharedState
 
 
@@ -61,8 +61,7 @@ class AccountLocks:
         return user
 
     def unlock_by_admin(self, actor: User, user: User, *, ip: str | None = None) -> None:
-        role = roles(self.settings).get(actor.platform_role or "")
-        if role is None or "admin.users.manage" not in role.permissions:
+        if not access.has_platform_permission(self.settings, actor, access.MANAGE_USERS):
             raise Forbidden("Only a security administrator may unlock accounts.")
         if user.status != "locked":
             raise DomainError("This account is not locked.")

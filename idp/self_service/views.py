@@ -16,6 +16,7 @@ from idp.login.current import (
     sign_out_everywhere,
     store,
 )
+from idp.orgs import access
 from idp.self_service import service
 
 bp = Blueprint("account", __name__)
@@ -27,9 +28,7 @@ def index():
     user = current_user()
     session = current_session()
     sessions = store()
-    offices = {
-        m.org_id: m.organization for m in user.memberships if m.organization.status == "approved"
-    }
+    offices = {m.org_id: m.organization for m in access.counting_memberships(user)}
     return render_template(
         "self_service/index.html",
         user=user,

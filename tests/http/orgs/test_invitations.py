@@ -10,6 +10,7 @@ from idp.accounts.models import User
 from idp.audit.service import events
 from idp.common.clock import utcnow
 from idp.extensions import db
+from idp.login.current import cookie_name, store
 from idp.orgs.models import Invitation, Membership
 from tests.factories import PASSWORD, add_member, make_org
 from tests.http.orgs.helpers import (
@@ -211,3 +212,42 @@ def test_roles_that_require_mfa_send_the_new_member_to_enrolment(make_app, mail)
         assert response.status_code == 302, response.data.decode()[-1500:]
         assert response.headers["Location"] == "/mfa/enroll?next=/"
         db.session.remove()
+
+
+@pytest.fixture
+def strict(app):
+    """An office with its own limits (5 idle minutes, an hour in all), and its signed-in
+    administrator's client."""
+    org = make_org("Strict Clinic", session_idle_minutes=5, session_absolute_minutes=60)
+    boss = make_person("strict.boss")
+    add_member(boss, org, "office_admin")
+    client = app.test_client()
+    login_as(client, boss)
+    return org, client
+
+
+def test_joining_as_an_existing_user_applies_the_offices_session_limits(app, strict, mail):
+    org, boss_client = strict
+    person = make_person("relaxed.person", email="person@relaxed.test")
+    add_member(person, make_org("Relaxed Clinic"), "billing")
+    client = app.test_client()
+    session = login_as(client, person)
+    assert session.idle_seconds == 15 * 60
+    invite(boss_client, org, person.email, role="billing")
+    response = post_form(client, invitation_link(mail, person.email), {})
+    assert response.status_code == 302
+    joined = store().get(client.get_cookie(cookie_name()).value)
+    assert joined.active_org_id == org.id and joined.idle_seconds == 5 * 60
+    assert joined.expires_at <= session.created_at + 60 * 60
+    assert joined.public_id == session.public_id
+
+
+def test_joining_with_a_new_account_applies_the_offices_session_limits(app, strict, mail):
+    org, boss_client = strict
+    invite(boss_client, org, "fresh@strict.test", role="billing")
+    client = app.test_client()
+    response = post_form(client, invitation_link(mail, "fresh@strict.test"), NEW_ACCOUNT)
+    assert response.status_code == 302
+    joined = store().get(client.get_cookie(cookie_name()).value)
+    assert joined.active_org_id == org.id and joined.idle_seconds == 5 * 60
+    assert joined.expires_at - joined.created_at == 60 * 60

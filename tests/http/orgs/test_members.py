@@ -8,7 +8,7 @@ from idp.audit.service import events
 from idp.common.clock import Clock
 from idp.extensions import db
 from idp.mail import mailer
-from idp.orgs import service
+from idp.orgs import effects, invitations
 from idp.orgs.models import Invitation, Membership
 from tests.factories import add_member, make_org
 from tests.http.orgs.helpers import make_person, signed_in_post
@@ -60,7 +60,7 @@ def test_admin_lists_members_of_their_office(app, offices):
 
 def test_admin_acting_on_another_office_gets_403_and_nothing_changes(app, offices, mail):
     alder, beech = offices["alder"], offices["beech"]
-    inv = service.invite(
+    inv = invitations.invite(
         beech["org"].id,
         beech["admin"],
         "pending@beech.test",
@@ -154,7 +154,7 @@ def test_unknown_role_is_refused(app, offices):
 def test_removing_a_member(app, offices):
     alder = offices["alder"]
     hooked = []
-    service.MEMBERSHIP_CHANGED_HOOKS.append(
+    effects.MEMBERSHIP_CHANGED_HOOKS.append(
         lambda user_id, org_id: hooked.append((user_id, org_id))
     )
     try:
@@ -166,7 +166,7 @@ def test_removing_a_member(app, offices):
         )
         assert response.status_code == 200 and b"removed" in response.data
     finally:
-        service.MEMBERSHIP_CHANGED_HOOKS.pop()
+        effects.MEMBERSHIP_CHANGED_HOOKS.pop()
     assert hooked == [(alder["desk"].id, alder["org"].id)]
     page = desk.get("/").data
     assert b"Alder Clinic" not in page and b"not a member of any office" in page

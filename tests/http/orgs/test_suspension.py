@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from idp.audit.service import events
 from idp.extensions import db
-from idp.orgs import service
+from idp.orgs import access
 from tests.factories import add_member, make_org
 from tests.http.orgs.helpers import make_person, signed_in_post
 from tests.support.auth import login_as
@@ -24,7 +24,7 @@ def test_suspend_and_reinstate(app, mail):
     login_as(boss, admin)
     assert b"Poplar Clinic" in sec.get("/admin/organizations").data
     settings = app.config["IDP_SETTINGS"]
-    assert service.org_scopes(settings, desk.id, org.id)
+    assert access.org_scopes(settings, desk.id, org.id)
 
     response = signed_in_post(sec, f"/admin/organizations/{org.id}/suspend", {"reason": ""})
     assert response.status_code == 400 and b"Enter the reason" in response.data
@@ -43,7 +43,7 @@ def test_suspend_and_reinstate(app, mail):
     page = staff.get("/").data.decode()
     assert "Office suspended" in page
     assert boss.get(f"/orgs/{org.id}/members").status_code == 403
-    assert service.org_scopes(settings, desk.id, org.id) == frozenset()
+    assert access.org_scopes(settings, desk.id, org.id) == frozenset()
     assert signed_in_post(sec, f"/admin/organizations/{org.id}/approve").status_code == 409
 
     response = signed_in_post(sec, f"/admin/organizations/{org.id}/reinstate")

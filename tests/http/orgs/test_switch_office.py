@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from idp.audit.service import events
+from idp.extensions import db
 from idp.login.current import cookie_name, store
 from tests.factories import add_member, make_org
 from tests.http.orgs.helpers import make_person, signed_in_post
@@ -72,3 +73,19 @@ def test_an_office_with_a_shorter_idle_limit_applies_after_switching(app, client
     signed_in_post(client, "/switch-office", {"org_id": strict.id})
     after = store().get(client.get_cookie(cookie_name()).value)
     assert after.idle_seconds == 5 * 60 and after.expires_at <= session.expires_at
+
+
+def test_landing_in_another_office_on_the_dashboard_applies_its_limits(app, client):
+    first = make_org("Suspended Soon")
+    strict = make_org("Strict", session_idle_minutes=5)
+    user = make_person("lander")
+    add_member(user, first, "billing")
+    add_member(user, strict, "billing")
+    session = login_as(client, user)
+    assert session.active_org_id == first.id and session.idle_seconds == 15 * 60
+    first.status = "suspended"  # no membership changes: the dashboard finds the office gone
+    db.session.commit()
+    page = client.get("/").data.decode()
+    assert "Strict" in page
+    landed = store().get(client.get_cookie(cookie_name()).value)
+    assert landed.active_org_id == strict.id and landed.idle_seconds == 5 * 60

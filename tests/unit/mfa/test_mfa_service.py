@@ -8,7 +8,7 @@ from idp.common.clock import FixedClock
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mfa.models import RecoveryCode, TotpCredential
-from idp.mfa.service import MfaService, has_mfa, mfa_required_for
+from idp.mfa.service import MfaService, has_mfa
 from idp.state import shared_state
 from tests.factories import add_member, make_org, make_user
 
@@ -110,22 +110,6 @@ def test_regenerating_recovery_codes_replaces_the_old_ones(service, clock):
     new = service.regenerate_recovery_codes(user)
     assert not service.use_recovery_code(user, old[1])
     assert service.use_recovery_code(user, new[1])
-
-
-def test_mfa_required_by_role_or_organization(app):
-    settings = app.config["IDP_SETTINGS"]
-    org = make_org()
-    desk = make_user("desk")
-    add_member(desk, org, "front_desk")
-    assert not mfa_required_for(desk, settings)
-    admin = make_user("boss")
-    add_member(admin, org, "office_admin")
-    assert mfa_required_for(admin, settings)
-    assert mfa_required_for(make_user("sec", platform_role="security_admin"), settings)
-    org.mfa_required = True
-    db.session.commit()
-    db.session.refresh(desk)
-    assert mfa_required_for(desk, settings)
 
 
 def test_reset_by_office_admin_of_the_users_office_is_recorded_and_mailed(service, clock, mail):

@@ -1,0 +1,131 @@
+"""An organization's life on the portal, decided by security admins: approve or reject a
+registration, suspend or reinstate an office; who, when and why are recorded, and the
+office's administrators are told (``templates/email/org_<to status>/``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp.accounts import fields
+from idp.accounts.fields import FieldErrors
+from idp.accounts.models import User
+from idp.audit import record
+from idp.common.clock import Clock
+from idp.errors import Conflict, NotFound
+from idp.extensions import db
+from idp.orgs import access, store
+from idp.orgs.effects import membership_changed, send_or_undo
+from idp.orgs.models import Organization
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_status: str
+    to_status: str
+    reason_required: bool
+    event: str
+    #: The message sent to the office's administrators (``templates/email/<message>/``).
+    message: str
+
+
+TRANSITIONS = {
+    "approve": Transition("pending", "approved", False, "org.approved", "org_approved"),
+    "reject": Transition("pending", "rejected", True, "org.rejected", "org_rejected"),
+    "suspend": Transition("approved", "suspended", True, "org.suspended", "org_suspended"),
+    "reinstate": Transition("suspended", "approved", False, "org.reinstated", "org_reinstated"),
+}
+
+
+def _office_admins(settings, org: Organization) -> list[User]:
+    return [
+        m.user
+        for m in store.members_of_org(org.id)
+        if access.MANAGE_MEMBERS in access.role_permissions(settings, m.role)
+    ]
+
+
+def transition(
+    org_id: str,
+    actor: User,
+    action: str,
+    *,
+    reason: str = "",
+    settings,
+    mailer,
+    clock: Clock,
+    ip: str | None = None,
+) -> Organization:
+    """Move an organization along its life (approve or reject a registration, suspend or
+    reinstate an office), recording who, when and why, and email its administrators."""
+    access.require_platform_permission(settings, actor, access.APPROVE_ORGS)
+    step = TRANSITIONS.get(action)
+    if step is None:
+        raise NotFound("No such action.")
+    errors: dict[str, str] = {}
+    reason = fields.check_text(
+        reason, errors, "reason", "reason", max_length=2000, required=step.reason_required
+    )
+    org = store.get_org(org_id)
+    if org is None:
+        raise NotFound("No such organization.")
+    if org.status != step.from_status:
+        raise Conflict(
+            f"This organization is {org.status}; this action needs a {step.from_status} one."
+        )
+    if errors:
+        raise FieldErrors(errors)
+    previous = org.status
+    org.status = step.to_status
+    org.decided_by_id = actor.id
+    org.decided_at = clock.now()
+    org.decision_reason = reason or None
+    record(
+        step.event, actor_id=actor.id, org_id=org.id, ip=ip, reason=reason, previous_status=previous
+    )
+    db.session.flush()
+    admins = _office_admins(settings, org)
+    values = {"org": org.legal_name, "reason": reason, "sign_in_url": f"{settings.issuer}/login"}
+
+    def send_all() -> None:
+        for admin in admins:
+            recipient = admin.display_name or admin.username
+            mailer.send_template(admin.email, step.message, name=recipient, **values)
+
+    send_or_undo(send_all)
+    db.session.commit()
+    if step.to_status != "approved":
+        for member in org.memberships:
+            membership_changed(member.user_id, org.id)
+    return org
+
+
+def decide(
+    org_id: str,
+    actor: User,
+    *,
+    approve: bool,
+    reason: str = "",
+    settings,
+    mailer,
+    clock: Clock,
+    ip: str | None = None,
+) -> Organization:
+    """Approve or reject a pending registration (a reason is required to reject)."""
+    return transition(
+        org_id,
+        actor,
+        "approve" if approve else "reject",
+        reason=reason,
+        settings=settings,
+        mailer=mailer,
+        clock=clock,
+        ip=ip,
+    )
+
+
+def organizations_for_review(settings, actor: User) -> dict[str, list[Organization]]:
+    """Pending registrations, and the approved and suspended offices (security admins)."""
+    access.require_platform_permission(settings, actor, access.APPROVE_ORGS)
+    return {
+        status: store.orgs_with_status(status) for status in ("pending", "approved", "suspended")
+    }
