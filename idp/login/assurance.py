@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ACR_PASSWORD = "urn:idp:acr:pwd"
+ACR_PASSWORD = "urn:idp:acr:pwd"  # noqa: S105 - a URN, not a secret
 ACR_MFA = "urn:idp:acr:mfa"
 #: What discovery advertises as ``acr_values_supported`` (weakest first).
 ACR_VALUES = (ACR_PASSWORD, ACR_MFA)
