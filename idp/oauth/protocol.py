@@ -134,6 +134,20 @@ class TokenRecord:
     claims: dict = field(default_factory=dict)
     refresh: RefreshToken | None = None
 
+    @classmethod
+    def of_refresh(
+        cls, row: RefreshToken, *, expires_at: float = 0, revoked: bool = False, claims=None
+    ) -> TokenRecord:
+        return cls(
+            kind="refresh_token",
+            client_id=row.client_id,
+            scope=row.scope,
+            expires_at=expires_at,
+            revoked=revoked,
+            claims=claims or {},
+            refresh=row,
+        )
+
     def check_client(self, client) -> bool:
         return client.get_client_id() == self.client_id
 

@@ -145,16 +145,13 @@ class OAuthService:
         row = self.find_refresh_token(refresh_token)
         if row is None:
             return None
-        return TokenRecord(
-            kind="refresh_token",
-            client_id=row.client_id,
-            scope=row.scope,
+        return TokenRecord.of_refresh(
+            row,
             expires_at=aware(row.expires_at).timestamp(),
             revoked=row.revoked_at is not None
             or row.rotated_at is not None
             or self.store.family_revoked(row.family_id),
             claims={"sub": row.user_id, "org": row.org_id, "iat": int(row.issued_at.timestamp())},
-            refresh=row,
         )
 
     def access_record(self, claims: dict) -> TokenRecord:

@@ -19,16 +19,7 @@ class RefreshGrant(RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         row = service().usable_refresh_token(refresh_token, self.request.client.client_id)
-        if row is None:
-            return None
-        return TokenRecord(
-            kind="refresh_token",
-            client_id=row.client_id,
-            scope=row.scope,
-            expires_at=0,
-            revoked=False,
-            refresh=row,
-        )
+        return TokenRecord.of_refresh(row) if row is not None else None
 
     def authenticate_user(self, record: TokenRecord):
         org_id = self.request.form.get("organization") or None
