@@ -57,37 +57,38 @@ def _authlib_error(error: OAuth2Error):
     return _invalid_request_page(error.error, error.description or "no details")
 
 
+def _principal(user, sso):
+    if user is None or sso is None:
+        return None
+    # The public id, never the cookie value: tokens carry it to relying parties.
+    return principals.for_session(user, sso.active_org_id, sso.public_id, sso.auth_time, sso.amr)
+
+
 def authorize():
     server = oauth_server()
-    sso = current_session()
-    user = current_user()
-    principal = None
-    if user is not None and sso is not None:
-        # The public id, never the cookie value: tokens carry it to relying parties.
-        principal = principals.for_session(
-            user, sso.active_org_id, sso.public_id, sso.auth_time, sso.amr
-        )
+    sso, user = current_session(), current_user()
+    principal = _principal(user, sso)
     try:
         grant = server.get_consent_grant(end_user=principal)
     except OAuth2Error as error:
         return _authlib_error(error)
     client = grant.request.client
-    scopes = (grant.request.scope or "").split()
-    grants = service()
     consent = None
     if principal is not None and not client.model.first_party:
-        consent = grants.consented_scopes(user.id, client.client_id)
+        consent = service().consented_scopes(user.id, client.client_id)
     decision = request.form.get("decision", "") if request.method == "POST" else None
     outcome = interaction.decide(
         interaction.Params.from_values(request.values, decision=decision),
-        interaction.Session(sso.auth_time, session.get(REAUTH_KEY))
-        if principal is not None
-        else None,
+        interaction.Session(sso.auth_time, session.get(REAUTH_KEY)) if principal else None,
         interaction.Client(first_party=client.model.first_party),
         consent,
-        scopes,
+        (grant.request.scope or "").split(),
         time.time(),
     )
+    return _respond(outcome, server, grant, principal, sso)
+
+
+def _respond(outcome: interaction.Outcome, server, grant, principal, sso):
     match outcome:
         case interaction.Error(error=error, description=description):
             return redirect_error(grant.redirect_uri, error, description)
@@ -98,23 +99,27 @@ def authorize():
                 query["login_hint"] = hint
             return redirect("/login?" + urlencode(query))
         case interaction.Consent():
-            return render_template(
-                "oauth/consent.html",
-                client=client.model,
-                scopes=[
-                    (s, SCOPE_LABELS.get(s, f"Use the {s} service for your office")) for s in scopes
-                ],
-                action=request.full_path.rstrip("?"),
-                user=user,
-            )
+            return _consent_page(grant, principal)
         case interaction.Denied():
             session.pop(REAUTH_KEY, None)
             return server.create_authorization_response(grant=grant, grant_user=None)
         case interaction.Issue(save_consent=save):
             if save:
-                grants.save_consent(user.id, client.client_id, scopes)
+                scopes = (grant.request.scope or "").split()
+                service().save_consent(principal.user.id, grant.request.client.client_id, scopes)
             return _issue_code(server, grant, principal, sso)
     raise AssertionError(outcome)  # pragma: no cover - decide returns one of the above
+
+
+def _consent_page(grant, principal):
+    scopes = (grant.request.scope or "").split()
+    return render_template(
+        "oauth/consent.html",
+        client=grant.request.client.model,
+        scopes=[(s, SCOPE_LABELS.get(s, f"Use the {s} service for your office")) for s in scopes],
+        action=request.full_path.rstrip("?"),
+        user=principal.user,
+    )
 
 
 def _issue_code(server, grant, principal, sso):

@@ -112,10 +112,43 @@ def parse_max_age(raw: str | None) -> int | None:
     return int(raw) if len(raw) <= MAX_AGE_DIGITS else 10**MAX_AGE_DIGITS
 
 
-def _login(params: Params) -> Login:
-    if "select_account" in params.prompts:
-        return SelectAccount(params.login_hint)
-    return Login(params.login_hint)
+def check_request(params: Params) -> Error | None:
+    """What this server refuses in any case: request objects, ``prompt=none`` with other
+    prompts, a ``max_age`` that is not seconds."""
+    if params.request_uri:
+        return Error("request_uri_not_supported", "Request objects are not supported.")
+    if params.request_object:
+        return Error("request_not_supported", "Request objects are not supported.")
+    if "none" in params.prompts and len(params.prompts) > 1:
+        return Error("invalid_request", "prompt=none stands alone.")
+    try:
+        parse_max_age(params.max_age)
+    except ValueError:
+        return Error("invalid_request", "max_age: seconds.")
+    return None
+
+
+def needs_sign_in(params: Params, session: Session | None, now: float) -> bool:
+    """Nobody signed in; or ``prompt=login|select_account`` or a sign-in older than
+    ``max_age``, unless the person has just signed in again for this request."""
+    if session is None:
+        return True
+    if session.fresh():
+        return False
+    if params.prompts & {"login", "select_account"}:
+        return True
+    max_age = parse_max_age(params.max_age)
+    return max_age is not None and now - session.auth_time > max_age
+
+
+def consent_remembered(
+    params: Params, client: Client, consent: frozenset[str] | None, scopes: list[str]
+) -> bool:
+    """First-party clients never ask; others when every scope was allowed before, unless
+    ``prompt=consent`` asks again."""
+    if client.first_party:
+        return True
+    return "consent" not in params.prompts and consent is not None and set(scopes) <= consent
 
 
 def decide(
@@ -130,34 +163,19 @@ def decide(
 
     ``session`` is None when nobody is signed in; ``consent`` the scopes the person allowed
     this client before (None: never), ``scopes`` the scopes of this request."""
-    if params.request_uri:
-        return Error("request_uri_not_supported", "Request objects are not supported.")
-    if params.request_object:
-        return Error("request_not_supported", "Request objects are not supported.")
-    if "none" in params.prompts and len(params.prompts) > 1:
-        return Error("invalid_request", "prompt=none stands alone.")
-    try:
-        max_age = parse_max_age(params.max_age)
-    except ValueError:
-        return Error("invalid_request", "max_age: seconds.")
-
-    need_login = session is None
-    if session is not None and not session.fresh():
-        if params.prompts & {"login", "select_account"}:
-            need_login = True
-        if max_age is not None and now - session.auth_time > max_age:
-            need_login = True
-    if need_login:
-        if "none" in params.prompts:
+    refused = check_request(params)
+    if refused is not None:
+        return refused
+    silent = "none" in params.prompts
+    if needs_sign_in(params, session, now):
+        if silent:
             return Error("login_required", "Sign-in is needed.")
-        return _login(params)
-
-    remembered = client.first_party or (
-        "consent" not in params.prompts and consent is not None and set(scopes) <= consent
-    )
-    if remembered:
+        if "select_account" in params.prompts:
+            return SelectAccount(params.login_hint)
+        return Login(params.login_hint)
+    if consent_remembered(params, client, consent, scopes):
         return Issue()
-    if "none" in params.prompts:
+    if silent:
         return Error("consent_required", "Consent is needed.")
     if params.decision is None:
         return Consent()
