@@ -4,9 +4,9 @@ only role-scoped APIs is listed when the role grants at least one of those scope
 
 from __future__ import annotations
 
-from idp.extensions import db
-from idp.oauth.models import OAuthClient
-from idp.oauth.storage import IDENTITY_SCOPES
+from idp.oauth.context import store
+from idp.oauth.protocol import IDENTITY_SCOPES
+from idp.orgs import access
 
 
 def applications_for(user, org_id: str | None, settings=None) -> list[dict]:
@@ -15,22 +15,9 @@ def applications_for(user, org_id: str | None, settings=None) -> list[dict]:
         from flask import current_app
 
         settings = current_app.config["IDP_SETTINGS"]
-    from idp.orgs.roles import get_role
-
-    role_scopes: set[str] = set()
-    for membership in getattr(user, "memberships", []):
-        if membership.org_id == org_id:
-            role = get_role(settings, membership.role)
-            role_scopes = set(role.scopes) if role else set()
-    clients = db.session.scalars(
-        db.select(OAuthClient).where(
-            OAuthClient.first_party.is_(True),
-            OAuthClient.disabled.is_(False),
-            OAuthClient.launch_url != "",
-        )
-    )
+    role_scopes = access.org_scopes(settings, user.id, org_id)
     apps = []
-    for client in clients:
+    for client in store().launchable_clients():
         api_scopes = {s for s in client.scopes if s not in IDENTITY_SCOPES}
         if api_scopes and not api_scopes & role_scopes:
             continue

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 from idp.common.tokens import random_token
+from idp.login.assurance import acr_for
 from idp.state.base import SharedState
 
 INDEX_TTL = 60 * 60 * 24 * 31
@@ -71,7 +72,7 @@ class SsoSession:
 
     @property
     def acr(self) -> str:
-        return "urn:idp:acr:mfa" if "otp" in self.amr else "urn:idp:acr:pwd"
+        return acr_for(self.amr)
 
     def idle_expired(self, now: float) -> bool:
         return now - self.last_seen > self.idle_seconds

@@ -19,6 +19,7 @@ from idp.common.clock import utcnow
 from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, NotFound
 from idp.extensions import db
+from idp.oauth.client_cache import forget
 from idp.oauth.models import AUTH_METHODS, GRANT_TYPES, OAuthClient
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
@@ -151,11 +152,9 @@ class ClientService:
         self.state = state
 
     def _changed(self, client_id: str) -> None:
-        """Drop the token endpoint's cached copy (see idp.oauth.storage)."""
+        """Drop the token endpoint's cached copy (see idp.oauth.client_cache)."""
         if self.state is not None:
-            from idp.oauth.storage import client_cache_key
-
-            self.state.delete(client_cache_key(client_id))
+            forget(self.state, client_id)
 
     def get(self, client_id: str) -> OAuthClient:
         client = (

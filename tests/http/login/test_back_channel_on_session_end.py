@@ -4,7 +4,7 @@ import pytest
 
 from idp.login.current import store
 from idp.oauth.clients import client_service
-from idp.oauth.server import minter
+from idp.oauth.context import minter
 from tests.factories import make_user
 from tests.support.auth import login_as
 from tests.support.gateway_stack import BackChannelReceiver

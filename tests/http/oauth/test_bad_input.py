@@ -125,3 +125,72 @@ def test_introspect_revoke_userinfo_logout_with_garbage(client, web):
         logout = client.get("/oauth/logout", query_string={"id_token_hint": token})
         assert logout.status_code in (200, 400)
     assert client.post("/oauth/introspect", data={"token": "x"}).status_code == 401
+
+
+VALID_AUTHORIZE = {
+    "client_id": "web",
+    "response_type": "code",
+    "redirect_uri": REDIRECT,
+    "scope": "openid",
+    "code_challenge": "a" * 43,
+    "code_challenge_method": "S256",
+}
+#: Characters RFC 6749 does not allow in an error description, non-ASCII digits and text.
+ODD_CHARACTERS = ["é", "\x01", "\x7f", '"', "\\", "\t", "\u2028", "①", "²", "日本"]
+AUTHORIZE_PARAMS = [
+    "client_id",
+    "response_type",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "prompt",
+    "max_age",
+    "login_hint",
+    "code_challenge",
+    "code_challenge_method",
+    "request",
+    "resource",
+]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("name", AUTHORIZE_PARAMS)
+def test_odd_characters_in_any_authorize_parameter_are_never_a_500(
+    app, client, web, signed_in, name
+):
+    if signed_in:
+        login_as(client, make_user())
+    for char in ODD_CHARACTERS:
+        for value in (char, VALID_AUTHORIZE.get(name, "x") + char):
+            query = {**VALID_AUTHORIZE, name: value}
+            response = client.get("/oauth/authorize", query_string=query)
+            assert response.status_code in (200, 302, 400), (query, response.status_code)
+
+
+@pytest.mark.parametrize("redirect_uri", [REDIRECT + "é", REDIRECT + "\x01", REDIRECT + '"'])
+def test_an_unregistered_redirect_uri_with_odd_characters_gets_an_error_page(
+    client, web, redirect_uri
+):
+    response = client.get(
+        "/oauth/authorize", query_string={**VALID_AUTHORIZE, "redirect_uri": redirect_uri}
+    )
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "redirect URI is not registered" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("max_age", ["①", "²", "٣", "1.5", "-5", " 60"])
+def test_max_age_must_be_ascii_digits(client, web, max_age):
+    login_as(client, make_user())
+    response = client.get("/oauth/authorize", query_string={**VALID_AUTHORIZE, "max_age": max_age})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(REDIRECT + "?") and "error=invalid_request" in location
+
+
+def test_an_enormous_max_age_is_no_limit(client, web):
+    login_as(client, make_user())
+    response = client.get(
+        "/oauth/authorize", query_string={**VALID_AUTHORIZE, "max_age": "9" * 5000}
+    )
+    assert response.status_code == 302 and "code=" in response.headers["Location"]

@@ -493,7 +493,7 @@ def test_concurrent_use_of_one_refresh_token_lets_only_one_through(live, setup):
 
 
 def test_token_exchange_switches_office_with_authlib_client(live, clients, setup):
-    from idp.oauth.server import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE
+    from idp.oauth.grant_types.token_exchange import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE
 
     clients.update("web", grant_types=["authorization_code", "refresh_token", TOKEN_EXCHANGE])
     other = make_org()

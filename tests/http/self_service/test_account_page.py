@@ -9,8 +9,9 @@ from idp.errors import Conflict
 from idp.extensions import db
 from idp.login.current import SIGN_OUT_HOOKS, session_limits, store
 from idp.oauth.clients import client_service
+from idp.oauth.context import minter
+from idp.oauth.context import service as oauth_service
 from idp.oauth.grants import list_grants
-from idp.oauth.server import minter, storage
 from idp.self_service import service
 from tests.factories import PASSWORD, make_user
 from tests.support.auth import login_as
@@ -157,7 +158,7 @@ def test_revoking_an_application_ends_its_grants_and_tells_it(app, client, recei
     session = login_as(client, user)
     session.clients = ["outside"]
     store().save(session)
-    storage().save_consent(user.id, "outside", ["openid", "email"])
+    oauth_service().save_consent(user.id, "outside", ["openid", "email"])
     db.session.commit()
 
     page = client.get("/account").get_data(as_text=True)

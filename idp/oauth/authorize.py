@@ -1,0 +1,137 @@
+"""The authorization endpoint: Authlib validates the request, :func:`interaction.decide`
+chooses what happens, and this module carries it out (sign-in redirect, consent page, code).
+
+Errors go back to the client only once client and redirect URI are known good (no open
+redirect); before that the person gets an error page.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import OAuth2Error
+from flask import redirect, render_template, request, session
+
+from idp.login.current import current_session, current_user, store
+from idp.oauth import interaction, principals
+from idp.oauth.context import oauth_server, service, settings
+
+REAUTH_KEY = "oauth_reauth_after"
+
+SCOPE_LABELS = {
+    "openid": "Confirm who you are",
+    "profile": "Your name and username",
+    "email": "Your email address",
+    "organization": "The office you act for, its NPI, and your role there",
+    "offline_access": "Stay connected while you are away",
+}
+
+
+def error_page(message: str, status: int = 400):
+    return render_template("error.html", status=status, message=message), status
+
+
+def redirect_error(redirect_uri: str, error: str, description: str = ""):
+    params = [("error", error)]
+    if description:
+        params.append(("error_description", description))
+    state = request.values.get("state")
+    if state:
+        params.append(("state", state))
+    params.append(("iss", settings().issuer))
+    return redirect(add_params_to_uri(redirect_uri, params))
+
+
+def _invalid_request_page(error: str, description: str):
+    return error_page(
+        f"The application's sign-in request is not valid ({error}: {description}). "
+        "Go back to the application and try again."
+    )
+
+
+def _authlib_error(error: OAuth2Error):
+    if error.redirect_uri:
+        return redirect_error(error.redirect_uri, error.error, error.description or "")
+    return _invalid_request_page(error.error, error.description or "no details")
+
+
+def _principal(user, sso):
+    if user is None or sso is None:
+        return None
+    # The public id, never the cookie value: tokens carry it to relying parties.
+    return principals.for_session(user, sso.active_org_id, sso.public_id, sso.auth_time, sso.amr)
+
+
+def authorize():
+    server = oauth_server()
+    sso, user = current_session(), current_user()
+    principal = _principal(user, sso)
+    try:
+        grant = server.get_consent_grant(end_user=principal)
+    except OAuth2Error as error:
+        return _authlib_error(error)
+    client = grant.request.client
+    consent = None
+    if principal is not None and not client.model.first_party:
+        consent = service().consented_scopes(user.id, client.client_id)
+    decision = request.form.get("decision", "") if request.method == "POST" else None
+    outcome = interaction.decide(
+        interaction.Params.from_values(request.values, decision=decision),
+        interaction.Session(sso.auth_time, session.get(REAUTH_KEY)) if principal else None,
+        interaction.Client(first_party=client.model.first_party),
+        consent,
+        (grant.request.scope or "").split(),
+        time.time(),
+    )
+    return _respond(outcome, server, grant, principal, sso)
+
+
+def _respond(outcome: interaction.Outcome, server, grant, principal, sso):
+    match outcome:
+        case interaction.Error(error=error, description=description):
+            return redirect_error(grant.redirect_uri, error, description)
+        case interaction.Login(login_hint=hint):
+            session[REAUTH_KEY] = time.time() - 1
+            query = {"next": request.full_path.rstrip("?"), "reauth": "1"}
+            if hint:
+                query["login_hint"] = hint
+            return redirect("/login?" + urlencode(query))
+        case interaction.Consent():
+            return _consent_page(grant, principal)
+        case interaction.Denied():
+            session.pop(REAUTH_KEY, None)
+            return server.create_authorization_response(grant=grant, grant_user=None)
+        case interaction.Issue(save_consent=save):
+            if save:
+                scopes = (grant.request.scope or "").split()
+                service().save_consent(principal.user.id, grant.request.client.client_id, scopes)
+            return _issue_code(server, grant, principal, sso)
+    raise AssertionError(outcome)  # pragma: no cover - decide returns one of the above
+
+
+def _consent_page(grant, principal):
+    scopes = (grant.request.scope or "").split()
+    return render_template(
+        "oauth/consent.html",
+        client=grant.request.client.model,
+        scopes=[(s, SCOPE_LABELS.get(s, f"Use the {s} service for your office")) for s in scopes],
+        action=request.full_path.rstrip("?"),
+        user=principal.user,
+    )
+
+
+def _issue_code(server, grant, principal, sso):
+    session.pop(REAUTH_KEY, None)
+    response = server.create_authorization_response(grant=grant, grant_user=principal)
+    client_id = grant.request.client.client_id
+    issued = response.status_code == 302 and "code=" in response.headers.get("Location", "")
+    if issued:
+        service().record_authorization(
+            principal, client_id, grant.request.scope or "", request.remote_addr
+        )
+    if issued and client_id not in sso.clients:
+        sso.clients.append(client_id)
+        store().save(sso)
+    return response

@@ -1,0 +1,69 @@
+"""How clients authenticate at the token, introspection and revocation endpoints."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+
+from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from joserfc.jwk import KeySet
+
+from idp.oauth.context import service, settings
+
+SECRET_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+ALL_METHODS = [*SECRET_METHODS, "none"]
+#: Algorithms accepted for private_key_jwt client assertions.
+ASSERTION_ALGS = ["ES256", "RS256", "PS256", "EdDSA"]
+#: Longest lifetime left (seconds) accepted on a private_key_jwt client assertion.
+MAX_ASSERTION_SECONDS = 300
+
+
+class PrivateKeyJwt(JWTBearerClientAssertion):
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def __init__(self):
+        super().__init__(validate_jti=True, leeway=30)
+
+    def verify_claims(self, claims):
+        """A client assertion is made for one request: one valid for hours or years is a
+        reusable credential if it leaks (and its jti would be kept that long), so refuse it
+        before the jti is recorded."""
+        exp = claims.get("exp")
+        if isinstance(exp, int | float) and exp > time.time() + MAX_ASSERTION_SECONDS + self.leeway:
+            raise InvalidClientError(
+                description=f"The assertion must expire within {MAX_ASSERTION_SECONDS} seconds."
+            )
+        super().verify_claims(claims)
+
+    def get_audiences(self):
+        issuer = settings().issuer
+        return [issuer, issuer + "/", issuer + "/oauth/token"]
+
+    def validate_jti(self, claims, jti):
+        return service().client_assertion_unused(claims["sub"], str(jti), claims["exp"])
+
+    def resolve_client_public_key(self, client):
+        return KeySet.import_key_set(json.loads(client.model.jwks_json or '{"keys": []}'))
+
+
+def readable_authorization(value: str | None) -> bool:
+    """False for an Authorization header Authlib's Basic parsing would crash on: a scheme
+    with blank credentials, or Basic credentials that are not UTF-8."""
+    if not value or " " not in value:
+        return True
+    parts = value.split(None, 1)
+    if len(parts) != 2:
+        return False
+    scheme, credentials = parts
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials).decode("utf-8")
+    except binascii.Error:
+        return True  # Authlib reads this as "no credentials"
+    except UnicodeDecodeError:
+        return False
+    return True

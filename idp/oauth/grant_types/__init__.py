@@ -1,0 +1,1 @@
+"""The grants the token endpoint offers, one file each (implicit and password are not)."""

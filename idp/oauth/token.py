@@ -1,0 +1,104 @@
+"""The token endpoint's output for every grant: an RFC 9068 access token (audience per
+RFC 8707), plus a refresh token for a person. The grants themselves are in
+:mod:`idp.oauth.grant_types`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from flask import request
+
+from idp.oauth.claims import org_claim
+from idp.oauth.context import minter, service, settings
+from idp.oauth.protocol import IDENTITY_SCOPES, AuthCode, Principal
+from idp.oauth.service import new_refresh_token
+from idp.orgs import access
+
+
+class InvalidTargetError(OAuth2Error):
+    """RFC 8707: the requested resource is not one this client may get tokens for."""
+
+    error = "invalid_target"
+
+
+def audience(client, principal: Principal | None, resources: list[str], grant_type: str) -> str:
+    """RFC 8707 ``resource`` when given (must be one of the client's audiences), else the
+    audience of the refresh family, else the client's default audience, else the issuer
+    (a token only for userinfo)."""
+    if len(resources) > 1:
+        raise InvalidTargetError(description="Ask for one resource per token.")
+    if resources:
+        resource = resources[0]
+        parts = urlsplit(resource)
+        if not parts.scheme or parts.fragment or resource not in client.audiences:
+            raise InvalidTargetError(description="The resource is not registered for this client.")
+        return resource
+    if principal is not None and principal.audience and grant_type == "refresh_token":
+        return principal.audience
+    return client.audiences[0] if client.audiences else settings().issuer
+
+
+def granted_scope(client, principal: Principal | None, scope: str | None) -> str:
+    """A person gets identity scopes and what their office role grants; a service gets the
+    API scopes it asked for (all of its registered ones when it asked for none)."""
+    requested = (scope or "").split()
+    if principal is None:
+        if not requested:
+            requested = [s for s in client.model.scopes if s not in IDENTITY_SCOPES]
+        return " ".join(s for s in requested if s not in IDENTITY_SCOPES)
+    allowed = set(IDENTITY_SCOPES) | access.role_scopes(settings(), principal.role)
+    return " ".join(s for s in requested if s in allowed)
+
+
+def generate_token(
+    grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
+):
+    """Token generator for every grant (Authlib's signature)."""
+    principal: Principal | None = user
+    aud = audience(
+        client, principal, request.values.getlist("resource"), request.form.get("grant_type", "")
+    )
+    scope = granted_scope(client, principal, scope)
+    if principal is None:
+        sub, org, roles = client.client_id, None, None
+    else:
+        sub = principal.user.id
+        org = org_claim(principal.org_id)
+        roles = [principal.role] if principal.role else []
+        principal.audience = aud
+    access_token, claims = minter().access_token(
+        client_id=client.client_id,
+        sub=sub,
+        audience=aud,
+        scope=scope,
+        alg=client.model.id_token_alg,
+        org=org,
+        roles=roles,
+        auth_time=principal.auth_time if principal else None,
+        acr=principal.acr if principal else None,
+        sid=principal.sid if principal else None,
+    )
+    token = {
+        "token_type": "Bearer",
+        "access_token": access_token,
+        "expires_in": claims["exp"] - claims["iat"],
+        "scope": scope,
+    }
+    if include_refresh_token and principal is not None:
+        token["refresh_token"] = new_refresh_token()
+    return token
+
+
+def save_token(token, oauth_request) -> None:
+    if "refresh_token" not in token:
+        return
+    code = getattr(oauth_request, "authorization_code", None)
+    service().save_refresh_token(
+        token["refresh_token"],
+        oauth_request.client.client_id,
+        oauth_request.user,
+        token.get("scope", ""),
+        code=code if isinstance(code, AuthCode) else None,
+    )
