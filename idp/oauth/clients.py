@@ -60,27 +60,61 @@ def _check_text(value: str, column: str, label: str) -> None:
         raise DomainError(f"{label}: control characters are not allowed", field=column)
 
 
-def _check_uri(uri: str, field: str, *, allow_custom_scheme: bool, max_length=2000) -> str:
+#: Loopback IP literals (RFC 8252 §7.3). ``localhost`` is refused: a name can resolve
+#: elsewhere, and RFC 8252 §8.3 calls it NOT RECOMMENDED.
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+#: Host names (letters, digits, '-', '.') and IPv6 literals: nothing a browser might read
+#: differently from us (no backslash, "%" or other punctuation).
+HOST_RE = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|[0-9a-f:.]+")
+
+
+def _check_uri(
+    uri: str, field: str, *, allow_custom_scheme: bool, redirect: bool = True, max_length=2000
+) -> str:
+    """Refuse what RFC 9700 §2.1/§4.1 and RFC 8252 §7-8 rule out for a registered URI.
+
+    Everywhere: no user-info (``https://a@b/``), no ``*`` in the host, no fragment, no
+    control or non-ASCII characters, a host present. Redirect URIs (also post-logout ones):
+    https, or http on a loopback IP literal (the traffic never leaves the machine: native
+    apps, and local web apps such as the demo, which still need their secret and PKCE), or
+    a private-use scheme (``com.example.app:/cb``) for public clients. Back-channel logout
+    and launch URLs are not redirect targets and may also use plain http.
+    """
     if len(uri) > max_length:
         raise DomainError(f"{uri[:60]}...: at most {max_length} characters", field=field)
     if any(ch.isspace() or not ch.isprintable() for ch in uri):
         raise DomainError(f"{uri!r}: spaces and control characters are not allowed", field=field)
+    if not uri.isascii():
+        raise DomainError(f"{uri!r}: only ASCII characters (percent-encode the rest)", field=field)
     try:
         parts = urlsplit(uri)
-        parts.hostname  # noqa: B018 - parses the host (a bad IPv6 literal raises here)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a port that is not a number from 0 to 65535 raises here
     except ValueError:
         raise DomainError(f"{uri}: not a valid URI", field=field) from None
-    if parts.fragment:
+    if "#" in uri:
         raise DomainError(f"{uri}: a redirect URI must not have a fragment", field=field)
-    if parts.scheme == "https" and parts.netloc:
-        return uri
-    if parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1"):
-        return uri
-    if parts.scheme == "http" and parts.netloc:
-        # Plain http is allowed for development hosts only when explicitly registered;
-        # the admin sees the value they typed. Exact matching still applies.
-        return uri
-    if allow_custom_scheme and parts.scheme and "." in parts.scheme and not parts.netloc:
+    if "@" in parts.netloc:
+        raise DomainError(f"{uri}: user-info (name@host) is not allowed", field=field)
+    if "*" in parts.netloc:
+        raise DomainError(f"{uri}: wildcards are not allowed; register each URI", field=field)
+    if "\\" in uri or (host and not HOST_RE.fullmatch(host)):
+        raise DomainError(f"{uri}: not a valid host name", field=field)
+    if parts.scheme in ("http", "https"):
+        if not host:
+            raise DomainError(f"{uri}: the URI has no host", field=field)
+        if parts.scheme == "https" or host in LOOPBACK_HOSTS or not redirect:
+            return uri
+        if host == "localhost":
+            raise DomainError(
+                f"{uri}: use http://127.0.0.1 or http://[::1] instead of localhost (RFC 8252 §8.3)",
+                field=field,
+            )
+        raise DomainError(
+            f"{uri}: plain http is allowed only on loopback (127.0.0.1, [::1]); use https",
+            field=field,
+        )
+    if allow_custom_scheme and "." in parts.scheme and not parts.netloc and parts.path:
         return uri  # private-use scheme of a native app (RFC 8252 §7.1)
     raise DomainError(f"{uri}: not an absolute https (or loopback http) redirect URI", field=field)
 
@@ -122,7 +156,13 @@ def _validate(
         (launch_url, "launch_url"),
     ):
         if uri:
-            _check_uri(uri, "uri", allow_custom_scheme=False, max_length=_column_length(column))
+            _check_uri(
+                uri,
+                "uri",
+                allow_custom_scheme=False,
+                redirect=False,
+                max_length=_column_length(column),
+            )
     bad = [s for s in scopes if s not in known_scopes]
     if bad:
         raise DomainError(f"unknown scope(s): {', '.join(bad)}", field="scopes")
