@@ -115,7 +115,18 @@ def database_url(value: Any) -> str | None:
 def redis_url(value: Any) -> str | None:
     if value == "" or value.startswith(("redis://", "rediss://", "unix://")):
         return None
-    return "empty (embedded state in the database) or redis://host:port/db"
+    if value.startswith("redis+sentinel://"):
+        from idp.state.connect import parse_sentinel_url
+
+        try:
+            parse_sentinel_url(value)
+        except ValueError as exc:
+            return f"a Sentinel URL redis+sentinel://host:port[,host:port]/service[/db] ({exc})"
+        return None
+    return (
+        "empty (embedded state in the database), redis://host:port/db or "
+        "redis+sentinel://host:port[,host:port]/service[/db]"
+    )
 
 
 def secret(value: Any) -> str | None:
