@@ -12,7 +12,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from idp import audit
 from idp.common.clock import utcnow
@@ -20,6 +19,7 @@ from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, NotFound
 from idp.extensions import db
 from idp.oauth.models import AUTH_METHODS, GRANT_TYPES, OAuthClient
+from idp.oauth.redirect_uris import check_uri, local_install
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 SECRET_PREFIX = "idpcs_"  # noqa: S105 - a label, not a secret
@@ -60,65 +60,6 @@ def _check_text(value: str, column: str, label: str) -> None:
         raise DomainError(f"{label}: control characters are not allowed", field=column)
 
 
-#: Loopback IP literals (RFC 8252 §7.3). ``localhost`` is refused: a name can resolve
-#: elsewhere, and RFC 8252 §8.3 calls it NOT RECOMMENDED.
-LOOPBACK_HOSTS = ("127.0.0.1", "::1")
-#: Host names (letters, digits, '-', '.') and IPv6 literals: nothing a browser might read
-#: differently from us (no backslash, "%" or other punctuation).
-HOST_RE = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|[0-9a-f:.]+")
-
-
-def _check_uri(
-    uri: str, field: str, *, allow_custom_scheme: bool, redirect: bool = True, max_length=2000
-) -> str:
-    """Refuse what RFC 9700 §2.1/§4.1 and RFC 8252 §7-8 rule out for a registered URI.
-
-    Everywhere: no user-info (``https://a@b/``), no ``*`` in the host, no fragment, no
-    control or non-ASCII characters, a host present. Redirect URIs (also post-logout ones):
-    https, or http on a loopback IP literal (the traffic never leaves the machine: native
-    apps, and local web apps such as the demo, which still need their secret and PKCE), or
-    a private-use scheme (``com.example.app:/cb``) for public clients. Back-channel logout
-    and launch URLs are not redirect targets and may also use plain http.
-    """
-    if len(uri) > max_length:
-        raise DomainError(f"{uri[:60]}...: at most {max_length} characters", field=field)
-    if any(ch.isspace() or not ch.isprintable() for ch in uri):
-        raise DomainError(f"{uri!r}: spaces and control characters are not allowed", field=field)
-    if not uri.isascii():
-        raise DomainError(f"{uri!r}: only ASCII characters (percent-encode the rest)", field=field)
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname
-        parts.port  # noqa: B018 - a port that is not a number from 0 to 65535 raises here
-    except ValueError:
-        raise DomainError(f"{uri}: not a valid URI", field=field) from None
-    if "#" in uri:
-        raise DomainError(f"{uri}: a redirect URI must not have a fragment", field=field)
-    if "@" in parts.netloc:
-        raise DomainError(f"{uri}: user-info (name@host) is not allowed", field=field)
-    if "*" in parts.netloc:
-        raise DomainError(f"{uri}: wildcards are not allowed; register each URI", field=field)
-    if "\\" in uri or (host and not HOST_RE.fullmatch(host)):
-        raise DomainError(f"{uri}: not a valid host name", field=field)
-    if parts.scheme in ("http", "https"):
-        if not host:
-            raise DomainError(f"{uri}: the URI has no host", field=field)
-        if parts.scheme == "https" or host in LOOPBACK_HOSTS or not redirect:
-            return uri
-        if host == "localhost":
-            raise DomainError(
-                f"{uri}: use http://127.0.0.1 or http://[::1] instead of localhost (RFC 8252 §8.3)",
-                field=field,
-            )
-        raise DomainError(
-            f"{uri}: plain http is allowed only on loopback (127.0.0.1, [::1]); use https",
-            field=field,
-        )
-    if allow_custom_scheme and "." in parts.scheme and not parts.netloc and parts.path:
-        return uri  # private-use scheme of a native app (RFC 8252 §7.1)
-    raise DomainError(f"{uri}: not an absolute https (or loopback http) redirect URI", field=field)
-
-
 def _validate(
     *,
     auth_method: str,
@@ -132,7 +73,9 @@ def _validate(
     require_pkce: bool,
     backchannel_logout_uri: str,
     launch_url: str,
+    local: bool = False,
 ) -> None:
+    """``local``: the idp runs on a loopback http URL (see :func:`local_install`)."""
     if auth_method not in AUTH_METHODS:
         raise DomainError(f"auth method must be one of {', '.join(AUTH_METHODS)}", field="auth")
     unknown = [g for g in grant_types if g not in GRANT_TYPES]
@@ -150,13 +93,18 @@ def _validate(
     if "authorization_code" in grant_types and not redirect_uris:
         raise DomainError("authorization_code needs at least one redirect URI", field="redirect")
     for uri in redirect_uris + post_logout_redirect_uris:
-        _check_uri(uri, "redirect_uri", allow_custom_scheme=auth_method == "none")
+        check_uri(
+            uri,
+            "redirect_uri",
+            allow_custom_scheme=auth_method == "none",
+            allow_loopback_http=auth_method == "none" or local,
+        )
     for uri, column in (
         (backchannel_logout_uri, "backchannel_logout_uri"),
         (launch_url, "launch_url"),
     ):
         if uri:
-            _check_uri(
+            check_uri(
                 uri,
                 "uri",
                 allow_custom_scheme=False,
@@ -185,10 +133,12 @@ def _validate(
 class ClientService:
     """Registry operations; ``pepper`` is the server secret keying the secret hashes."""
 
-    def __init__(self, pepper: str, known_scopes: set[str], state=None):
+    def __init__(self, pepper: str, known_scopes: set[str], state=None, *, local: bool = False):
         self.pepper = pepper
         self.known_scopes = known_scopes
         self.state = state
+        #: The idp runs on loopback http (development): see :func:`local_install`.
+        self.local = local
 
     def _changed(self, client_id: str) -> None:
         """Drop the token endpoint's cached copy (see idp.oauth.storage)."""
@@ -253,6 +203,7 @@ class ClientService:
             require_pkce=require_pkce,
             backchannel_logout_uri=backchannel_logout_uri,
             launch_url=launch_url,
+            local=self.local,
         )
         secret = new_secret() if auth_method.startswith("client_secret") else None
         client = OAuthClient(
@@ -306,7 +257,7 @@ class ClientService:
             client.token_endpoint_auth_method,
         ):
             raise DomainError("the auth method cannot change; register a new client")
-        _validate(known_scopes=self.known_scopes, **merged)
+        _validate(known_scopes=self.known_scopes, local=self.local, **merged)
         for key, label in (("name", "name"), ("default_audience", "audience")):
             if changes.get(key) is not None:
                 _check_text(changes[key], key, label)
@@ -381,4 +332,9 @@ def client_service(settings, secret_key: str) -> ClientService:
     """The registry inside an app context (it clears the shared client cache on changes)."""
     from idp.state import shared_state
 
-    return ClientService(secret_key, known_scopes(settings), shared_state())
+    return ClientService(
+        secret_key,
+        known_scopes(settings),
+        shared_state(),
+        local=local_install(settings.public_base_url),
+    )

@@ -8,8 +8,9 @@ import pytest
 from idp.errors import DomainError
 from idp.extensions import db
 from idp.oauth.cli import cli as clients_cli
-from idp.oauth.clients import client_service
+from idp.oauth.clients import ClientService, client_service, known_scopes
 from idp.oauth.models import OAuthClient
+from idp.oauth.redirect_uris import local_install
 
 CONFIDENTIAL = "client_secret_basic"
 PUBLIC = "none"
@@ -18,7 +19,6 @@ ACCEPTED = [
     (CONFIDENTIAL, "https://rp.example/cb"),
     (CONFIDENTIAL, "https://rp.example:8443/cb?tenant=a"),
     (CONFIDENTIAL, "https://internal_host.example/cb"),
-    (CONFIDENTIAL, "http://127.0.0.1:8001/callback"),  # local web app (the demo)
     (PUBLIC, "http://127.0.0.1/cb"),
     (PUBLIC, "http://127.0.0.1:51004/oauth2redirect"),
     (PUBLIC, "http://[::1]:61023/cb"),
@@ -27,6 +27,9 @@ ACCEPTED = [
 ]
 
 REFUSED = [
+    # A web app on loopback only on a development install (see the test below).
+    (CONFIDENTIAL, "http://127.0.0.1:8001/callback", "only for public (native) clients"),
+    (CONFIDENTIAL, "http://[::1]:8001/callback", "only for public (native) clients"),
     (CONFIDENTIAL, "http://app.test/cb", "plain http is allowed only on loopback"),
     (PUBLIC, "http://rp.example/cb", "plain http is allowed only on loopback"),
     (PUBLIC, "http://localhost:8080/cb", "instead of localhost"),
@@ -122,3 +125,29 @@ def test_back_channel_and_launch_urls_may_be_plain_http_but_never_tricky(app):
     for bad in ("http://a@rp.internal/logout", "http://*.internal/logout", "http://x/#f"):
         with pytest.raises(DomainError):
             _add(app, CONFIDENTIAL, "https://rp.example/cb", backchannel_logout_uri=bad)
+
+
+def test_a_development_install_takes_loopback_web_apps_such_as_the_demo(app):
+    """With the idp itself on http://127.0.0.1 nothing crosses a network (RFC 9700 §2.6 is
+    about unencrypted network connections): the demo's confidential web app registers."""
+    assert local_install("http://127.0.0.1:5000") and local_install("http://localhost:5000")
+    assert not local_install("https://127.0.0.1") and not local_install("http://idp.test")
+    service = ClientService("pepper", known_scopes(app.config["IDP_SETTINGS"]), local=True)
+    added = service.add(name="Portal", redirect_uris=["http://127.0.0.1:8001/callback"])
+    assert added.client.redirect_uris == ["http://127.0.0.1:8001/callback"]
+    for uri, message in [
+        ("http://portal.test/callback", "only on loopback"),
+        ("http://localhost:8001/cb", "instead of localhost"),
+        ("com.example.app:/cb", "not an absolute https"),
+    ]:
+        with pytest.raises(DomainError, match=message):
+            service.add(name="Portal", redirect_uris=[uri])
+
+
+def test_the_demo_seed_registers_on_a_development_install(make_app):
+    from idp.oauth.demo import seed_demo_clients
+
+    demo = make_app(public_base_url="http://127.0.0.1:5000")
+    with demo.app_context():
+        seeded = seed_demo_clients(demo.config["IDP_SETTINGS"])
+    assert {c["client_id"] for c in seeded["clients"]} == {"demo-portal-web", "demo-scheduler-spa"}
