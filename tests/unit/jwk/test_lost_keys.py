@@ -165,3 +165,27 @@ def test_the_idp_command_says_so_in_one_line_and_replace_lost_starts_over(tmp_pa
     assert replaced.returncode == 0, replaced.stderr
     assert "declared" in replaced.stdout and "lost" in replaced.stdout
     assert run_idp(["clients", "list"], tmp_path).returncode == 0
+
+
+def test_the_token_endpoint_answers_503_instead_of_minting(fresh):
+    start, folder = fresh
+    app = start()
+    with app.app_context():
+        from idp.oauth.clients import client_service
+
+        reg = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"]).add(
+            name="Service",
+            client_id="svc-lost-keys",
+            grant_types=["client_credentials"],
+            scopes=["claims"],
+            default_audience="https://claims.example/api",
+        )
+        client = app.test_client()
+        form = {"grant_type": "client_credentials"}
+        auth = ("svc-lost-keys", reg.secret)
+        assert client.post("/oauth/token", data=form, auth=auth).status_code == 200
+        shutil.rmtree(folder)
+        keyring_module._CACHE.clear()
+        refused = client.post("/oauth/token", data=form, auth=auth)
+        assert refused.status_code == 503, refused.data
+        assert not folder.exists() or not list(folder.glob("*.pem"))
