@@ -28,7 +28,7 @@ from idp.jwk.keyring import KeyRing
 from idp.oauth.clients import client_service
 from tests.cli.test_cli import IDP
 from tests.factories import PASSWORD, add_member, make_org, make_user
-from tests.support.gateway_stack import NGINX, nginx_available, wait_for_port
+from tests.support.gateway_stack import Nginx, nginx_available, wait_for_port
 from tests.support.mailcatcher import free_port
 
 pytestmark = [
@@ -66,6 +66,14 @@ http {{
     }}
 }}
 """
+
+
+class LoadBalancer(Nginx):
+    """Debian's nginx (started, checked with -t and stopped as in the gateway tests) with
+    the round-robin configuration above instead of the gateway's."""
+
+    def config(self, a: int, b: int) -> str:
+        return NGINX_CONF.format(w=self.workdir, a=a, b=b, port=self.port)
 
 
 def _env(settings: dict) -> dict[str, str]:
@@ -128,38 +136,24 @@ def stack(base_settings, migrated, tmp_path_factory):
     }
     app = create_app(settings)  # the tests' own handle on the shared database
     instances = [Instance(settings, workdir), Instance(settings, workdir)]
-    conf = workdir / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(w=workdir, a=instances[0].port, b=instances[1].port, port=port)
-    )
-    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (workdir / sub).mkdir()
-    nginx_cmd = [NGINX, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")]
-    checked = subprocess.run([*nginx_cmd, "-t"], capture_output=True, text=True)  # noqa: S603
-    assert checked.returncode == 0, checked.stderr
-    nginx = None
     try:
         for instance in instances:
             instance.start()
         for instance in instances:
             instance.wait()
-        nginx = subprocess.Popen(nginx_cmd, stdout=subprocess.DEVNULL)  # noqa: S603
-        wait_for_port(port)
-        yield type(
-            "Stack",
-            (),
-            {
-                "app": app,
-                "base": f"http://127.0.0.1:{port}",
-                "instances": instances,
-                "env": instances[0].env,
-                "workdir": workdir,
-            },
-        )
+        with LoadBalancer(workdir, port, instances[0].port, instances[1].port):
+            yield type(
+                "Stack",
+                (),
+                {
+                    "app": app,
+                    "base": f"http://127.0.0.1:{port}",
+                    "instances": instances,
+                    "env": instances[0].env,
+                    "workdir": workdir,
+                },
+            )
     finally:
-        if nginx is not None:
-            nginx.terminate()
-            nginx.wait(10)
         for instance in instances:
             instance.stop()
         with app.app_context():
