@@ -20,7 +20,17 @@ from idp.state.base import SharedState
 
 log = logging.getLogger(__name__)
 
-KINDS = ("password_reset", "username_reminder", "verification", "email_change")
+#: The last three are for the areas that send them (registration notices to a known
+#: address, office invitations, unlock links) to call ``allow`` as well.
+KINDS = (
+    "password_reset",
+    "username_reminder",
+    "verification",
+    "email_change",
+    "registration_notice",
+    "invitation",
+    "unlock",
+)
 
 
 class MailLimits:

@@ -95,3 +95,27 @@ def test_email_change_is_limited_per_account_and_answers_the_same(app, client, m
     db.session.expire_all()
     assert user.email == "mover@clinic.test"
     assert len(events("mail.limited", subject_id=user.id)) == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "auth_mail_limit_per_recipient",
+        "auth_mail_limit_per_account",
+        "auth_mail_limit_window_minutes",
+    ],
+)
+def test_the_limits_are_settings_checked_at_start_up(name):
+    from idp.config import ConfigError, load_settings
+
+    assert load_settings({name: 7}, environ={}).as_dict()[name] == 7
+    with pytest.raises(ConfigError, match=f"IDP_{name.upper()}: must be a whole number from 1"):
+        load_settings({name: 0}, environ={})
+
+
+def test_an_unknown_kind_of_mail_is_a_programming_error(app):
+    from idp.accounts.mail_limits import MailLimits
+    from idp.state import shared_state
+
+    with pytest.raises(ValueError, match="unknown mail kind"):
+        MailLimits(shared_state(), app.config["IDP_SETTINGS"]).allow("newsletter", recipient="a@b")
