@@ -97,6 +97,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     register_services(app)
     register_blueprints(app)
+    from idp.jwk.registry import guard_app_keys
+
+    guard_app_keys(app)  # refuses to start when issued signing keys are lost
     if settings.server_trusted_proxies:
         # Client address and scheme only: links come from public_base_url, never the
         # forwarded host.

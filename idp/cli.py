@@ -37,12 +37,15 @@ def _settings():
 
 
 def _init(quiet: bool = False) -> None:
+    from idp.extensions import db
     from idp.jwk.keyring import KeyRing
+    from idp.jwk.registry import KeyRegistry, check_keys
     from idp.storage import upgrade_database
 
     settings = _settings()
     upgrade_database()
-    key = KeyRing(settings.keys_path).ensure_active()
+    ring = current_app.extensions.get("idp.keyring") or KeyRing(settings.keys_path)
+    key = check_keys(ring, KeyRegistry(db.engine), settings.oauth_signing_alg)
     if not quiet:
         click.echo(
             f"database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}"
@@ -81,7 +84,10 @@ def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
 @click.option("--workers", type=click.IntRange(1, 64), help="Override server.workers.")
 def serve_command(workers: int | None) -> None:
     """Run the production server (gunicorn) with the configured workers."""
+    from idp import create_app
+
     settings = load_settings()
+    create_app(settings)  # start-up checks (signing keys) fail here with one line
     argv = _gunicorn_argv(settings, workers)
     click.echo(
         f"serving on http://{settings.server_host}:{settings.server_port} ({argv[2]} workers)"
@@ -155,8 +161,13 @@ def main() -> None:
         raise SystemExit(2) from None
     from sqlalchemy.exc import OperationalError
 
+    from idp.jwk.registry import KeysUnavailable
+
     try:
         cli.main(prog_name="idp")
+    except KeysUnavailable as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
     except OperationalError as exc:
         # An unreachable or refusing database: one line saying so, not a traceback.
         reason = str(exc.orig or exc).strip().splitlines()[0]

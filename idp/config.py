@@ -115,7 +115,18 @@ def database_url(value: Any) -> str | None:
 def redis_url(value: Any) -> str | None:
     if value == "" or value.startswith(("redis://", "rediss://", "unix://")):
         return None
-    return "empty (embedded state in the database) or redis://host:port/db"
+    if value.startswith("redis+sentinel://"):
+        from idp.state.connect import parse_sentinel_url
+
+        try:
+            parse_sentinel_url(value)
+        except ValueError as exc:
+            return f"a Sentinel URL redis+sentinel://host:port[,host:port]/service[/db] ({exc})"
+        return None
+    return (
+        "empty (embedded state in the database), redis://host:port/db or "
+        "redis+sentinel://host:port[,host:port]/service[/db]"
+    )
 
 
 def secret(value: Any) -> str | None:
@@ -195,6 +206,9 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "auth_ip_limit_username_recovery": int_range(1, 1000000),
     "auth_ip_limit_register": int_range(1, 1000000),
     "auth_ip_limit_verification_resend": int_range(1, 1000000),
+    "auth_mail_limit_per_recipient": int_range(1, 1000),
+    "auth_mail_limit_per_account": int_range(1, 1000),
+    "auth_mail_limit_window_minutes": int_range(1, 7 * 24 * 60),
     "auth_flow_minutes": int_range(1, 60),
     "auth_reset_token_minutes": int_range(5, 24 * 60),
     "auth_unlock_token_hours": int_range(1, 24 * 30),

@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "idp.state.models",
     "idp.mfa.models",
     "idp.oauth.models",
+    "idp.jwk.models",
 ]
 
 

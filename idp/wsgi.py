@@ -1,5 +1,13 @@
 """WSGI entry point for gunicorn: ``gunicorn idp.wsgi:app``."""
 
-from idp import create_app
+import sys
 
-app = create_app()
+from idp import create_app
+from idp.jwk.registry import KeysUnavailable
+
+try:
+    app = create_app()
+except KeysUnavailable as exc:
+    print(f"idp: {exc}", file=sys.stderr, flush=True)
+    # gunicorn's APP_LOAD_ERROR: the arbiter stops instead of respawning the worker.
+    raise SystemExit(4) from None

@@ -12,6 +12,7 @@ import json
 import unicodedata
 
 from idp import audit
+from idp.accounts.mail_limits import MailLimits
 from idp.accounts.models import User
 from idp.accounts.password_policy import check_password
 from idp.accounts.passwords import hash_password
@@ -87,6 +88,14 @@ class RecoveryService:
         self.mailer = mailer
         self.clock = clock or Clock()
         self.reset_tokens = LinkTokens(state, "reset", self.clock)
+        self.mail_limits = MailLimits(state, settings)
+
+    def _limited(self, kind: str, user: User, ip: str | None) -> bool:
+        """Past the recipient's or account's mail limit: send nothing (the page is the same)."""
+        if self.mail_limits.allow(kind, recipient=user.email, account_id=user.id, ip=ip):
+            return False
+        db.session.commit()
+        return True
 
     def link(self, path: str) -> str:
         return self.settings.public_base_url.rstrip("/") + path
@@ -95,6 +104,8 @@ class RecoveryService:
         """Mail a reset link when the username or address is known; silent otherwise."""
         user = find_user(identifier)
         if user is None or user.status == "disabled":
+            return
+        if self._limited("password_reset", user, ip):
             return
         minutes = self.settings.auth_reset_token_minutes
         token = self.reset_tokens.issue(user.id, minutes * 60)
@@ -155,6 +166,8 @@ class RecoveryService:
         address = normalise_identifier(email)
         user = db.session.scalar(db.select(User).where(User.email == address)) if address else None
         if user is None or user.status == "disabled":
+            return
+        if self._limited("username_reminder", user, ip):
             return
         audit.record("username.reminder_sent", subject_id=user.id, ip=ip)
         db.session.commit()

@@ -17,9 +17,9 @@ def check_database() -> None:
 def check_redis(settings) -> None:
     if not settings.redis_url:
         return
-    import redis
+    from idp.state.connect import redis_client
 
-    redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    redis_client(settings.redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
 
 
 def check_mail() -> None:

@@ -10,10 +10,20 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from idp.jwk.keyring import ALGORITHMS, KeyRing
+from idp.jwk.registry import KeyRegistry, readable_kids
 
 
 def _ring() -> KeyRing:
-    return KeyRing(current_app.config["IDP_SETTINGS"].keys_path)
+    """The app's ring: after the start-up check it refuses to replace lost keys."""
+    return current_app.extensions.get("idp.keyring") or KeyRing(
+        current_app.config["IDP_SETTINGS"].keys_path
+    )
+
+
+def _registry() -> KeyRegistry:
+    from idp.extensions import db
+
+    return KeyRegistry(db.engine)
 
 
 def retire_after_seconds(settings) -> int:
@@ -53,7 +63,9 @@ def rotate_command(alg):
     """Promote the published next key, retire the active one, publish a new next key."""
     settings = current_app.config["IDP_SETTINGS"]
     alg = alg or settings.oauth_signing_alg
-    state = _ring().rotate(alg, retire_after_seconds(settings))
+    ring = _ring()
+    state = ring.rotate(alg, retire_after_seconds(settings))
+    _registry().record(ring.states())
     click.echo(f"active {alg} key is now {state.kid}")
 
 
@@ -70,7 +82,47 @@ def retire_command(kid):
         if state.state != "retired":
             raise click.ClickException(f"{kid} is {state.state}; rotate before dropping it")
         ring.drop(kid)
+        _registry().mark_dropped([kid])
         click.echo(f"dropped {kid}")
         return
     dropped = ring.prune()
+    _registry().mark_dropped(dropped)
     click.echo("dropped " + (", ".join(dropped) if dropped else "nothing"))
+
+
+@cli.command("replace-lost")
+@click.option("--alg", type=click.Choice(ALGORITHMS), default=None)
+@click.option("--yes", is_flag=True, help="Confirm: tokens signed by the lost keys stop verifying.")
+def replace_lost_command(alg, yes):
+    """Declare recorded keys missing from the keys folder lost, and start a new key.
+
+    Only when the keys folder cannot be restored from its backup: every token signed by a
+    lost key stops verifying, so relying parties sign their users in again.
+    """
+    from sqlalchemy import create_engine
+
+    from idp import _database_uri
+    from idp.config import load_settings
+
+    # No app: its start-up check is what refuses to run while keys are lost.
+    settings = load_settings()
+    engine = create_engine(_database_uri(settings))
+    try:
+        registry = KeyRegistry(engine)
+        ring = KeyRing(settings.keys_path)
+        _, present = readable_kids(ring)
+        lost = sorted(registry.live() - present) if registry.ready() else []
+        if not lost:
+            click.echo("no recorded key is missing; nothing to do")
+            return
+        if not yes:
+            raise click.ClickException(
+                f"{len(lost)} recorded key(s) are not readable in {ring.folder} "
+                f"({', '.join(lost[:3])}); run again with --yes to declare them lost"
+            )
+        registry.mark_dropped(lost)
+        key = ring.ensure_active(alg or settings.oauth_signing_alg)
+        registry.record(ring.states())
+    finally:
+        engine.dispose()
+    click.echo(f"declared {len(lost)} key(s) lost; active {key.alg} key is now {key.kid}")

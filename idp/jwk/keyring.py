@@ -46,8 +46,16 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 class KeyRing:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, registry=None):
         self.folder = Path(folder)
+        #: The database's record of issued keys (``idp.jwk.registry.KeyRegistry``), set by
+        #: the start-up check: with it, a ring whose issued keys are all gone refuses to
+        #: mint a replacement instead of doing so silently.
+        self.registry = registry
+
+    def _guard_replacement(self) -> None:
+        if self.registry is not None:
+            self.registry.check_replacement({s.kid for s in self.states()}, self.folder)
 
     def states(self) -> list[KeyState]:
         if not self.folder.is_dir():
@@ -161,16 +169,11 @@ class KeyRing:
         return [
             s
             for s in self._cache()["states"]
-            if s.state in ("next", "active")
-            or (s.state == "retired" and (s.drop_after or 0) > now)
+            if s.state in ("next", "active") or (s.state == "retired" and (s.drop_after or 0) > now)
         ]
 
     def jwks(self, now: float | None = None) -> dict:
-        return {
-            "keys": [
-                self.jose_key(s.kid).as_dict(private=False) for s in self.published(now)
-            ]
-        }
+        return {"keys": [self.jose_key(s.kid).as_dict(private=False) for s in self.published(now)]}
 
     def public_keyset(self, now: float | None = None):
         """The published keys as a joserfc KeySet, built once per set of published kids."""
@@ -195,6 +198,8 @@ class KeyRing:
         """
         now = time.time()
         states = self.states()
+        if not any(s.state == "active" and s.alg == alg for s in states):
+            self._guard_replacement()
         nxt = next((s for s in states if s.state == "next" and s.alg == alg), None)
         if nxt is None:
             nxt = self.generate(alg, state="next")
@@ -233,7 +238,10 @@ class KeyRing:
 
     def ensure_active(self, alg: str = "ES256") -> KeyState:
         """The active key for ``alg`` (generated when there is none), with a next key behind it."""
-        active = self.active(alg) or self.generate(alg, state="active")
+        active = self.active(alg)
+        if active is None:
+            self._guard_replacement()
+            active = self.generate(alg, state="active")
         if not any(s.state == "next" and s.alg == alg for s in self.states()):
             self.generate(alg, state="next")
         return active

@@ -12,7 +12,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from idp import audit
 from idp.common.clock import utcnow
@@ -21,6 +20,7 @@ from idp.errors import DomainError, NotFound
 from idp.extensions import db
 from idp.oauth.client_cache import forget
 from idp.oauth.models import AUTH_METHODS, GRANT_TYPES, OAuthClient
+from idp.oauth.redirect_uris import check_uri, local_install
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 SECRET_PREFIX = "idpcs_"  # noqa: S105 - a label, not a secret
@@ -61,31 +61,6 @@ def _check_text(value: str, column: str, label: str) -> None:
         raise DomainError(f"{label}: control characters are not allowed", field=column)
 
 
-def _check_uri(uri: str, field: str, *, allow_custom_scheme: bool, max_length=2000) -> str:
-    if len(uri) > max_length:
-        raise DomainError(f"{uri[:60]}...: at most {max_length} characters", field=field)
-    if any(ch.isspace() or not ch.isprintable() for ch in uri):
-        raise DomainError(f"{uri!r}: spaces and control characters are not allowed", field=field)
-    try:
-        parts = urlsplit(uri)
-        parts.hostname  # noqa: B018 - parses the host (a bad IPv6 literal raises here)
-    except ValueError:
-        raise DomainError(f"{uri}: not a valid URI", field=field) from None
-    if parts.fragment:
-        raise DomainError(f"{uri}: a redirect URI must not have a fragment", field=field)
-    if parts.scheme == "https" and parts.netloc:
-        return uri
-    if parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1"):
-        return uri
-    if parts.scheme == "http" and parts.netloc:
-        # Plain http is allowed for development hosts only when explicitly registered;
-        # the admin sees the value they typed. Exact matching still applies.
-        return uri
-    if allow_custom_scheme and parts.scheme and "." in parts.scheme and not parts.netloc:
-        return uri  # private-use scheme of a native app (RFC 8252 §7.1)
-    raise DomainError(f"{uri}: not an absolute https (or loopback http) redirect URI", field=field)
-
-
 def _validate(
     *,
     auth_method: str,
@@ -99,7 +74,9 @@ def _validate(
     require_pkce: bool,
     backchannel_logout_uri: str,
     launch_url: str,
+    local: bool = False,
 ) -> None:
+    """``local``: the idp runs on a loopback http URL (see :func:`local_install`)."""
     if auth_method not in AUTH_METHODS:
         raise DomainError(f"auth method must be one of {', '.join(AUTH_METHODS)}", field="auth")
     unknown = [g for g in grant_types if g not in GRANT_TYPES]
@@ -117,13 +94,24 @@ def _validate(
     if "authorization_code" in grant_types and not redirect_uris:
         raise DomainError("authorization_code needs at least one redirect URI", field="redirect")
     for uri in redirect_uris + post_logout_redirect_uris:
-        _check_uri(uri, "redirect_uri", allow_custom_scheme=auth_method == "none")
+        check_uri(
+            uri,
+            "redirect_uri",
+            allow_custom_scheme=auth_method == "none",
+            allow_loopback_http=auth_method == "none" or local,
+        )
     for uri, column in (
         (backchannel_logout_uri, "backchannel_logout_uri"),
         (launch_url, "launch_url"),
     ):
         if uri:
-            _check_uri(uri, "uri", allow_custom_scheme=False, max_length=_column_length(column))
+            check_uri(
+                uri,
+                "uri",
+                allow_custom_scheme=False,
+                redirect=False,
+                max_length=_column_length(column),
+            )
     bad = [s for s in scopes if s not in known_scopes]
     if bad:
         raise DomainError(f"unknown scope(s): {', '.join(bad)}", field="scopes")
@@ -146,10 +134,12 @@ def _validate(
 class ClientService:
     """Registry operations; ``pepper`` is the server secret keying the secret hashes."""
 
-    def __init__(self, pepper: str, known_scopes: set[str], state=None):
+    def __init__(self, pepper: str, known_scopes: set[str], state=None, *, local: bool = False):
         self.pepper = pepper
         self.known_scopes = known_scopes
         self.state = state
+        #: The idp runs on loopback http (development): see :func:`local_install`.
+        self.local = local
 
     def _changed(self, client_id: str) -> None:
         """Drop the token endpoint's cached copy (see idp.oauth.client_cache)."""
@@ -212,6 +202,7 @@ class ClientService:
             require_pkce=require_pkce,
             backchannel_logout_uri=backchannel_logout_uri,
             launch_url=launch_url,
+            local=self.local,
         )
         secret = new_secret() if auth_method.startswith("client_secret") else None
         client = OAuthClient(
@@ -265,7 +256,7 @@ class ClientService:
             client.token_endpoint_auth_method,
         ):
             raise DomainError("the auth method cannot change; register a new client")
-        _validate(known_scopes=self.known_scopes, **merged)
+        _validate(known_scopes=self.known_scopes, local=self.local, **merged)
         for key, label in (("name", "name"), ("default_audience", "audience")):
             if changes.get(key) is not None:
                 _check_text(changes[key], key, label)
@@ -340,4 +331,9 @@ def client_service(settings, secret_key: str) -> ClientService:
     """The registry inside an app context (it clears the shared client cache on changes)."""
     from idp.state import shared_state
 
-    return ClientService(secret_key, known_scopes(settings), shared_state())
+    return ClientService(
+        secret_key,
+        known_scopes(settings),
+        shared_state(),
+        local=local_install(settings.public_base_url),
+    )

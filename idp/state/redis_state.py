@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import redis
-
 from idp.state.base import SharedState
+from idp.state.connect import redis_client
 
 # INCRBY then set the expiry only on the first increment, in one atomic step.
 _INCR_SCRIPT = """
@@ -18,9 +17,7 @@ class RedisState(SharedState):
     name = "redis"
 
     def __init__(self, url: str, prefix: str = "idp:"):
-        self.client = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=3, socket_timeout=5
-        )
+        self.client = redis_client(url)  # redis://, rediss://, unix:// or redis+sentinel://
         self.prefix = prefix
         self._incr = self.client.register_script(_INCR_SCRIPT)
 

@@ -200,7 +200,7 @@ def people(app):
     registered = client_service(app.config["IDP_SETTINGS"], app.secret_key).add(
         name="Fuzz app",
         client_id="fuzz-app",
-        redirect_uris=["http://rp.test/callback"],
+        redirect_uris=["https://rp.test/callback"],
     )
     return {
         "admin": admin,

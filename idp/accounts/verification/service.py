@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from idp.accounts.fields import FieldErrors, check_email
+from idp.accounts.mail_limits import MailLimits
 from idp.accounts.models import User
 from idp.accounts.passwords import verify_password
 from idp.accounts.verification import store
@@ -133,19 +134,20 @@ def confirm(token: str, *, clock: Clock, ip: str | None = None) -> EmailVerifica
     return verification
 
 
-#: Fresh links per address per hour; more are silently not sent, so the form cannot be
-#: used to flood someone's inbox. Counted in shared state (holds across instances).
-RESEND_LIMIT_PER_HOUR = 5
-
-
-def resend_registration(email: str, *, settings, mailer, clock: Clock, state) -> None:
+def resend_registration(
+    email: str, *, settings, mailer, clock: Clock, state, ip: str | None = None
+) -> None:
     """Send a fresh link to an account still waiting for verification; silent otherwise,
-    so the answer does not tell who has an account."""
+    so the answer does not tell who has an account. Past the recipient's mail limit
+    (``idp.accounts.mail_limits``) nothing is sent either, so the form cannot flood an inbox."""
     email = (email or "").strip().lower()
     user = store.user_by_email(email)
     if user is None or user.status != "pending_email":
         return
-    if state.incr(f"verify-resend:{token_hash(email)}", ttl=3600) > RESEND_LIMIT_PER_HOUR:
+    if not MailLimits(state, settings).allow(
+        "verification", recipient=user.email, account_id=user.id, ip=ip
+    ):
+        db.session.commit()
         return
     token = issue(user, user.email, "registration", settings=settings, clock=clock)
     address, values = user.email, registration_values(settings, user, token)
@@ -164,9 +166,11 @@ def request_email_change(
     mailer,
     clock: Clock,
     ip: str | None = None,
+    limits: MailLimits | None = None,
 ) -> str:
     """Mail a link to the new address and tell the old one; nothing changes until the link
-    is used. Returns the normalized new address."""
+    is used. Returns the normalized new address. Past the new address's or the account's
+    mail limit (``limits``) nothing is sent and nothing changes, with the same answer."""
     errors: dict[str, str] = {}
     email = check_email(new_email, errors)
     if not verify_password(user.password_hash, password or "", settings):
@@ -178,6 +182,11 @@ def request_email_change(
             errors["email"] = "Another account uses this email address."
     if errors:
         raise FieldErrors(errors)
+    if limits is not None and not limits.allow(
+        "email_change", recipient=email, account_id=user.id, ip=ip
+    ):
+        db.session.commit()
+        return email
     token = issue(user, email, "email_change", settings=settings, clock=clock)
     record(
         "account.email_change_requested",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from idp.accounts.fields import FieldErrors
+from idp.accounts.mail_limits import MailLimits
 from idp.accounts.verification import service
 from idp.common.clock import Clock
 from idp.login.current import current_user, fresh_auth_required, settings
@@ -45,6 +46,7 @@ def resend():
         mailer=mailer(),
         clock=clock(),
         state=shared_state(),
+        ip=request.remote_addr,
     )
     return render_template("accounts/resend.html", sent=True, values={})
 
@@ -64,6 +66,7 @@ def change_email():
             mailer=mailer(),
             clock=clock(),
             ip=request.remote_addr,
+            limits=MailLimits(shared_state(), settings()),
         )
     except FieldErrors as exc:
         return (

@@ -67,9 +67,7 @@ def test_change_within_the_same_clock_tick_is_not_missed(tmp_path):
     assert ring.signing_key("ES256")[0] == promoted.kid
 
 
-def test_settled_folder_is_not_read_again_and_parsed_keys_survive_reloads(
-    tmp_path, monkeypatch
-):
+def test_settled_folder_is_not_read_again_and_parsed_keys_survive_reloads(tmp_path, monkeypatch):
     ring = KeyRing(tmp_path)
     first = ring.ensure_active("ES256")
     _age_folder(tmp_path, 10)

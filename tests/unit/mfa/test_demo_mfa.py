@@ -1,11 +1,19 @@
 """Demo admins get authenticators whose secrets land in the demo credentials."""
 
 import pyotp
+import pytest
 
 from idp.accounts.models import User
 from idp.demo.seed import DEMO_PASSWORD, seed_demo
 from idp.extensions import db
 from idp.mfa.service import has_mfa
+
+
+@pytest.fixture
+def settings_overrides():
+    """The demo runs on a development install (``idp demo``'s default URL): its web app's
+    loopback redirect URI is accepted only there (see idp.oauth.redirect_uris)."""
+    return {"public_base_url": "http://127.0.0.1:5000"}
 
 
 def test_demo_seed_enrolls_mandatory_mfa_users_and_is_stable(app):

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from idp.dashboard.applications import applications_for
 from idp.demo.seed import seed_demo
 from idp.oauth.clients import client_service
 from tests.factories import add_member, make_org, make_user
+
+
+@pytest.fixture
+def settings_overrides():
+    """The demo runs on a development install (``idp demo``'s default URL): its web app's
+    loopback redirect URI is accepted only there (see idp.oauth.redirect_uris)."""
+    return {"public_base_url": "http://127.0.0.1:5000"}
 
 
 def test_demo_seed_registers_two_clients_and_returns_credentials(app):
