@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 from idp.common.tokens import random_token
+from idp.login.assurance import acr_for, has_second_factor
 from idp.state.base import SharedState
 
 INDEX_TTL = 60 * 60 * 24 * 31
@@ -71,7 +72,7 @@ class SsoSession:
 
     @property
     def acr(self) -> str:
-        return "urn:idp:acr:mfa" if "otp" in self.amr else "urn:idp:acr:pwd"
+        return acr_for(self.amr)
 
     def idle_expired(self, now: float) -> bool:
         return now - self.last_seen > self.idle_seconds
@@ -140,7 +141,7 @@ class SessionStore:
             expires_at=now + absolute_seconds,
             idle_seconds=min(idle_seconds, absolute_seconds),
             active_org_id=active_org_id,
-            mfa_at=now if "otp" in amr else mfa_at,
+            mfa_at=now if has_second_factor(amr) else mfa_at,
             ip=ip,
             user_agent=user_agent[:200],
             gen=self._generation(user_id),

@@ -26,7 +26,7 @@ from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mail.background import send_detached
-from idp.mfa.models import RecoveryCode, TotpCredential
+from idp.mfa.models import RecoveryCode, TotpCredential, WebAuthnCredential
 from idp.orgs.roles import roles
 from idp.state.base import SharedState
 
@@ -82,6 +82,10 @@ class MfaService:
     # --- queries ---------------------------------------------------------------------
 
     def has_mfa(self, user: User) -> bool:
+        """An authenticator app or at least one passkey."""
+        return has_mfa(user)
+
+    def has_totp(self, user: User) -> bool:
         return self._credential(user) is not None
 
     def _credential(self, user: User) -> TotpCredential | None:
@@ -184,9 +188,18 @@ class MfaService:
 
     def regenerate_recovery_codes(self, user: User, *, ip: str | None = None) -> list[str]:
         if not self.has_mfa(user):
-            raise DomainError("Set up an authenticator app first.")
+            raise DomainError("Set up an authenticator app or a passkey first.")
         codes = self._replace_recovery_codes(user)
         audit.record("mfa.recovery_codes_regenerated", actor_id=user.id, subject_id=user.id, ip=ip)
+        db.session.commit()
+        return codes
+
+    def first_recovery_codes(self, user: User) -> list[str] | None:
+        """New codes when the person has none left unused (a first passkey), else None."""
+        if self._unused_codes(user):
+            return None
+        codes = self._replace_recovery_codes(user)
+        audit.record("mfa.recovery_codes_regenerated", actor_id=user.id, subject_id=user.id)
         db.session.commit()
         return codes
 
@@ -227,13 +240,18 @@ class MfaService:
         return not any(resets(m) and m.org_id not in administered for m in user.memberships)
 
     def reset(self, actor: User, user: User, *, mailer=None, ip: str | None = None) -> None:
-        """Remove a user's authenticator and recovery codes; recorded, the user is told."""
+        """Remove a user's authenticator, passkeys and recovery codes; recorded, the user is
+        told."""
         if actor.id == user.id or not self.can_reset(actor, user):
             raise Forbidden("You may not reset this person's two-step verification.")
-        credential = self._credential(user)
-        if credential is None:
+        if not self.has_mfa(user):
             raise DomainError("This person has no authenticator to reset.")
-        db.session.delete(credential)
+        credential = self._credential(user)
+        if credential is not None:
+            db.session.delete(credential)
+        passkeys = db.session.execute(
+            db.delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user.id)
+        ).rowcount
         db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         shared_org = next(
             (
@@ -243,7 +261,14 @@ class MfaService:
             ),
             None,
         )
-        audit.record("mfa.reset", actor_id=actor.id, subject_id=user.id, org_id=shared_org, ip=ip)
+        audit.record(
+            "mfa.reset",
+            actor_id=actor.id,
+            subject_id=user.id,
+            org_id=shared_org,
+            ip=ip,
+            passkeys=passkeys or 0,
+        )
         db.session.commit()
         if mailer is not None:
             # In the background: the reset is committed; a mail server that is down must not
@@ -285,6 +310,13 @@ def mfa_required_for(user: User, settings) -> bool:
 
 
 def has_mfa(user: User) -> bool:
-    """Whether the user has a confirmed authenticator (no key needed to ask)."""
+    """Whether the user has a confirmed authenticator or a passkey (no key needed to ask)."""
     query = db.select(TotpCredential.id).where(TotpCredential.user_id == user.id)
-    return db.session.scalar(query) is not None
+    if db.session.scalar(query) is not None:
+        return True
+    return has_passkey(user)
+
+
+def has_passkey(user: User) -> bool:
+    query = db.select(WebAuthnCredential.id).where(WebAuthnCredential.user_id == user.id)
+    return db.session.scalar(query.limit(1)) is not None

@@ -18,6 +18,7 @@ from idp.accounts.models import User
 from idp.common.clock import utcnow
 from idp.common.tokens import random_token, token_hash
 from idp.extensions import db
+from idp.login.assurance import acr_for
 from idp.oauth.clients import check_secret
 from idp.oauth.models import Consent, OAuthClient, RefreshToken
 from idp.orgs.models import Membership, Organization
@@ -147,7 +148,7 @@ class Principal:
 
     @property
     def acr(self) -> str:
-        return "urn:idp:acr:mfa" if "otp" in self.amr else "urn:idp:acr:pwd"
+        return acr_for(self.amr)
 
 
 @dataclass
@@ -180,7 +181,7 @@ class AuthCode:
         return int(self.auth_time)
 
     def get_acr(self) -> str:
-        return "urn:idp:acr:mfa" if "otp" in self.amr else "urn:idp:acr:pwd"
+        return acr_for(self.amr)
 
     def get_amr(self) -> list[str]:
         return list(self.amr)

@@ -11,6 +11,7 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import Blueprint, jsonify, redirect, render_template, request, session
 
 from idp.extensions import csrf
+from idp.login.assurance import ACR_VALUES
 from idp.login.current import current_session, current_user, sign_out, store
 from idp.oauth.server import (
     ALL_METHODS,
@@ -292,7 +293,7 @@ def metadata() -> dict:
             "organization",
             "memberships",
         ],
-        "acr_values_supported": ["urn:idp:acr:pwd", "urn:idp:acr:mfa"],
+        "acr_values_supported": list(ACR_VALUES),
         "authorization_response_iss_parameter_supported": True,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
