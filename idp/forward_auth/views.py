@@ -30,7 +30,9 @@ from idp.errors import DomainError
 from idp.extensions import csrf, db
 from idp.forward_auth.policy import GatewayPolicy, valid_return_url
 from idp.forward_auth.service import Decision, Identity, decide, original_request
+from idp.login.assurance import is_phishing_resistant
 from idp.login.current import current_session, current_user, settings
+from idp.orgs.access import mfa_policy
 
 bp = Blueprint("forward_auth", __name__)
 csrf.exempt(bp)
@@ -82,6 +84,8 @@ def _identity() -> Identity | None:
         roles=tuple(roles),
         mfa=session.mfa_at is not None,
         session=session.public_id,
+        phishing_resistant=is_phishing_resistant(session.amr),
+        phishing_resistant_required=mfa_policy(settings(), user).phishing_resistant,
     )
 
 
