@@ -60,7 +60,8 @@ def amr_for(credential: WebAuthnCredential, *, with_password: bool, user_verifie
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join("".join(ch for ch in name if ch.isprintable()).split())[:NAME_MAX]
+    words = ("".join(ch for ch in word if ch.isprintable()) for word in name.split())
+    cleaned = " ".join(w for w in words if w)[:NAME_MAX]
     return cleaned or "Passkey"
 
 
