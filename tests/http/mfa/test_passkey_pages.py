@@ -13,6 +13,7 @@ from idp.login.service import PASSKEY_REQUIRED
 from idp.security import runtime
 from tests.factories import PASSWORD, add_member, make_org, make_user
 from tests.support.auth import login_as
+from tests.support.roles import roles_with
 from tests.support.signin import enroll_totp, post_login
 from tests.support.soft_authenticator import SoftAuthenticator
 
@@ -26,7 +27,7 @@ PASSKEY_AMR = ["pwd", "hwk", "user", "mfa"]
 def settings_overrides():
     return {
         "public_base_url": BASE,
-        "roles": {"billing": {"phishing_resistant": True}},
+        "roles": roles_with(billing={"phishing_resistant": True}),
         "gateway": {
             "routes": {
                 "tools": {"hosts": [TOOLS]},
