@@ -10,7 +10,6 @@ from tests.factories import add_member, make_org, make_user
 from tests.support.roles import roles_with
 
 
-
 @pytest.fixture
 def settings_overrides():
     return {"roles": roles_with(billing={"phishing_resistant": True})}
