@@ -19,6 +19,7 @@ import re
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from idp.accounts.models import User
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login import flow
 from idp.login.current import (
@@ -49,7 +50,7 @@ def _credential() -> str:
     return request.form.get("credential", "")[:MAX_FORM_CREDENTIAL]
 
 
-def _registering_user():
+def _registering_user() -> tuple[User, dict | None]:
     """The person registering: in a forced enrollment, or signed in recently."""
     user, pending = enrolling_user()
     if user is None:

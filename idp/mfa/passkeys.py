@@ -49,7 +49,9 @@ class PasskeyUse:
     amr: list[str]
 
 
-def amr_for(credential: WebAuthnCredential, *, with_password: bool, user_verified: bool):
+def amr_for(
+    credential: WebAuthnCredential, *, with_password: bool, user_verified: bool
+) -> list[str]:
     """``pwd`` (when the password came first), ``hwk``/``swk``, ``user``, and ``mfa`` when two
     factors were shown: password + key, or a key unlocked by PIN or biometrics."""
     kind = "hwk" if credential.device_type == "single_device" else "swk"
@@ -231,7 +233,9 @@ class PasskeyService:
             raise _failed("user_handle", credential.user_id)
         return credential
 
-    def _check(self, assertion: Assertion, credential: WebAuthnCredential, *, require_uv: bool):
+    def _check(
+        self, assertion: Assertion, credential: WebAuthnCredential, *, require_uv: bool
+    ) -> tuple[int, bool]:
         if not require_uv:
             require_uv = self.rp.user_verification == "required"
         try:
