@@ -72,18 +72,13 @@ class SoftAuthenticator:
             rp_id or options["rp"]["id"], self._flags(uv, True), self.counter, True
         )
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        return {
-            "id": b64u(self.credential_id),
-            "rawId": b64u(self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
+        return self._credential(
+            {
                 "clientDataJSON": b64u(client_data),
                 "attestationObject": b64u(attestation),
                 "transports": ["internal"],
-            },
-        }
+            }
+        )
 
     def get(
         self,
@@ -112,6 +107,10 @@ class SoftAuthenticator:
         }
         if user_handle and self.user_handle:
             response["userHandle"] = self.user_handle
+        return self._credential(response)
+
+    def _credential(self, response: dict) -> dict:
+        """The ``PublicKeyCredential`` JSON around an attestation or assertion response."""
         return {
             "id": b64u(self.credential_id),
             "rawId": b64u(self.credential_id),
