@@ -56,6 +56,8 @@ class Identity:
     phishing_resistant: bool = False
     #: A role or office of the person requires that (``access.mfa_policy``).
     phishing_resistant_required: bool = False
+    #: The person has a passkey to step up with (else there is no point sending them).
+    has_passkey: bool = False
 
 
 @dataclass
@@ -183,12 +185,16 @@ def decide(
     needs_key = identity.phishing_resistant_required or any(r.phishing_resistant for r in routes)
     if needs_key and not identity.phishing_resistant:
         wanted_by = next((r.name for r in routes if r.phishing_resistant), route.name)
+        if identity.has_passkey:
+            message = "This application needs a sign-in with your passkey or security key."
+            step_up = None if is_api else step_up_url(public_base_url, original.url)
+        else:
+            message = (
+                "This application needs a sign-in with a passkey or security key: add one on "
+                f"{public_base_url.rstrip('/')}/mfa, then sign in with it."
+            )
+            step_up = None
         return Decision(
-            403,
-            "phishing_resistant_required",
-            "This application needs a sign-in with a passkey or security key: sign in again "
-            "with yours (add one on the two-step verification page).",
-            sign_in_url=None if is_api else step_up_url(public_base_url, original.url),
-            route=wanted_by,
+            403, "phishing_resistant_required", message, sign_in_url=step_up, route=wanted_by
         )
     return Decision(200, "ok", "", headers=identity_headers(identity), route=route.name)

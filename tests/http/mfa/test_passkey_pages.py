@@ -194,10 +194,14 @@ def test_a_route_that_needs_phishing_resistance(client, clock, office):
     login_as(client, user, amr=["pwd", "otp"])
     assert gateway(client, "/claims").status_code == 200
     refused = gateway(client, "/phi/chart")
+    assert refused.status_code == 403  # no passkey yet: no step-up, but where to add one
+    assert f"{BASE}/mfa" in refused.get_data(as_text=True)
+    with_passkey(user)
+    refused = gateway(client, "/phi/chart")
     assert refused.status_code == 302  # Traefik: the browser is sent to step up
     assert refused.headers["Location"].startswith(f"{BASE}/login?reauth=1&next=")
-    (denied,) = events("gateway.denied")
-    assert json.loads(denied.data)["reason"] == "phishing_resistant_required"
+    denied = [json.loads(e.data)["reason"] for e in events("gateway.denied")]
+    assert denied == ["phishing_resistant_required"] * 2
     login_as(client, user, amr=PASSKEY_AMR)
     assert gateway(client, "/phi/chart").status_code == 200
 
@@ -205,6 +209,7 @@ def test_a_route_that_needs_phishing_resistance(client, clock, office):
 def test_a_role_that_needs_phishing_resistance_everywhere_on_the_gateway(client, clock, office):
     user = make_user("bill")
     add_member(user, office, "billing")
+    with_passkey(user)
     login_as(client, user, amr=["pwd", "otp"])
     assert gateway(client, "/claims").status_code == 302
     nginx = client.get(
