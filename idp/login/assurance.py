@@ -1,4 +1,8 @@
-"""What an authentication proved: ``amr`` values (RFC 8176) to an ``acr`` value.
+"""How strongly a person signed in, in the terms relying parties read: ``acr`` and ``amr``.
+
+``amr`` values are RFC 8176 method names recorded at sign-in (``pwd``, ``otp``); the ``acr``
+a token carries follows from them. The SSO session, ID tokens, access tokens and the
+discovery document all take the mapping from here, so they never disagree.
 
 - ``pwd`` password; ``otp`` authenticator-app code or recovery code;
 - ``hwk`` / ``swk``: a WebAuthn passkey or security key, device-bound (``hwk``) or synced
@@ -13,27 +17,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ACR_PASSWORD_ONLY = "urn:idp:acr:pwd"  # noqa: S105 (an acr value, not a secret)
+ACR_PASSWORD = "urn:idp:acr:pwd"  # noqa: S105 - a URN, not a secret
 ACR_MFA = "urn:idp:acr:mfa"
 ACR_PHISHING_RESISTANT = "urn:idp:acr:phr"
-#: Every acr value, weakest first (for discovery's ``acr_values_supported``).
-ACR_VALUES = (ACR_PASSWORD_ONLY, ACR_MFA, ACR_PHISHING_RESISTANT)
-
-#: amr values of a WebAuthn credential: a proof bound to our origin, so not phishable.
+#: What discovery advertises as ``acr_values_supported`` (weakest first).
+ACR_VALUES = (ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTANT)
+#: ``amr`` values of a WebAuthn credential: a proof bound to our origin, so not phishable.
 PHISHING_RESISTANT_AMR = frozenset({"hwk", "swk"})
-SECOND_FACTOR_AMR = frozenset({"otp"}) | PHISHING_RESISTANT_AMR
+#: ``amr`` values that count as a second factor.
+SECOND_FACTORS = frozenset({"otp"}) | PHISHING_RESISTANT_AMR
+
+
+def has_second_factor(amr: Iterable[str]) -> bool:
+    return not SECOND_FACTORS.isdisjoint(amr)
 
 
 def is_phishing_resistant(amr: Iterable[str]) -> bool:
     return not PHISHING_RESISTANT_AMR.isdisjoint(amr)
 
 
-def has_second_factor(amr: Iterable[str]) -> bool:
-    return not SECOND_FACTOR_AMR.isdisjoint(amr)
-
-
 def acr_for(amr: Iterable[str]) -> str:
     methods = set(amr)
     if is_phishing_resistant(methods):
         return ACR_PHISHING_RESISTANT
-    return ACR_MFA if has_second_factor(methods) else ACR_PASSWORD_ONLY
+    return ACR_MFA if has_second_factor(methods) else ACR_PASSWORD

@@ -1,4 +1,4 @@
-"""amr (RFC 8176) to acr, and which sign-ins count as a second factor or phishing-resistant."""
+"""amr (RFC 8176) to acr for passkeys: which sign-ins are phishing-resistant."""
 
 import pytest
 
