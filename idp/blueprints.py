@@ -12,6 +12,7 @@ BLUEPRINTS = [
     "idp.orgs.views",
     "idp.accounts.verification.views",
     "idp.mfa.views",
+    "idp.mfa.passkey_views",
     "idp.accounts.recovery_views",
     "idp.security.views",
     "idp.oauth.views",

@@ -227,6 +227,10 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "session_step_up_minutes": int_range(1, 1440),
     "session_cookie_name": cookie_token,
     "session_cookie_domain": cookie_domain,
+    "webauthn_rp_name": not_empty,
+    "webauthn_user_verification": one_of("required", "preferred", "discouraged"),
+    "webauthn_challenge_seconds": int_range(30, 600),
+    "webauthn_sign_count_regression": one_of("refuse", "flag"),
 }
 
 

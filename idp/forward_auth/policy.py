@@ -7,6 +7,7 @@ Read from ``[gateway]`` (flat settings) and its ``[gateway.routes.<name>]`` tabl
     path_prefix = "/"                        # matched on whole path segments
     roles = ["billing", "office_admin"]      # any one, in the active office; empty: anyone
     mfa_required = false                     # the session must have used a second factor
+    phishing_resistant = false               # ... and it must be a passkey or security key
     api = false                              # every request is an API call (401, no redirect)
 
 A request is matched to the route of its host with the longest path prefix; a host or path
@@ -24,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from idp.config import TABLE_VALIDATORS, ConfigError
 
-ROUTE_KEYS = {"hosts", "path_prefix", "roles", "mfa_required", "api"}
+ROUTE_KEYS = {"hosts", "path_prefix", "roles", "mfa_required", "phishing_resistant", "api"}
 _HOST = re.compile(
     r"^(?=.{1,253}(:|$))[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$"
 )
@@ -39,6 +40,7 @@ class Route:
     roles: frozenset[str]
     mfa_required: bool
     api: bool
+    phishing_resistant: bool = False
 
     def covers(self, path: str) -> bool:
         prefix = self.path_prefix.rstrip("/")
@@ -106,6 +108,7 @@ class GatewayPolicy:
                 roles=frozenset(body.get("roles", [])),
                 mfa_required=bool(body.get("mfa_required", False)),
                 api=bool(body.get("api", False)),
+                phishing_resistant=bool(body.get("phishing_resistant", False)),
             )
             for name, body in settings.table("gateway").get("routes", {}).items()
         ]
@@ -183,7 +186,7 @@ def _validate_gateway(values: dict[str, Any], tables: dict[str, Any]) -> None:
             raise ConfigError(
                 f"{where}.roles: unknown role(s) {', '.join(missing)} (see [roles.*])"
             )
-        for key in ("mfa_required", "api"):
+        for key in ("mfa_required", "phishing_resistant", "api"):
             if not isinstance(body.get(key, False), bool):
                 raise ConfigError(f"{where}.{key}: must be true or false")
 

@@ -52,6 +52,12 @@ class Identity:
     roles: tuple[str, ...]
     mfa: bool
     session: str
+    #: The session's sign-in used a passkey or security key (``amr`` hwk/swk).
+    phishing_resistant: bool = False
+    #: A role or office of the person requires that (``access.mfa_policy``).
+    phishing_resistant_required: bool = False
+    #: The person has a passkey to step up with (else there is no point sending them).
+    has_passkey: bool = False
 
 
 @dataclass
@@ -122,6 +128,13 @@ def start_url(public_base_url: str, return_url: str) -> str:
     return f"{public_base_url.rstrip('/')}/forward-auth/start?{urlencode({'rd': return_url})}"
 
 
+def step_up_url(public_base_url: str, return_url: str) -> str:
+    """Sign in again (with a passkey) and come back through the gateway's start."""
+    back = "/forward-auth/start?" + urlencode({"rd": return_url})
+    query = urlencode({"reauth": "1", "next": back})
+    return f"{public_base_url.rstrip('/')}/login?{query}"
+
+
 def decide(
     policy: GatewayPolicy,
     original: OriginalRequest,
@@ -138,13 +151,13 @@ def decide(
             "This address is not protected by the gateway; ask your administrator.",
         )
     route = routes[0]
+    is_api = (
+        any(r.api for r in routes)
+        or policy.is_api_path(original.path)
+        or prefers_json
+        or original.method not in ("GET", "HEAD")
+    )
     if identity is None:
-        is_api = (
-            any(r.api for r in routes)
-            or policy.is_api_path(original.path)
-            or prefers_json
-            or original.method not in ("GET", "HEAD")
-        )
         if is_api:
             return Decision(401, "login_required", "Sign in first.", route=route.name)
         return Decision(
@@ -169,4 +182,19 @@ def decide(
                 "This application needs two-step verification: sign in with your second factor.",
                 route=rule.name,
             )
+    needs_key = identity.phishing_resistant_required or any(r.phishing_resistant for r in routes)
+    if needs_key and not identity.phishing_resistant:
+        wanted_by = next((r.name for r in routes if r.phishing_resistant), route.name)
+        if identity.has_passkey:
+            message = "This application needs a sign-in with your passkey or security key."
+            step_up = None if is_api else step_up_url(public_base_url, original.url)
+        else:
+            message = (
+                "This application needs a sign-in with a passkey or security key: add one on "
+                f"{public_base_url.rstrip('/')}/mfa, then sign in with it."
+            )
+            step_up = None
+        return Decision(
+            403, "phishing_resistant_required", message, sign_in_url=step_up, route=wanted_by
+        )
     return Decision(200, "ok", "", headers=identity_headers(identity), route=route.name)

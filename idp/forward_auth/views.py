@@ -30,7 +30,9 @@ from idp.errors import DomainError
 from idp.extensions import csrf, db
 from idp.forward_auth.policy import GatewayPolicy, valid_return_url
 from idp.forward_auth.service import Decision, Identity, decide, original_request
+from idp.login.assurance import is_phishing_resistant
 from idp.login.current import current_session, current_user, settings
+from idp.mfa.store import has_passkey
 from idp.orgs import access
 
 bp = Blueprint("forward_auth", __name__)
@@ -65,6 +67,7 @@ def _identity() -> Identity | None:
     if user.platform_role:
         roles.append(user.platform_role)
     org = membership.organization if membership else None
+    phishing_resistant = is_phishing_resistant(session.amr)
     return Identity(
         user_id=user.id,
         username=user.username,
@@ -76,6 +79,9 @@ def _identity() -> Identity | None:
         roles=tuple(roles),
         mfa=session.mfa_at is not None,
         session=session.public_id,
+        phishing_resistant=phishing_resistant,
+        phishing_resistant_required=access.mfa_policy(settings(), user).phishing_resistant,
+        has_passkey=not phishing_resistant and has_passkey(user),
     )
 
 

@@ -36,6 +36,7 @@ from idp.errors import Forbidden
 from idp.extensions import db
 from idp.login import offices as office_rules
 from idp.login import privileges
+from idp.login.assurance import has_second_factor
 from idp.login.offices import OfficeDirectory
 from idp.login.sessions import SessionStore, SsoSession
 from idp.state import shared_state
@@ -345,7 +346,7 @@ def auth_is_fresh(session: SsoSession, user) -> bool:
     from idp.mfa.store import has_mfa
 
     window = settings().session_step_up_minutes * 60
-    need_mfa = session.mfa_at is not None or "otp" in session.amr or has_mfa(user)
+    need_mfa = session.mfa_at is not None or has_second_factor(session.amr) or has_mfa(user)
     return session.is_fresh(now(), window, need_mfa=need_mfa)
 
 

@@ -18,7 +18,10 @@ from idp.common.clock import Clock
 from idp.common.tokens import token_hash
 from idp.errors import Unauthenticated
 from idp.extensions import db
+from idp.mfa.passkeys import PasskeyService
 from idp.mfa.service import MfaService
+from idp.mfa.store import has_passkey
+from idp.mfa.webauthn import CeremonyFailed
 from idp.orgs import access
 from idp.security.device import DeviceCookies
 from idp.security.lockout import Attempt, Lockout
@@ -27,6 +30,10 @@ from idp.security.service import AccountLocks
 GENERIC_FAILURE = "Sign-in failed. Check your username and password and try again."
 CODE_FAILURE = "That code did not work. Try the current code from your app, or a recovery code."
 UNVERIFIED = "Confirm your email address first: use the link we sent you when you registered."
+PASSKEY_FAILURE = "Your passkey could not be used. Try again, or use another way to sign in."
+PASSKEY_REQUIRED = (
+    "Your role needs a passkey or security key to sign in: use it, or a recovery code."
+)
 
 
 class SignInFailed(Unauthenticated):
@@ -51,6 +58,7 @@ class SignInService:
         locks: AccountLocks,
         mfa: MfaService,
         clock: Clock | None = None,
+        passkeys: PasskeyService | None = None,
     ):
         self.settings = settings
         self.lockout = lockout
@@ -58,6 +66,7 @@ class SignInService:
         self.locks = locks
         self.mfa = mfa
         self.clock = clock or Clock()
+        self.passkeys = passkeys
 
     def _source(self, user: User | None, ip: str, device_token: str | None) -> tuple[str, bool]:
         if user is not None:
@@ -66,7 +75,16 @@ class SignInService:
                 return "dev:" + device.id, True
         return "ip:" + ip, False
 
-    def _fail(self, attempt: Attempt, user: User | None, ip: str, reason: str, *, count=True):
+    def _fail(
+        self,
+        attempt: Attempt,
+        user: User | None,
+        ip: str,
+        reason: str,
+        *,
+        count=True,
+        message: str | None = None,
+    ):
         """Record the failure, lock what the counts say, and raise the generic failure."""
         outcome = (
             self.lockout.failed(attempt, count_for_account=user is not None) if count else None
@@ -89,7 +107,7 @@ class SignInService:
         db.session.commit()
         if user is not None and outcome and outcome.ceiling_reached:
             self.locks.lock(user, reason="failure_ceiling", ip=ip)
-        raise SignInFailed(GENERIC_FAILURE if reason != "bad_code" else CODE_FAILURE)
+        raise SignInFailed(message or (GENERIC_FAILURE if reason != "bad_code" else CODE_FAILURE))
 
     def check_password(
         self, identifier: str, password: str, *, ip: str, device_token: str | None = None
@@ -140,6 +158,13 @@ class SignInService:
         if not attempt.allowed:
             self._fail(attempt, user, ip, "locked", count=False)
         cleaned = "".join(ch for ch in code if ch.isalnum())
+        if cleaned.isdigit() and len(cleaned) == 6 and self.passkey_only(user):
+            # The role wants a phishing-resistant sign-in and a key is registered: an app code
+            # (which a fake page can relay) is not enough; recovery codes stay the way back.
+            self.lockout.release(attempt)
+            audit.record("login.failed", subject_id=user.id, ip=ip, reason="passkey_required")
+            db.session.commit()
+            raise SignInFailed(PASSKEY_REQUIRED)
         if cleaned.isdigit() and len(cleaned) == 6:
             ok = self.mfa.verify_totp(user, cleaned)
         else:
@@ -148,6 +173,50 @@ class SignInService:
             self._fail(attempt, user, ip, "bad_code")
         self.lockout.succeeded(attempt)
         return ["pwd", "otp"]
+
+    def passkey_only(self, user: User) -> bool:
+        """The person must sign in phishing-resistantly and has a passkey to do it with."""
+        return access.mfa_policy(self.settings, user).phishing_resistant and has_passkey(user)
+
+    def check_passkey(
+        self,
+        response: str | dict,
+        *,
+        user: User | None,
+        ip: str,
+        device_token: str | None = None,
+    ) -> tuple[User, list[str]]:
+        """A passkey assertion: the second factor of ``user``, or (None) the whole sign-in.
+
+        Returns the person and the amr. Lockout applies as for codes; a failure for a known
+        key counts against its owner, every failure is recorded."""
+        if self.passkeys is None:
+            raise SignInFailed(PASSKEY_FAILURE)
+        attempt = self._passkey_attempt(user, ip, device_token) if user is not None else None
+        try:
+            use = self.passkeys.verify(response, user=user, ip=ip)
+        except CeremonyFailed as exc:
+            owner = user or (db.session.get(User, exc.user_id) if exc.user_id else None)
+            if owner is not None and attempt is None:
+                attempt = self._passkey_attempt(owner, ip, device_token)
+            if attempt is None:
+                audit.record("login.failed", ip=ip, reason="passkey_" + exc.reason, source="ip")
+                db.session.commit()
+                raise SignInFailed(PASSKEY_FAILURE) from None
+            self._fail(attempt, owner, ip, "passkey_" + exc.reason, message=PASSKEY_FAILURE)
+        if attempt is None:
+            attempt = self._passkey_attempt(use.user, ip, device_token)
+        if use.user.status != "active":
+            self._fail(attempt, use.user, ip, f"status_{use.user.status}", count=False)
+        self.lockout.succeeded(attempt)
+        return use.user, use.amr
+
+    def _passkey_attempt(self, user: User, ip: str, device_token: str | None) -> Attempt:
+        source, _ = self._source(user, ip, device_token)
+        attempt = self.lockout.begin(user.id, source)
+        if not attempt.allowed:
+            self._fail(attempt, user, ip, "locked", count=False, message=PASSKEY_FAILURE)
+        return attempt
 
     def completed(self, user: User, amr: list[str], *, ip: str) -> None:
         """Record a finished sign-in (the view then starts the SSO session)."""

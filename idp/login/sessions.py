@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 from idp.common.tokens import random_token
-from idp.login.assurance import acr_for
+from idp.login.assurance import acr_for, has_second_factor
 from idp.state.base import SharedState
 
 INDEX_TTL = 60 * 60 * 24 * 31
@@ -141,7 +141,7 @@ class SessionStore:
             expires_at=now + absolute_seconds,
             idle_seconds=min(idle_seconds, absolute_seconds),
             active_org_id=active_org_id,
-            mfa_at=now if "otp" in amr else mfa_at,
+            mfa_at=now if has_second_factor(amr) else mfa_at,
             ip=ip,
             user_agent=user_agent[:200],
             gen=self._generation(user_id),

@@ -7,6 +7,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from idp.login import flow
 from idp.login.current import current_user, safe_next, sign_out
 from idp.login.service import SignInFailed
+from idp.mfa.store import has_passkey
 from idp.security import runtime
 from idp.security.limits import limit
 
@@ -55,17 +56,19 @@ def verify():
     if found is None:
         return redirect(url_for("login.login"))
     data, user = found
+    service = runtime.sign_in_service()
+    page = {"passkey": has_passkey(user), "passkey_only": service.passkey_only(user)}
     if request.method == "GET":
-        return render_template("login/verify.html", error=None)
+        return render_template("login/verify.html", error=None, **page)
     try:
-        amr = runtime.sign_in_service().check_second_factor(
+        amr = service.check_second_factor(
             user,
             request.form.get("code", "")[:64],
             ip=request.remote_addr or "",
             device_token=flow.device_token(),
         )
     except SignInFailed as exc:
-        return render_template("login/verify.html", error=exc.message), 401
+        return render_template("login/verify.html", error=exc.message, **page), 401
     return flow.finish(user, amr, data["next"])
 
 

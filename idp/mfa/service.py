@@ -26,8 +26,8 @@ from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mail.background import send_detached
-from idp.mfa import store
-from idp.mfa.models import RecoveryCode, TotpCredential
+from idp.mfa.models import RecoveryCode, TotpCredential, WebAuthnCredential
+from idp.mfa.store import has_mfa
 from idp.orgs import access
 from idp.state.base import SharedState
 
@@ -83,6 +83,10 @@ class MfaService:
     # --- queries ---------------------------------------------------------------------
 
     def has_mfa(self, user: User) -> bool:
+        """An authenticator app or at least one passkey."""
+        return has_mfa(user)
+
+    def has_totp(self, user: User) -> bool:
         return self._credential(user) is not None
 
     def _credential(self, user: User) -> TotpCredential | None:
@@ -185,9 +189,18 @@ class MfaService:
 
     def regenerate_recovery_codes(self, user: User, *, ip: str | None = None) -> list[str]:
         if not self.has_mfa(user):
-            raise DomainError("Set up an authenticator app first.")
+            raise DomainError("Set up an authenticator app or a passkey first.")
         codes = self._replace_recovery_codes(user)
         audit.record("mfa.recovery_codes_regenerated", actor_id=user.id, subject_id=user.id, ip=ip)
+        db.session.commit()
+        return codes
+
+    def first_recovery_codes(self, user: User) -> list[str] | None:
+        """New codes when the person has none left unused (a first passkey), else None."""
+        if self._unused_codes(user):
+            return None
+        codes = self._replace_recovery_codes(user)
+        audit.record("mfa.recovery_codes_regenerated", actor_id=user.id, subject_id=user.id)
         db.session.commit()
         return codes
 
@@ -203,13 +216,18 @@ class MfaService:
     # --- reset by an administrator ---------------------------------------------------
 
     def reset(self, actor: User, user: User, *, mailer=None, ip: str | None = None) -> None:
-        """Remove a user's authenticator and recovery codes; recorded, the user is told."""
+        """Remove a user's authenticator, passkeys and recovery codes; recorded, the user is
+        told."""
         if not access.may_reset_mfa(self.settings, actor, user):
             raise Forbidden("You may not reset this person's two-step verification.")
-        credential = self._credential(user)
-        if credential is None:
+        if not self.has_mfa(user):
             raise DomainError("This person has no authenticator to reset.")
-        db.session.delete(credential)
+        credential = self._credential(user)
+        if credential is not None:
+            db.session.delete(credential)
+        passkeys = db.session.execute(
+            db.delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user.id)
+        ).rowcount
         db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         shared_org = next(
             (
@@ -219,7 +237,14 @@ class MfaService:
             ),
             None,
         )
-        audit.record("mfa.reset", actor_id=actor.id, subject_id=user.id, org_id=shared_org, ip=ip)
+        audit.record(
+            "mfa.reset",
+            actor_id=actor.id,
+            subject_id=user.id,
+            org_id=shared_org,
+            ip=ip,
+            passkeys=passkeys or 0,
+        )
         db.session.commit()
         if mailer is not None:
             # In the background: the reset is committed; a mail server that is down must not
@@ -242,8 +267,3 @@ class MfaService:
             return self.fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             return None
-
-
-def has_mfa(user: User) -> bool:
-    """Whether the user has a confirmed authenticator (no key needed to ask)."""
-    return store.has_mfa(user)

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from idp.accounts.models import User
 from idp.extensions import db
-from idp.mfa.models import TotpCredential
+from idp.mfa.models import TotpCredential, WebAuthnCredential
+
+
+def has_totp(user: User) -> bool:
+    query = db.select(TotpCredential.id).where(TotpCredential.user_id == user.id)
+    return db.session.scalar(query) is not None
+
+
+def has_passkey(user: User) -> bool:
+    query = db.select(WebAuthnCredential.id).where(WebAuthnCredential.user_id == user.id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def has_mfa(user: User) -> bool:
-    """Whether the user has a confirmed authenticator (no key needed to ask)."""
-    query = db.select(TotpCredential.id).where(TotpCredential.user_id == user.id)
-    return db.session.scalar(query) is not None
+    """Whether the user has a confirmed authenticator or a passkey (no key needed to ask)."""
+    return has_totp(user) or has_passkey(user)

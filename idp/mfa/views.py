@@ -32,7 +32,7 @@ if seed_demo_mfa not in EXTRA_SEEDERS:
     EXTRA_SEEDERS.append(seed_demo_mfa)
 
 
-def _enrolling_user():
+def enrolling_user():
     """The signed-in user, or the one whose sign-in waits for enrollment."""
     found = flow.current("enroll")
     if found is not None:
@@ -43,7 +43,7 @@ def _enrolling_user():
 @bp.route("/enroll", methods=["GET", "POST"])
 @limit("totp")
 def enroll():
-    user, pending = _enrolling_user()
+    user, pending = enrolling_user()
     next_url = safe_next(pending["next"] if pending else request.values.get("next"))
     if user is None:
         return redirect(url_for("login.login", next=url_for("mfa.enroll", next=next_url)))
@@ -86,8 +86,10 @@ def manage():
     service = runtime.mfa()
     return render_template(
         "mfa/manage.html",
-        enrolled=service.has_mfa(user),
+        enrolled=service.has_totp(user),
+        has_mfa=service.has_mfa(user),
         remaining=service.remaining_recovery_codes(user),
+        passkeys=runtime.passkeys().credentials(user),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from idp.accounts.models import User
 from idp.errors import Forbidden
+from idp.login.assurance import PHISHING_RESISTANT_AMR
 from idp.login.offices import SessionLimits
 from idp.orgs import store
 from idp.orgs.models import Membership, Organization
@@ -159,10 +160,12 @@ def org_scopes(settings, user_id: str, org_id: str | None) -> frozenset[str]:
 class MfaPolicy:
     """Whether a person must use a second factor at sign-in, and which kinds satisfy it.
 
-    ``methods`` are ``amr`` values (RFC 8176) any one of which satisfies the policy."""
+    ``methods`` are ``amr`` values (RFC 8176) any one of which satisfies the policy;
+    ``phishing_resistant``: only a passkey or security key does (``PHISHING_RESISTANT_AMR``)."""
 
     required: bool
-    methods: frozenset[str] = frozenset({"otp"})
+    methods: frozenset[str] = frozenset({"otp"}) | PHISHING_RESISTANT_AMR
+    phishing_resistant: bool = False
 
 
 def _role_names(user: User) -> Iterable[str]:
@@ -174,10 +177,19 @@ def _role_names(user: User) -> Iterable[str]:
 def mfa_policy(settings, user: User) -> MfaPolicy:
     """Mandatory when any role the person holds demands it (even in an office still under
     review: an office administrator's account is protected from the start), or when an
-    approved office of theirs requires it of every member."""
+    approved office of theirs requires it of every member. The same two sources may ask
+    for phishing-resistant MFA (``[roles.*].phishing_resistant``, an office's
+    ``phishing_resistant_required``), which implies MFA."""
     granted = roles(settings)
-    by_role = any(granted[n].mfa_required for n in _role_names(user) if n in granted)
-    by_office = any(m.organization.mfa_required for m in counting_memberships(user))
+    held = [granted[n] for n in _role_names(user) if n in granted]
+    offices = [m.organization for m in counting_memberships(user)]
+    phishing_resistant = any(r.phishing_resistant for r in held) or any(
+        o.phishing_resistant_required for o in offices
+    )
+    if phishing_resistant:
+        return MfaPolicy(required=True, methods=PHISHING_RESISTANT_AMR, phishing_resistant=True)
+    by_role = any(r.mfa_required for r in held)
+    by_office = any(o.mfa_required for o in offices)
     return MfaPolicy(required=by_role or by_office)
 
 

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.accounts.models import new_id
@@ -35,6 +44,10 @@ class Organization(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
     #: Require MFA of every member, whatever their role.
     mfa_required: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    #: Require phishing-resistant MFA (a passkey or security key) of every member.
+    phishing_resistant_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, nullable=False, server_default=false()
+    )
     #: Per-office SSO session limits in minutes; None means the configured default.
     session_idle_minutes: Mapped[int | None] = mapped_column(Integer)
     session_absolute_minutes: Mapped[int | None] = mapped_column(Integer)

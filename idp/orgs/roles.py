@@ -7,7 +7,7 @@ from typing import Any
 
 from idp.config import TABLE_VALIDATORS, ConfigError
 
-ROLE_KEYS = {"label", "scopes", "permissions", "mfa_required", "platform"}
+ROLE_KEYS = {"label", "scopes", "permissions", "mfa_required", "platform", "phishing_resistant"}
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Role:
     permissions: tuple[str, ...]
     mfa_required: bool
     platform: bool = False
+    #: Whoever holds the role must sign in with a passkey or security key (implies MFA).
+    phishing_resistant: bool = False
 
 
 def _validate_roles(values: dict[str, Any], tables: dict[str, Any]) -> None:
@@ -34,7 +36,7 @@ def _validate_roles(values: dict[str, Any], tables: dict[str, Any]) -> None:
             items = body.get(key, [])
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
                 raise ConfigError(f"[roles.{name}].{key}: must be a list of strings")
-        for key in ("mfa_required", "platform"):
+        for key in ("mfa_required", "platform", "phishing_resistant"):
             if not isinstance(body.get(key, False), bool):
                 raise ConfigError(f"[roles.{name}].{key}: must be true or false")
 
@@ -51,6 +53,7 @@ def roles(settings) -> dict[str, Role]:
             permissions=tuple(body.get("permissions", [])),
             mfa_required=bool(body.get("mfa_required", False)),
             platform=bool(body.get("platform", False)),
+            phishing_resistant=bool(body.get("phishing_resistant", False)),
         )
         for name, body in settings.table("roles").items()
     }

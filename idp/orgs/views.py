@@ -16,7 +16,7 @@ from idp.login.current import (
     sign_in,
 )
 from idp.mail import mailer
-from idp.mfa.service import has_mfa
+from idp.mfa.store import has_mfa
 from idp.orgs import approval, forms, invitations, registration
 from idp.orgs import members as org_members
 from idp.orgs.roles import org_roles

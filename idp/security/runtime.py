@@ -46,6 +46,12 @@ def mfa():
     return MfaService(settings(), shared_state(), current_app.config["SECRET_KEY"], clock())
 
 
+def passkeys():
+    from idp.mfa.passkeys import PasskeyService
+
+    return PasskeyService(settings(), shared_state(), clock())
+
+
 def mailer():
     from idp.mail import mailer as build
 
@@ -67,4 +73,6 @@ def recovery():
 def sign_in_service():
     from idp.login.service import SignInService
 
-    return SignInService(settings(), lockout(), devices(), account_locks(), mfa(), clock())
+    return SignInService(
+        settings(), lockout(), devices(), account_locks(), mfa(), clock(), passkeys=passkeys()
+    )

@@ -4,7 +4,7 @@ import pytest
 
 from idp import audit
 from idp.common.clock import FixedClock
-from idp.mfa.service import has_mfa
+from idp.mfa.store import has_mfa
 from tests.factories import add_member, make_org, make_user
 from tests.support.auth import login_as
 from tests.support.signin import enroll_totp

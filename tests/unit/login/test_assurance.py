@@ -22,4 +22,4 @@ def test_an_unknown_method_is_not_a_second_factor():
 
 
 def test_discovery_lists_every_level_the_mapping_can_give():
-    assert set(ACR_VALUES) == {acr_for(["pwd"]), acr_for(["pwd", "otp"])}
+    assert set(ACR_VALUES) == {acr_for(["pwd"]), acr_for(["pwd", "otp"]), acr_for(["pwd", "hwk"])}

@@ -6,7 +6,7 @@ import pytest
 from idp.accounts.models import User
 from idp.demo.seed import DEMO_PASSWORD, seed_demo
 from idp.extensions import db
-from idp.mfa.service import has_mfa
+from idp.mfa.store import has_mfa
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ def test_mfa_is_required_by_a_role_or_by_an_approved_office(settings, app):
     assert access.mfa_policy(settings, boss).required  # protected from the start
     sec = make_person("sec", platform_role="security_admin")
     assert access.mfa_policy(settings, sec).required
-    assert access.mfa_policy(settings, sec).methods == {"otp"}
+    assert access.mfa_policy(settings, sec).methods == {"otp", "hwk", "swk"}
     org.mfa_required = True
     db.session.commit()
     assert access.mfa_policy(settings, desk).required
