@@ -17,9 +17,17 @@ def check_database() -> None:
 def check_redis(settings) -> None:
     if not settings.redis_url:
         return
-    import redis
+    from idp.state.redis_state import redis_client
 
-    redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    client = redis_client(
+        settings.redis_url,
+        connect_timeout=settings.redis_connect_timeout_ms / 1000,
+        timeout=settings.redis_timeout_ms / 1000,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
 def check_mail() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from idp.errors import (
@@ -16,6 +16,7 @@ from idp.errors import (
     Unauthenticated,
     Unavailable,
 )
+from idp.web import outages
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,39 @@ def _respond(status: int, code: str, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def _retry_after() -> dict[str, str]:
+    return {"Retry-After": str(current_app.config["IDP_SETTINGS"].server_retry_after_seconds)}
+
+
+def unavailable(cause: BaseException):
+    """503 for an unreachable dependency: one log line, the session rolled back."""
+    from idp.extensions import db
+
+    log.warning(
+        "503 on %s %s: %s unreachable",
+        request.method,
+        request.path,
+        outages.describe(cause),
+    )
+    try:
+        db.session.rollback()
+    except Exception as exc:  # the connection is already gone; the pool replaces it
+        log.debug("rollback after an outage failed: %s", exc)
+    body, status = _respond(503, Unavailable.code, outages.MESSAGE)
+    return body, status, _retry_after()
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return _respond(status_of(exc), exc.code, exc.message)
+        body, status = _respond(status_of(exc), exc.code, exc.message)
+        return body, status, _retry_after() if status == 503 else {}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        cause = outages.dependency_error(getattr(exc, "original_exception", None))
+        if cause is not None:  # raised where Flask wraps errors as 500 (after_request)
+            return unavailable(cause)
         code = (exc.name or "error").lower().replace(" ", "_")
         response = _respond(exc.code or 500, code, exc.description or exc.name)
         if exc.code == 405 and exc.valid_methods:
@@ -73,6 +100,9 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
+        cause = outages.dependency_error(exc)
+        if cause is not None:
+            return unavailable(cause)
         log.exception("unhandled error on %s %s", request.method, request.path)
         err = InternalServerError()
         return _respond(500, "server_error", err.description)
