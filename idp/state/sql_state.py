@@ -143,8 +143,10 @@ class SqlState(SharedState):
         now = self.clock()
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(f"SELECT key, value, counter, expires_at FROM {self.table} "  # noqa: S608
-                     "WHERE expires_at > :now"),
+                text(
+                    f"SELECT key, value, counter, expires_at FROM {self.table} "  # noqa: S608
+                    "WHERE expires_at > :now"
+                ),
                 {"now": now},
             ).all()
         return [
