@@ -1,0 +1,128 @@
+"""Redis stopped or hung: 503 with Retry-After, one log line, quickly; then recovery without
+a restart, and the lockout never skipped meanwhile."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from idp.oauth.clients import client_service
+from tests.factories import PASSWORD, make_user
+from tests.reliability.conftest import NO_IP_LIMITS
+from tests.reliability.servers import SilentServer
+from tests.support.signin import post_login
+
+
+@pytest.fixture
+def service_client(redis_app):
+    registered = client_service(redis_app.config["IDP_SETTINGS"], redis_app.secret_key).add(
+        name="Eligibility service",
+        client_id="eligibility-svc",
+        grant_types=["client_credentials"],
+        scopes=["claims"],
+        default_audience="https://claims.example/api",
+    )
+    return registered.secret
+
+
+def token(client, secret):
+    return client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=("eligibility-svc", secret),
+    )
+
+
+def assert_unavailable(response, *, json: bool) -> None:
+    assert response.status_code == 503, response.data[:300]
+    assert int(response.headers["Retry-After"]) > 0
+    if json:
+        assert response.get_json()["error"] == "temporarily_unavailable"
+    else:
+        assert response.mimetype == "text/html"
+        assert b"briefly unavailable" in response.data
+
+
+def outage_records(caplog):
+    return [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("idp")]
+
+
+def test_redis_stopped_gives_503_one_line_each_then_recovers(
+    redis_app, redis, service_client, caplog
+):
+    user = make_user("oliver")
+    client = redis_app.test_client()
+    assert post_login(client, "oliver", PASSWORD).status_code == 302
+    assert token(client, service_client).status_code == 200
+
+    redis.stop()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        started = time.monotonic()
+        assert_unavailable(post_login(client, "oliver", PASSWORD), json=False)
+        assert_unavailable(token(client, service_client), json=True)
+        ready = client.get("/readyz")
+        elapsed = time.monotonic() - started
+    assert ready.status_code == 503 and "redis" in ready.get_json()["failed"]
+    assert ready.headers["Retry-After"]
+    assert elapsed < 5, f"three requests took {elapsed:.1f}s with Redis down"
+    records = outage_records(caplog)
+    assert len(records) == 2, [r.getMessage() for r in records]
+    for record in records:
+        assert record.levelno == logging.WARNING and record.exc_info is None
+        assert "redis: " in record.getMessage()
+        assert "\n" not in record.getMessage()
+
+    redis.start()  # back, and empty
+    assert post_login(client, "oliver", PASSWORD).status_code == 302
+    assert token(client, service_client).status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert user.status == "active"
+
+
+def test_a_locked_source_stays_locked_through_an_outage(redis_app, redis):
+    """While Redis is down the lock cannot be read: the right password gets 503, never in."""
+    make_user("maria")
+    client = redis_app.test_client()
+    for _ in range(redis_app.config["IDP_SETTINGS"].auth_lockout_failures):
+        assert post_login(client, "maria", "wrong password!").status_code == 401
+    assert post_login(client, "maria", PASSWORD).status_code == 401
+
+    redis.stop()
+    assert post_login(client, "maria", PASSWORD).status_code == 503
+    redis.start()  # restarted empty: the lock comes back from the database
+    assert post_login(client, "maria", PASSWORD).status_code == 401
+    assert post_login(client, "maria", PASSWORD, ip="10.9.9.9").status_code == 302
+
+
+def test_a_hung_redis_costs_a_request_well_under_a_second(make_app, caplog):
+    """Accepts connections, never answers: the short timeouts answer 503 promptly."""
+    silent = SilentServer()
+    try:
+        app = make_app(redis_url=silent.url, **NO_IP_LIMITS)
+        app.config["WTF_CSRF_ENABLED"] = False
+        client = app.test_client()
+        with app.app_context(), caplog.at_level(logging.WARNING):
+            for _ in range(3):
+                started = time.monotonic()
+                response = post_login(client, "anyone", "whatever it is")
+                elapsed = time.monotonic() - started
+                assert_unavailable(response, json=False)
+                assert elapsed < 1.5, f"{elapsed:.2f}s"
+            ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert all(r.exc_info is None for r in outage_records(caplog))
+    finally:
+        silent.close()
+
+
+def test_redis_timeouts_come_from_the_settings(make_app, redis):
+    app = make_app(redis_url=redis.url, redis_connect_timeout_ms=120, redis_timeout_ms=340)
+    with app.app_context():
+        from idp.state import shared_state
+
+        kwargs = shared_state().client.connection_pool.connection_kwargs
+    assert kwargs["socket_connect_timeout"] == pytest.approx(0.12)
+    assert kwargs["socket_timeout"] == pytest.approx(0.34)
