@@ -66,12 +66,7 @@ def unavailable(cause: BaseException):
     """503 for an unreachable dependency: one log line, the session rolled back."""
     from idp.extensions import db
 
-    log.warning(
-        "503 on %s %s: %s unreachable",
-        request.method,
-        request.path,
-        outages.describe(cause),
-    )
+    log.warning("503 on %s %s: %s", request.method, request.path, outages.describe(cause))
     try:
         db.session.rollback()
     except Exception as exc:  # the connection is already gone; the pool replaces it

@@ -37,8 +37,8 @@ def dependency_error(exc: BaseException | None) -> BaseException | None:
 
 
 def describe(exc: BaseException) -> str:
-    """``database: <first line of the driver's reason>`` (or ``redis: ...``)."""
+    """``database unreachable: <the driver's reason, first line>`` (or ``redis ...``)."""
     which = "redis" if isinstance(exc, REDIS_ERRORS) else "database"
     cause = getattr(exc, "orig", None) or exc
     lines = str(cause).strip().splitlines()
-    return f"{which}: {type(cause).__name__}: {lines[0] if lines else ''}"[:300]
+    return f"{which} unreachable: {type(cause).__name__}: {lines[0] if lines else ''}"[:300]

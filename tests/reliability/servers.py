@@ -112,6 +112,7 @@ class PostgresServer:
         self.dir = Path(tempfile.mkdtemp(prefix="idp-pg-"))
         self.data = self.dir / "data"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self.stopped = True
 
     @staticmethod
     def available() -> str | None:
@@ -142,11 +143,13 @@ class PostgresServer:
             "-l", str(self.dir / "log"), "-w", "start",
         )  # fmt: skip
         _wait_port(self.port, up=True)
+        self.stopped = False
         return self
 
     def stop(self) -> None:
         self._run(_pg_bin("pg_ctl") or "pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         _wait_port(self.port, up=False)
+        self.stopped = True
 
     def close(self) -> None:
         try:

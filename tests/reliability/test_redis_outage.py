@@ -72,7 +72,7 @@ def test_redis_stopped_gives_503_one_line_each_then_recovers(
     assert len(records) == 2, [r.getMessage() for r in records]
     for record in records:
         assert record.levelno == logging.WARNING and record.exc_info is None
-        assert "redis: " in record.getMessage()
+        assert "redis unreachable: " in record.getMessage()
         assert "\n" not in record.getMessage()
 
     redis.start()  # back, and empty

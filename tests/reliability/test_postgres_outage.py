@@ -1,0 +1,108 @@
+"""PostgreSQL stopped: 503 with Retry-After and one log line per request, then recovery
+without a restart (dead pooled connections are replaced). Runs on a cluster of its own."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from idp import create_app
+from idp.extensions import db
+from idp.oauth.clients import client_service
+from tests.factories import PASSWORD, make_user
+from tests.reliability.conftest import NO_IP_LIMITS
+from tests.reliability.servers import PostgresServer
+from tests.reliability.test_redis_outage import assert_unavailable, outage_records, token
+from tests.support.signin import post_login
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    why_not = PostgresServer.available()
+    if why_not:
+        pytest.skip(f"no PostgreSQL cluster of our own: {why_not}")
+    server = PostgresServer().init()
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('CREATE DATABASE "idp"'))
+    admin.dispose()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["embedded state", "redis"])
+def pg_app(request, postgres, base_settings, tmp_path):
+    if postgres.stopped:
+        postgres.start()
+    overrides = {
+        **base_settings,
+        **NO_IP_LIMITS,
+        "database_url": postgres.url.rsplit("/", 1)[0] + "/idp",
+        "redis_url": "",
+    }
+    if request.param == "redis":
+        redis = request.getfixturevalue("redis")
+        overrides["redis_url"] = redis.url
+    app = create_app(overrides)
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        from idp.storage import upgrade_database
+
+        upgrade_database()
+        from tests.conftest import _empty_all_tables
+
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def token_with_a_fresh_client(app, client, secret):
+    """The token endpoint where it needs the database: with Redis, a client read shortly
+    before is served from the client cache there (client_credentials then writes nothing)."""
+    from idp.oauth.storage import client_cache_key
+    from idp.state import shared_state
+
+    try:
+        shared_state().delete(client_cache_key("eligibility-svc"))
+    except Exception:  # the embedded state is in the stopped database itself
+        pass
+    return token(client, secret)
+
+
+def test_postgres_stopped_gives_503_then_recovers(pg_app, postgres, caplog):
+    make_user("rosa")
+    secret = (
+        client_service(pg_app.config["IDP_SETTINGS"], pg_app.secret_key)
+        .add(
+            name="Eligibility service",
+            client_id="eligibility-svc",
+            grant_types=["client_credentials"],
+            scopes=["claims"],
+            default_audience="https://claims.example/api",
+        )
+        .secret
+    )
+    db.session.remove()
+    client = pg_app.test_client()
+    assert post_login(client, "rosa", PASSWORD).status_code == 302
+    assert token(client, secret).status_code == 200
+
+    postgres.stop()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert_unavailable(post_login(client, "rosa", PASSWORD), json=False)
+        assert_unavailable(client.get("/account"), json=False)
+        assert_unavailable(token_with_a_fresh_client(pg_app, client, secret), json=True)
+        ready = client.get("/readyz")
+    assert ready.status_code == 503 and "database" in ready.get_json()["failed"]
+    records = outage_records(caplog)
+    assert len(records) == 3, [r.getMessage() for r in records]
+    assert all(r.exc_info is None and "database unreachable: " in r.getMessage() for r in records)
+
+    postgres.start()
+    assert post_login(client, "rosa", PASSWORD).status_code == 302
+    assert token(client, secret).status_code == 200
+    assert client.get("/readyz").status_code == 200
