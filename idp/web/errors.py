@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from authlib.oauth2.base import OAuth2Error
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -33,6 +34,11 @@ STATUS: dict[type[DomainError], int] = {
     Gone: 410,
     Unavailable: 503,
 }
+
+
+#: HTTP-level refusals of a malformed request (unreadable body, too large, bad headers)
+#: carry RFC 6749's ``invalid_request`` code, which every OAuth client understands.
+MALFORMED = {400, 411, 413, 414, 415, 431}
 
 
 def status_of(exc: DomainError) -> int:
@@ -81,12 +87,23 @@ def register_error_handlers(app) -> None:
         body, status = _respond(status_of(exc), exc.code, exc.message)
         return body, status, _retry_after() if status == 503 else {}
 
+    @app.errorhandler(OAuth2Error)
+    def oauth_error(exc: OAuth2Error):
+        """An Authlib error raised outside its endpoints' own handling (e.g. its transport
+        check on a plain-http request for a non-loopback host): the RFC shape, its status."""
+        status = exc.status_code if 400 <= (exc.status_code or 0) < 500 else 400
+        description = exc.description or exc.error
+        return jsonify(error=exc.error, error_description=description), status
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         cause = outages.dependency_error(getattr(exc, "original_exception", None))
         if cause is not None:  # raised where Flask wraps errors as 500 (after_request)
             return unavailable(cause)
-        code = (exc.name or "error").lower().replace(" ", "_")
+        if exc.code in MALFORMED:
+            code = "invalid_request"
+        else:
+            code = (exc.name or "error").lower().replace(" ", "_")
         response = _respond(exc.code or 500, code, exc.description or exc.name)
         if exc.code == 405 and exc.valid_methods:
             body, status = response
