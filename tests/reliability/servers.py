@@ -3,6 +3,7 @@ and start again (the machine's shared servers are never touched)."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -162,8 +163,6 @@ class PostgresServer:
         self.stopped = True
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError, RuntimeError):
             self.stop()
-        except (subprocess.CalledProcessError, RuntimeError):
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
