@@ -12,10 +12,11 @@ within a day, up to the maximum.
 The per-account ceiling counts failures from every source; reaching it is reported to the
 caller (the sign-in service), which locks the account itself.
 
-Locks and their strike counts are durable (:class:`idp.state.DurableState`): a Redis that
-restarts empty or is flushed forgets no lock and no doubling. The failure counts stay in the
-shared state only (they are read and written on every attempt); losing them restarts the
-count towards the next lock, it never lifts one.
+Per-source failure counts, locks and strike counts are durable
+(:class:`idp.state.DurableState`): a Redis that restarts empty or is flushed forgets no
+failure, no lock and no doubling; the lock check stays one Redis round trip. The account-wide
+count towards the ceiling stays in the shared state only (other services clear it on unlock);
+losing it restarts that count, it never unlocks an account (``users.status``).
 
 Every key of this module is built here (:func:`key`); other modules call these functions.
 """
@@ -83,20 +84,20 @@ class Lockout:
             return Attempt(subject, source, allowed=False)
         fail_key = key("fail", subject, source)
         window = self.settings.auth_lockout_window_minutes * 60
-        number = self.state.incr(fail_key, ttl=window)
+        number = self.durable.incr(fail_key, ttl=window)
         if self.locked_until(subject, source) is not None:
             # A parallel attempt set the lock (and reset the count) since the first check.
-            self.state.incr(fail_key, ttl=window, amount=-1)
+            self.durable.incr(fail_key, ttl=window, amount=-1)
             return Attempt(subject, source, allowed=False)
         return Attempt(subject, source, allowed=number <= self.limit, number=number)
 
     def succeeded(self, attempt: Attempt) -> None:
-        self.state.delete(key("fail", attempt.subject, attempt.source))
+        self.durable.reset(key("fail", attempt.subject, attempt.source))
 
     def release(self, attempt: Attempt) -> None:
         """Give back the slot of an attempt that did not fail (failures so far still count)."""
         if attempt.allowed and attempt.number > 0:
-            self.state.incr(
+            self.durable.incr(
                 key("fail", attempt.subject, attempt.source),
                 ttl=self.settings.auth_lockout_window_minutes * 60,
                 amount=-1,
@@ -122,7 +123,7 @@ class Lockout:
         )
         until = self.clock.time() + minutes * 60
         self.durable.set(key("lock", subject, source), repr(until), ttl=minutes * 60 + 1)
-        self.state.delete(key("fail", subject, source))
+        self.durable.reset(key("fail", subject, source))
         return minutes
 
     def account_failures(self, subject: str) -> int:

@@ -67,6 +67,10 @@ class DurableState:
         """A counter kept in the database (not read through Redis)."""
         return self.record.incr(key, ttl, amount)
 
+    def reset(self, key: str) -> None:
+        """Forget a counter (it is kept in the database only)."""
+        self.record.delete(key)
+
     def restore(self) -> int:
         """Put every live row back into Redis and mark it intact; returns how many."""
         entries = self.record.entries()

@@ -37,6 +37,18 @@ def test_a_lock_survives_a_flush_and_ends_on_time(redis_app, redis, clock):
     assert user.status == "active"
 
 
+def test_failures_towards_a_lock_survive_a_flush(redis_app, redis):
+    """A flush between guesses gives no extra guesses: the count goes on."""
+    make_user("nils")
+    client = redis_app.test_client()
+    limit = redis_app.config["IDP_SETTINGS"].auth_lockout_failures
+    for _ in range(limit - 1):
+        assert post_login(client, "nils", "wrong password!").status_code == 401
+    redis.flush()
+    assert post_login(client, "nils", "wrong password!").status_code == 401
+    assert post_login(client, "nils", PASSWORD).status_code == 401, "one more guess after a flush"
+
+
 def test_the_doubling_survives_a_flush(redis_app, redis, clock):
     make_user("omar")
     client = redis_app.test_client()
