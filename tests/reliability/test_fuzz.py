@@ -11,7 +11,6 @@ Seeded (``derandomize``), so a run is repeatable and CI is not flaky.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -19,38 +18,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from idp.accounts.models import User
-from idp.config import PROJECT_ROOT
 from idp.extensions import db
 from tests.factories import add_member, make_org, make_user
+from tests.http.test_bad_input import FIELDS as BAD_INPUT_FIELDS
+from tests.http.test_bad_input import _check as check_response
+from tests.http.test_bad_input import _snapshot
 from tests.reliability.conftest import NO_IP_LIMITS
 from tests.support.auth import login_as
 
-JSON_PATHS = ("/oauth/", "/api/", "/.well-known/")
-BROWSER_PROTOCOL_PATHS = ("/oauth/authorize", "/oauth/logout")
-TABLES = ("users", "organizations", "memberships", "invitations", "oauth_clients")
-UNTRACKED = ("last_login_at",)
 EXAMPLES = 2500
 
 
-def field_names() -> list[str]:
-    names: set[str] = set()
-    for path in (PROJECT_ROOT / "idp").rglob("*.py"):
-        text = path.read_text()
-        names.update(re.findall(r"(?:form|args|values|json)\.get(?:list)?\(\s*\"(\w+)\"", text))
-    for path in Path(PROJECT_ROOT / "templates").rglob("*.html"):
-        names.update(re.findall(r'name="(\w+)"', path.read_text()))
-    names.update(
-        {
-            "response_type", "redirect_uri", "scope", "nonce", "code_challenge", "max_age",
-            "code_challenge_method", "refresh_token", "client_secret", "token", "prompt",
-            "token_type_hint", "client_assertion", "client_assertion_type", "code_verifier",
-            "grant_type", "client_id", "code", "state", "login_hint", "id_token_hint",
-        }
-    )  # fmt: skip
-    return sorted(names)
+#: The fields the code and templates read (as tests/http/test_bad_input finds them), and
+#: the protocol parameters.
+FIELDS = sorted(
+    set(BAD_INPUT_FIELDS)
+    | {
+        "response_type", "redirect_uri", "scope", "nonce", "code_challenge", "max_age",
+        "code_challenge_method", "refresh_token", "client_secret", "token", "prompt",
+        "token_type_hint", "client_assertion", "client_assertion_type", "code_verifier",
+        "grant_type", "client_id", "code", "state", "login_hint", "id_token_hint",
+    }
+)  # fmt: skip
 
-
-FIELDS = field_names()
 
 #: Characters that have broken parsers: controls, NUL, bidi and zero-width marks, unicode
 #: digits (int() accepts some of them), full-width and compatibility forms, astral planes.
@@ -109,17 +99,6 @@ headers = st.dictionaries(
     ),
     max_size=4,
 )  # fmt: skip
-
-
-def _snapshot() -> dict:
-    out = {}
-    with db.engine.connect() as conn:
-        for table in TABLES:
-            model = db.metadata.tables[table]
-            columns = [c for c in model.columns if c.name not in UNTRACKED]
-            rows = conn.execute(db.select(*columns).order_by(*model.primary_key.columns))
-            out[table] = [tuple(map(str, row)) for row in rows]
-    return out
 
 
 @pytest.fixture
@@ -183,18 +162,10 @@ def test_every_route_and_field_answers_junk_without_a_5xx(world, data):
     if content is not None and method != "GET":
         kwargs.update(content_type=content[0], data=content[1])
     response = client.open(target, method=method, **kwargs)
-    where = f"{method} {target[:200]!r} {kwargs!r:.300}"
-    assert response.status_code < 500, f"{where}: {response.status_code} {response.data[:300]!r}"
-    bare = path.split("?", 1)[0]
-    if (
-        response.status_code >= 400
-        and bare.startswith(JSON_PATHS)
-        and not bare.startswith(BROWSER_PROTOCOL_PATHS)
-    ):
-        assert response.is_json, f"{where}: not JSON: {response.data[:200]!r}"
-        assert response.get_json(silent=True).get("error"), where
+    # Below 500, and RFC JSON on protocol paths (the check of tests/http/test_bad_input).
+    check_response(response, method, target, "fuzz", f"{kwargs!r:.300}")
     db.session.remove()
-    assert _snapshot() == world["before"], f"{where}: changed stored records"
+    assert _snapshot() == world["before"], f"{method} {target[:200]!r}: changed stored records"
 
 
 # --- near-valid requests: a request that works, with fields spoiled ------------------------

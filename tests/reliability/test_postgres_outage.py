@@ -10,11 +10,16 @@ from sqlalchemy import create_engine, text
 
 from idp import create_app
 from idp.extensions import db
-from idp.oauth.clients import client_service
 from tests.factories import PASSWORD, make_user
 from tests.reliability.conftest import NO_IP_LIMITS
+from tests.reliability.helpers import (
+    SERVICE_ID,
+    add_service_client,
+    assert_one_line_each,
+    assert_unavailable,
+    token,
+)
 from tests.reliability.servers import PostgresServer
-from tests.reliability.test_redis_outage import assert_unavailable, outage_records, token
 from tests.support.signin import post_login
 
 
@@ -66,23 +71,13 @@ def token_with_a_fresh_client(app, client, secret):
     from idp.state import shared_state
 
     if app.config["IDP_SETTINGS"].redis_url:  # else the cache is in the stopped database
-        shared_state().delete(client_cache_key("eligibility-svc"))
+        shared_state().delete(client_cache_key(SERVICE_ID))
     return token(client, secret)
 
 
 def test_postgres_stopped_gives_503_then_recovers(pg_app, postgres, caplog):
     make_user("rosa")
-    secret = (
-        client_service(pg_app.config["IDP_SETTINGS"], pg_app.secret_key)
-        .add(
-            name="Eligibility service",
-            client_id="eligibility-svc",
-            grant_types=["client_credentials"],
-            scopes=["claims"],
-            default_audience="https://claims.example/api",
-        )
-        .secret
-    )
+    secret = add_service_client(pg_app)
     db.session.remove()
     client = pg_app.test_client()
     assert post_login(client, "rosa", PASSWORD).status_code == 302
@@ -96,9 +91,7 @@ def test_postgres_stopped_gives_503_then_recovers(pg_app, postgres, caplog):
         assert_unavailable(token_with_a_fresh_client(pg_app, client, secret), json=True)
         ready = client.get("/readyz")
     assert ready.status_code == 503 and "database" in ready.get_json()["failed"]
-    records = outage_records(caplog)
-    assert len(records) == 3, [r.getMessage() for r in records]
-    assert all(r.exc_info is None and "database unreachable: " in r.getMessage() for r in records)
+    assert_one_line_each(caplog, 3, "database")
 
     postgres.start()
     assert post_login(client, "rosa", PASSWORD).status_code == 302

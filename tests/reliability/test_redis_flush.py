@@ -14,6 +14,7 @@ from idp.security import runtime
 from idp.security.lockout import key
 from idp.state import durable_state, shared_state
 from tests.factories import PASSWORD, make_user
+from tests.reliability.helpers import add_service_client, token
 from tests.support.signin import enroll_totp, post_login
 
 
@@ -110,23 +111,9 @@ def test_markers_are_decided_by_the_database(redis_app, redis):
     "revocation-by-grant phase makes it durable with idp.state.DurableState",
 )
 def test_a_revoked_access_token_stays_revoked_after_a_flush(redis_app, redis):
-    from idp.oauth.clients import client_service
-
-    secret = (
-        client_service(redis_app.config["IDP_SETTINGS"], redis_app.secret_key)
-        .add(
-            name="Batch",
-            client_id="batch",
-            grant_types=["client_credentials"],
-            scopes=["claims"],
-            default_audience="https://claims.example/api",
-        )
-        .secret
-    )
+    secret = add_service_client(redis_app, "batch")
     client = redis_app.test_client()
-    issued = client.post(
-        "/oauth/token", data={"grant_type": "client_credentials"}, auth=("batch", secret)
-    ).get_json()["access_token"]
+    issued = token(client, secret, "batch").get_json()["access_token"]
     revoked = client.post("/oauth/revoke", data={"token": issued}, auth=("batch", secret))
     assert revoked.status_code == 200
     assert not _active(client, issued, secret)

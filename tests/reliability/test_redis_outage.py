@@ -8,45 +8,22 @@ import time
 
 import pytest
 
-from idp.oauth.clients import client_service
 from tests.factories import PASSWORD, make_user
 from tests.reliability.conftest import NO_IP_LIMITS
+from tests.reliability.helpers import (
+    add_service_client,
+    assert_one_line_each,
+    assert_unavailable,
+    outage_records,
+    token,
+)
 from tests.reliability.servers import SilentServer
 from tests.support.signin import post_login
 
 
 @pytest.fixture
 def service_client(redis_app):
-    registered = client_service(redis_app.config["IDP_SETTINGS"], redis_app.secret_key).add(
-        name="Eligibility service",
-        client_id="eligibility-svc",
-        grant_types=["client_credentials"],
-        scopes=["claims"],
-        default_audience="https://claims.example/api",
-    )
-    return registered.secret
-
-
-def token(client, secret):
-    return client.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=("eligibility-svc", secret),
-    )
-
-
-def assert_unavailable(response, *, json: bool) -> None:
-    assert response.status_code == 503, response.data[:300]
-    assert int(response.headers["Retry-After"]) > 0
-    if json:
-        assert response.get_json()["error"] == "temporarily_unavailable"
-    else:
-        assert response.mimetype == "text/html"
-        assert b"briefly unavailable" in response.data
-
-
-def outage_records(caplog):
-    return [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("idp")]
+    return add_service_client(redis_app)
 
 
 def test_redis_stopped_gives_503_one_line_each_then_recovers(
@@ -68,12 +45,7 @@ def test_redis_stopped_gives_503_one_line_each_then_recovers(
     assert ready.status_code == 503 and "redis" in ready.get_json()["failed"]
     assert ready.headers["Retry-After"]
     assert elapsed < 5, f"three requests took {elapsed:.1f}s with Redis down"
-    records = outage_records(caplog)
-    assert len(records) == 2, [r.getMessage() for r in records]
-    for record in records:
-        assert record.levelno == logging.WARNING and record.exc_info is None
-        assert "redis unreachable: " in record.getMessage()
-        assert "\n" not in record.getMessage()
+    assert_one_line_each(caplog, 2, "redis")
 
     redis.start()  # back, and empty
     assert post_login(client, "oliver", PASSWORD).status_code == 302
