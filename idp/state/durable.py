@@ -72,8 +72,9 @@ class DurableState:
         self.record.delete(key)
 
     def restore(self) -> int:
-        """Put every live row back into Redis and mark it intact; returns how many."""
-        entries = self.record.entries()
+        """Put every live value back into Redis and mark it intact; returns how many.
+        (Counters are read from the database only, so they stay there.)"""
+        entries = self.record.entries(counters=False)
         self.fast.restore(entries)
         log.warning(
             "shared state had no intact marker (new, restarted empty or flushed): "

@@ -138,14 +138,16 @@ class SqlState(SharedState):
     def ping(self) -> None:
         self._run("SELECT 1")
 
-    def entries(self) -> list[tuple[str, str, int]]:
-        """Every live key with its value (a counter as text) and whole seconds left."""
+    def entries(self, *, counters: bool = True) -> list[tuple[str, str, int]]:
+        """Every live key with its value (a counter as text) and whole seconds left;
+        without the counters when ``counters`` is False."""
         now = self.clock()
+        only_values = "" if counters else " AND value IS NOT NULL"
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
                     f"SELECT key, value, counter, expires_at FROM {self.table} "  # noqa: S608
-                    "WHERE expires_at > :now"
+                    f"WHERE expires_at > :now{only_values}"
                 ),
                 {"now": now},
             ).all()

@@ -18,6 +18,7 @@ from tests.reliability.helpers import (
     token,
 )
 from tests.reliability.servers import SilentServer
+from tests.support.auth import login_as
 from tests.support.signin import post_login
 
 
@@ -34,23 +35,29 @@ def test_redis_stopped_gives_503_one_line_each_then_recovers(
     assert post_login(client, "oliver", PASSWORD).status_code == 302
     assert token(client, service_client).status_code == 200
 
+    signed_in = redis_app.test_client()
+    login_as(signed_in, user)
+    assert signed_in.get("/account").status_code == 200
+
     redis.stop()
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         started = time.monotonic()
         assert_unavailable(post_login(client, "oliver", PASSWORD), json=False)
         assert_unavailable(token(client, service_client), json=True)
+        assert_unavailable(signed_in.get("/account"), json=False)
         ready = client.get("/readyz")
         elapsed = time.monotonic() - started
     assert ready.status_code == 503 and "redis" in ready.get_json()["failed"]
     assert ready.headers["Retry-After"]
-    assert elapsed < 5, f"three requests took {elapsed:.1f}s with Redis down"
-    assert_one_line_each(caplog, 2, "redis")
+    assert elapsed < 5, f"four requests took {elapsed:.1f}s with Redis down"
+    assert_one_line_each(caplog, 3, "redis")
 
     redis.start()  # back, and empty
     assert post_login(client, "oliver", PASSWORD).status_code == 302
     assert token(client, service_client).status_code == 200
     assert client.get("/readyz").status_code == 200
+    assert signed_in.get("/account").status_code == 302, "its session went with Redis' data"
     assert user.status == "active"
 
 
