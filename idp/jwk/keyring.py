@@ -161,11 +161,16 @@ class KeyRing:
         return [
             s
             for s in self._cache()["states"]
-            if s.state in ("next", "active") or (s.state == "retired" and (s.drop_after or 0) > now)
+            if s.state in ("next", "active")
+            or (s.state == "retired" and (s.drop_after or 0) > now)
         ]
 
     def jwks(self, now: float | None = None) -> dict:
-        return {"keys": [self.jose_key(s.kid).as_dict(private=False) for s in self.published(now)]}
+        return {
+            "keys": [
+                self.jose_key(s.kid).as_dict(private=False) for s in self.published(now)
+            ]
+        }
 
     def public_keyset(self, now: float | None = None):
         """The published keys as a joserfc KeySet, built once per set of published kids."""
