@@ -130,3 +130,13 @@ def test_retry_after_is_a_setting(make_app):
         raise _operational()
 
     assert app.test_client().get("/_test/down").headers["Retry-After"] == "17"
+
+
+def test_an_authlib_error_outside_its_endpoints_is_rfc_json(client):
+    """Authlib's transport check raises before the token endpoint's own error handling
+    (plain http to a host that is not loopback): a 400 in RFC 6749's shape, not a 500."""
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, base_url="http://idp.example"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "insecure_transport"
