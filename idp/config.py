@@ -211,6 +211,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server_timeout_seconds": int_range(5, 3600),
     "server_graceful_timeout_seconds": int_range(1, 3600),
     "server_retry_after_seconds": int_range(1, 3600),
+    "database_connect_timeout_seconds": int_range(2, 300),
     "redis_connect_timeout_ms": int_range(10, 30000),
     "redis_timeout_ms": int_range(10, 30000),
     "session_idle_minutes": int_range(1, 1440),

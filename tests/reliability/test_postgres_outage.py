@@ -97,3 +97,28 @@ def test_postgres_stopped_gives_503_then_recovers(pg_app, postgres, caplog):
     assert post_login(client, "rosa", PASSWORD).status_code == 302
     assert token(client, secret).status_code == 200
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_hung_database_costs_a_request_the_connect_timeout(make_app, caplog):
+    """Accepts connections, never answers: the connect timeout answers 503."""
+    import time
+
+    from tests.reliability.servers import SilentServer
+
+    silent = SilentServer()
+    try:
+        app = make_app(
+            database_url=f"postgresql+psycopg://idp@127.0.0.1:{silent.port}/idp",
+            database_connect_timeout_seconds=2,
+            redis_url="",
+        )
+        app.config["WTF_CSRF_ENABLED"] = False
+        with app.app_context(), caplog.at_level(logging.WARNING):
+            started = time.monotonic()
+            response = post_login(app.test_client(), "anyone", "whatever it is")
+            elapsed = time.monotonic() - started
+        assert_unavailable(response, json=False)
+        assert elapsed < 6, f"{elapsed:.1f}s"
+        assert_one_line_each(caplog, 1, "database")
+    finally:
+        silent.close()
