@@ -60,16 +60,31 @@ def init_command() -> None:
     _init()
 
 
+def _gunicorn_options(*flags: str) -> list[str]:
+    """Those of ``flags`` the installed gunicorn knows (newer ones are missing in older)."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    known = {flag for setting in KNOWN_SETTINGS for flag in (setting.cli or [])}
+    return [flag for flag in flags if flag in known]
+
+
 def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    # No runtime control socket: it is one fixed path per user (two servers on a host would
+    # share it) and a way to manage the server that nothing here needs.
     return [
         gunicorn,
+        *_gunicorn_options("--no-control-socket"),
         "--workers",
         str(workers or settings.server_workers),
         "--worker-class",
         "gthread",
         "--threads",
         str(settings.server_threads),
+        "--timeout",
+        str(settings.server_timeout_seconds),
+        "--graceful-timeout",
+        str(settings.server_graceful_timeout_seconds),
         "--bind",
         f"{settings.server_host}:{settings.server_port}",
         "--access-logfile",
@@ -89,9 +104,8 @@ def serve_command(workers: int | None) -> None:
     settings = load_settings()
     create_app(settings)  # start-up checks (signing keys) fail here with one line
     argv = _gunicorn_argv(settings, workers)
-    click.echo(
-        f"serving on http://{settings.server_host}:{settings.server_port} ({argv[2]} workers)"
-    )
+    count = workers or settings.server_workers
+    click.echo(f"serving on http://{settings.server_host}:{settings.server_port} ({count} workers)")
     os.execv(argv[0], argv)  # noqa: S606 - replace this process with gunicorn
 
 

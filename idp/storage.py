@@ -26,7 +26,23 @@ def import_models() -> None:
 
 
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL and a busy timeout so several worker processes share one file safely."""
+    """PostgreSQL: a connect timeout (``[database] connect_timeout_seconds``), so a server
+    that is unreachable or hangs fails a request with 503 instead of holding a worker.
+    SQLite: WAL and a busy timeout so several worker processes share one file safely."""
+    if engine.dialect.name == "postgresql":
+        from flask import current_app, has_app_context
+
+        seconds = (
+            current_app.config["IDP_SETTINGS"].database_connect_timeout_seconds
+            if has_app_context()
+            else 5
+        )
+
+        @event.listens_for(engine, "do_connect")
+        def _connect_timeout(_dialect, _record, _cargs, cparams):
+            cparams.setdefault("connect_timeout", seconds)
+
+        return
     if engine.dialect.name != "sqlite":
         return
 

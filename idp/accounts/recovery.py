@@ -21,6 +21,7 @@ from idp.common.tokens import random_token, token_hash
 from idp.errors import DomainError
 from idp.extensions import db
 from idp.mail.background import send_detached
+from idp.security.lockout import account_key
 from idp.state.base import SharedState
 
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
@@ -151,7 +152,7 @@ class RecoveryService:
                 ip=ip,
                 method="password_reset",
             )
-            self.state.delete(f"lockout:account:{user.id}")
+            self.state.delete(account_key(user.id))
         db.session.commit()
         from idp.login.current import run_sign_out_hooks
         from idp.login.sessions import SessionStore

@@ -19,7 +19,15 @@ def check_redis(settings) -> None:
         return
     from idp.state.connect import redis_client
 
-    redis_client(settings.redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
+    client = redis_client(
+        settings.redis_url,
+        connect_timeout=settings.redis_connect_timeout_ms / 1000,
+        timeout=settings.redis_timeout_ms / 1000,
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
 def check_mail() -> None:

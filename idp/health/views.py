@@ -19,5 +19,6 @@ def readyz():
     results = run_checks(names, settings)
     failed = {name: reason for name, reason in results.items() if reason}
     if failed:
-        return jsonify(status="unavailable", failed=failed), 503
+        retry = str(settings.server_retry_after_seconds)
+        return jsonify(status="unavailable", failed=failed), 503, {"Retry-After": retry}
     return jsonify(status="ready", checked=names)

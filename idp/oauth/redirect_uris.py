@@ -1,6 +1,6 @@
 """Which URIs a client may register: redirect and post-logout redirect URIs (RFC 9700 §2.1,
 §2.6 and §4.1; RFC 8252 §7-8), back-channel logout and launch URLs. Matching at the
-authorization endpoint is exact (``idp.oauth.storage``); these rules decide what can be
+authorization endpoint is exact (``idp.oauth.protocol``); these rules decide what can be
 registered in the first place, on every path that creates or changes a client.
 """
 

@@ -11,6 +11,8 @@ import functools
 
 from flask import current_app, render_template, request
 
+from idp.state import shared_state
+
 ACTIONS = (
     "login",
     "totp",
@@ -53,9 +55,7 @@ def client_ip() -> str:
 
 def check(action: str) -> None:
     """Count this request against the caller's IP for ``action`` (raises TooManyRequests)."""
-    from idp.security.runtime import ip_limits
-
-    ip_limits().hit(action, client_ip())
+    IpLimits(shared_state(), current_app.config["IDP_SETTINGS"]).hit(action, client_ip())
 
 
 def too_many_response(exc: TooManyRequests):

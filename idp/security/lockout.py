@@ -11,6 +11,14 @@ within a day, up to the maximum.
 
 The per-account ceiling counts failures from every source; reaching it is reported to the
 caller (the sign-in service), which locks the account itself.
+
+Per-source failure counts, locks and strike counts are durable
+(:class:`idp.state.DurableState`): a Redis that restarts empty or is flushed forgets no
+failure, no lock and no doubling; the lock check stays one Redis round trip. The account-wide
+count towards the ceiling stays in the shared state only (other services clear it on unlock);
+losing it restarts that count, it never unlocks an account (``users.status``).
+
+Every key of this module is built here (:func:`key`); other modules call these functions.
 """
 
 from __future__ import annotations
@@ -19,8 +27,19 @@ from dataclasses import dataclass
 
 from idp.common.clock import Clock
 from idp.state.base import SharedState
+from idp.state.durable import DurableState
 
 DAY = 24 * 60 * 60
+
+
+def key(kind: str, subject: str, source: str) -> str:
+    """The key of a per-source record: ``fail`` (count), ``lock`` (until), ``strikes``."""
+    return f"lockout:{kind}:{subject}:{source}"
+
+
+def account_key(subject: str) -> str:
+    """The key of the per-account failure count (the ceiling)."""
+    return f"lockout:account:{subject}"
 
 
 @dataclass
@@ -40,8 +59,11 @@ class Outcome:
 
 
 class Lockout:
-    def __init__(self, state: SharedState, settings, clock: Clock | None = None):
+    def __init__(
+        self, state: SharedState, durable: DurableState, settings, clock: Clock | None = None
+    ):
         self.state = state
+        self.durable = durable
         self.settings = settings
         self.clock = clock or Clock()
 
@@ -49,11 +71,8 @@ class Lockout:
     def limit(self) -> int:
         return self.settings.auth_lockout_failures
 
-    def _key(self, kind: str, subject: str, source: str) -> str:
-        return f"lockout:{kind}:{subject}:{source}"
-
     def locked_until(self, subject: str, source: str) -> float | None:
-        raw = self.state.get(self._key("lock", subject, source))
+        raw = self.durable.get(key("lock", subject, source))
         if raw is None:
             return None
         until = float(raw)
@@ -63,23 +82,23 @@ class Lockout:
         """Take a slot for one attempt; ``allowed`` is False while locked or out of slots."""
         if self.locked_until(subject, source) is not None:
             return Attempt(subject, source, allowed=False)
-        key = self._key("fail", subject, source)
+        fail_key = key("fail", subject, source)
         window = self.settings.auth_lockout_window_minutes * 60
-        number = self.state.incr(key, ttl=window)
+        number = self.durable.incr(fail_key, ttl=window)
         if self.locked_until(subject, source) is not None:
             # A parallel attempt set the lock (and reset the count) since the first check.
-            self.state.incr(key, ttl=window, amount=-1)
+            self.durable.incr(fail_key, ttl=window, amount=-1)
             return Attempt(subject, source, allowed=False)
         return Attempt(subject, source, allowed=number <= self.limit, number=number)
 
     def succeeded(self, attempt: Attempt) -> None:
-        self.state.delete(self._key("fail", attempt.subject, attempt.source))
+        self.durable.reset(key("fail", attempt.subject, attempt.source))
 
     def release(self, attempt: Attempt) -> None:
         """Give back the slot of an attempt that did not fail (failures so far still count)."""
         if attempt.allowed and attempt.number > 0:
-            self.state.incr(
-                self._key("fail", attempt.subject, attempt.source),
+            self.durable.incr(
+                key("fail", attempt.subject, attempt.source),
                 ttl=self.settings.auth_lockout_window_minutes * 60,
                 amount=-1,
             )
@@ -88,7 +107,7 @@ class Lockout:
         outcome = Outcome()
         if count_for_account:
             failures = self.state.incr(
-                f"lockout:account:{attempt.subject}",
+                account_key(attempt.subject),
                 ttl=self.settings.auth_account_ceiling_hours * 3600,
             )
             outcome.ceiling_reached = failures == self.settings.auth_account_ceiling_failures
@@ -97,20 +116,20 @@ class Lockout:
         return outcome
 
     def _lock(self, subject: str, source: str) -> int:
-        strikes = self.state.incr(self._key("strikes", subject, source), ttl=DAY)
+        strikes = self.durable.incr(key("strikes", subject, source), ttl=DAY)
         minutes = min(
             self.settings.auth_lockout_minutes * 2 ** (strikes - 1),
             self.settings.auth_lockout_max_minutes,
         )
         until = self.clock.time() + minutes * 60
-        self.state.set(self._key("lock", subject, source), repr(until), ttl=minutes * 60 + 1)
-        self.state.delete(self._key("fail", subject, source))
+        self.durable.set(key("lock", subject, source), repr(until), ttl=minutes * 60 + 1)
+        self.durable.reset(key("fail", subject, source))
         return minutes
 
     def account_failures(self, subject: str) -> int:
-        raw = self.state.get(f"lockout:account:{subject}")
+        raw = self.state.get(account_key(subject))
         return int(raw) if raw else 0
 
     def clear_account(self, subject: str) -> None:
         """Forget the account-wide count (after an unlock)."""
-        self.state.delete(f"lockout:account:{subject}")
+        self.state.delete(account_key(subject))

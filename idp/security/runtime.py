@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import current_app
 
 from idp.common.clock import Clock
-from idp.state import shared_state
+from idp.security.limits import IpLimits
+from idp.state import durable_state, shared_state
 
 
 def settings():
@@ -21,12 +22,10 @@ def clock() -> Clock:
 def lockout():
     from idp.security.lockout import Lockout
 
-    return Lockout(shared_state(), settings(), clock())
+    return Lockout(shared_state(), durable_state(), settings(), clock())
 
 
-def ip_limits():
-    from idp.security.limits import IpLimits
-
+def ip_limits() -> IpLimits:
     return IpLimits(shared_state(), settings())
 
 
@@ -43,7 +42,9 @@ def device_cookie_name() -> str:
 def mfa():
     from idp.mfa.service import MfaService
 
-    return MfaService(settings(), shared_state(), current_app.config["SECRET_KEY"], clock())
+    # The durable state: its TOTP replay guard (a single-use marker per code) must hold
+    # even when Redis loses its data, or a code seen once could be used again.
+    return MfaService(settings(), durable_state(), current_app.config["SECRET_KEY"], clock())
 
 
 def passkeys():

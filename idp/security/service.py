@@ -10,6 +10,7 @@ from idp.errors import DomainError, Forbidden
 from idp.extensions import db
 from idp.mail.background import send_detached
 from idp.orgs import access
+from idp.security.lockout import account_key
 from idp.state.base import SharedState
 
 
@@ -50,7 +51,7 @@ class AccountLocks:
             "account.unlocked", actor_id=actor_id, subject_id=user.id, ip=ip, method=method
         )
         db.session.commit()
-        self.state.delete(f"lockout:account:{user.id}")
+        self.state.delete(account_key(user.id))
 
     def unlock_with_token(self, token: str, *, ip: str | None = None) -> User:
         uid = self.tokens.consume(token)

@@ -49,3 +49,18 @@ class SharedState(ABC):
     @abstractmethod
     def ping(self) -> None:
         """Raise when the backend cannot be reached."""
+
+    def get_intact(self, key: str) -> tuple[str | None, bool]:
+        """The value, and whether the backend still holds everything written to it.
+
+        False means it lost its data since the last :meth:`restore` (Redis restarted empty,
+        flushed, or evicted keys), so a missing key proves nothing. A backend in the SQL
+        database never loses its data.
+        """
+        return self.get(key), True
+
+    def restore(self, entries: list[tuple[str, str, int]]) -> None:
+        """Put back ``(key, value, ttl)`` where the key is missing, then count as intact.
+
+        A backend that never loses its data has nothing to put back."""
+        return None

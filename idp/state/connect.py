@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 SENTINEL_SCHEME = "redis+sentinel://"
@@ -71,22 +74,24 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
 
 
 def redis_client(
-    url: str, *, socket_connect_timeout: float = 3, socket_timeout: float = 5
+    url: str, *, connect_timeout: float = 0.25, timeout: float = 0.5, decode: bool = True
 ) -> redis.Redis:
-    """A client (strings decoded) for any URL the ``redis_url`` setting accepts."""
+    """A client for any URL the ``redis_url`` setting accepts, with short timeouts (an
+    unreachable or hung Redis fails the request quickly, 503, instead of holding a worker)
+    and one immediate retry for a broken pooled connection (after a Redis restart); a
+    timeout is not retried."""
     options = {
-        "decode_responses": True,
-        "socket_connect_timeout": socket_connect_timeout,
-        "socket_timeout": socket_timeout,
+        "decode_responses": decode,
+        "socket_connect_timeout": connect_timeout,
+        "socket_timeout": timeout,
+        "health_check_interval": 15,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
     }
     if not url.startswith(SENTINEL_SCHEME):
         return redis.Redis.from_url(url, **options)
     target = parse_sentinel_url(url)
     sentinel = Sentinel(
         list(target.sentinels),
-        sentinel_kwargs={
-            "socket_connect_timeout": socket_connect_timeout,
-            "socket_timeout": socket_timeout,
-        },
+        sentinel_kwargs={"socket_connect_timeout": connect_timeout, "socket_timeout": timeout},
     )
     return sentinel.master_for(target.service, db=target.db, password=target.password, **options)

@@ -15,3 +15,15 @@ class StateEntry(db.Model):
     value: Mapped[str | None] = mapped_column(Text)
     counter: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+
+
+class DurableEntry(db.Model):
+    """Security state that must outlive Redis' data (see idp.state.durable): the same shape
+    as ``shared_state``, kept apart so the Redis deployments have it too."""
+
+    __tablename__ = "durable_state"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    counter: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
+    expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)

@@ -1,4 +1,13 @@
-"""Shared state on Redis."""
+"""Shared state on Redis.
+
+Timeouts are short (``[redis] connect_timeout_ms``, ``timeout_ms``): an unreachable or hung
+Redis fails the request quickly (503) instead of holding a worker. A broken pooled connection
+(after a Redis restart) is retried once on a new connection; a timeout is not retried.
+
+An *intact marker* key without expiry is written only by :meth:`RedisState.restore`, after
+the durable records were put back; when Redis loses its data the marker goes with it, and
+:meth:`get_intact` reports so in the same round trip as the value.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +21,22 @@ if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) en
 return v
 """
 
+INTACT_KEY = "state:intact"
+
+
 
 class RedisState(SharedState):
     name = "redis"
 
-    def __init__(self, url: str, prefix: str = "idp:"):
-        self.client = redis_client(url)  # redis://, rediss://, unix:// or redis+sentinel://
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "idp:",
+        *,
+        connect_timeout: float = 0.25,
+        timeout: float = 0.5,
+    ):
+        self.client = redis_client(url, connect_timeout=connect_timeout, timeout=timeout)
         self.prefix = prefix
         self._incr = self.client.register_script(_INCR_SCRIPT)
 
@@ -48,3 +67,16 @@ class RedisState(SharedState):
 
     def ping(self) -> None:
         self.client.ping()
+
+    def get_intact(self, key: str) -> tuple[str | None, bool]:
+        value, marker = self.client.mget([self._k(key), self._k(INTACT_KEY)])
+        return value, marker is not None
+
+    def restore(self, entries: list[tuple[str, str, int]]) -> None:
+        # One MULTI/EXEC: a flush lands before all of it (the marker is gone too, and the
+        # next reader restores again) or after all of it.
+        pipe = self.client.pipeline(transaction=True)
+        for key, value, ttl in entries:
+            pipe.set(self._k(key), value, ex=max(1, int(ttl)), nx=True)
+        pipe.set(self._k(INTACT_KEY), "1")
+        pipe.execute()

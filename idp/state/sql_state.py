@@ -19,18 +19,28 @@ from idp.state.base import SharedState
 _SWEEP_CHANCE = 0.01
 
 
+#: The tables of this shape: the embedded shared state, and the durable security state
+#: (idp.state.durable) that Redis deployments keep in the database too.
+TABLES = ("shared_state", "durable_state")
+
+
 class SqlState(SharedState):
     name = "sql"
 
-    def __init__(self, engine: Engine, clock=time.time):
+    def __init__(self, engine: Engine, clock=time.time, table: str = "shared_state"):
+        if table not in TABLES:
+            raise ValueError(f"unknown state table {table!r}")
         self.engine = engine
         self.clock = clock
+        self.table = table
 
     def _run(self, sql: str, **params):
+        # The table name is one of TABLES, never input.
+        statement = text(sql.replace("shared_state", self.table))
         for attempt in range(50):
             try:
                 with self.engine.begin() as conn:
-                    result = conn.execute(text(sql), params)
+                    result = conn.execute(statement, params)
                     return result.first() if result.returns_rows else None
             except Exception as exc:  # SQLite may report a busy database under contention
                 if "locked" not in str(exc).lower() or attempt == 49:
@@ -127,3 +137,21 @@ class SqlState(SharedState):
 
     def ping(self) -> None:
         self._run("SELECT 1")
+
+    def entries(self, *, counters: bool = True) -> list[tuple[str, str, int]]:
+        """Every live key with its value (a counter as text) and whole seconds left;
+        without the counters when ``counters`` is False."""
+        now = self.clock()
+        only_values = "" if counters else " AND value IS NOT NULL"
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    f"SELECT key, value, counter, expires_at FROM {self.table} "  # noqa: S608
+                    f"WHERE expires_at > :now{only_values}"
+                ),
+                {"now": now},
+            ).all()
+        return [
+            (key, value if value is not None else str(counter), max(1, int(exp - now)))
+            for key, value, counter, exp in rows
+        ]

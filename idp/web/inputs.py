@@ -29,4 +29,7 @@ def refuse_nul_characters() -> None:
 
 
 def register_input_checks(app) -> None:
+    from idp.web.body import GuardRequestBody
+
+    app.wsgi_app = GuardRequestBody(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
     app.before_request(refuse_nul_characters)

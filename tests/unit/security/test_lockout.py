@@ -5,7 +5,7 @@ import pytest
 from idp.common.clock import FixedClock
 from idp.config import load_settings
 from idp.security.lockout import Lockout
-from idp.state import shared_state
+from idp.state import durable_state, shared_state
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def clock():
 @pytest.fixture
 def lockout(app, clock):
     settings = load_settings({"auth_lockout_failures": 3, "auth_account_ceiling_failures": 7})
-    return Lockout(shared_state(), settings, clock)
+    return Lockout(shared_state(), durable_state(), settings, clock)
 
 
 def fail_until_locked(lockout, subject="u1", source="ip:10.0.0.1"):
