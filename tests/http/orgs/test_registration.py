@@ -211,7 +211,7 @@ def test_rejection_needs_a_reason_and_emails_it(app, client, mail):
     assert [e.org_id for e in events("org.rejected")] == [org.id]
 
     # A decided organization cannot be decided again.
-    again = post_form(sec, f"/admin/organizations/{org.id}/approve", {}, page="/")
+    again = post_form(sec, f"/admin/organizations/{org.id}/approve", {}, page="/admin")
     assert again.status_code == 409
 
     # The office administrator sees why, not a dashboard.

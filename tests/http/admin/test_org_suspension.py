@@ -6,7 +6,7 @@ from idp.audit.service import events
 from idp.extensions import db
 from idp.orgs import access
 from tests.factories import add_member, make_org
-from tests.http.orgs.helpers import make_person, signed_in_post
+from tests.http.orgs.helpers import make_person, post_form
 from tests.support.auth import login_as
 
 
@@ -26,13 +26,13 @@ def test_suspend_and_reinstate(app, mail):
     settings = app.config["IDP_SETTINGS"]
     assert access.org_scopes(settings, desk.id, org.id)
 
-    response = signed_in_post(sec, f"/admin/organizations/{org.id}/suspend", {"reason": ""})
+    response = post_form(sec, f"/admin/organizations/{org.id}/suspend", {"reason": ""}, page="/admin")
     assert response.status_code == 400 and b"Enter the reason" in response.data
     db.session.expire_all()
     assert org.status == "approved"
 
     reason = "Billing irregularities under review."
-    response = signed_in_post(sec, f"/admin/organizations/{org.id}/suspend", {"reason": reason})
+    response = post_form(sec, f"/admin/organizations/{org.id}/suspend", {"reason": reason}, page="/admin")
     assert response.status_code == 200 and b"is suspended" in response.data
     db.session.expire_all()
     assert org.status == "suspended" and org.decision_reason == reason
@@ -44,9 +44,9 @@ def test_suspend_and_reinstate(app, mail):
     assert "Office suspended" in page
     assert boss.get(f"/orgs/{org.id}/members").status_code == 403
     assert access.org_scopes(settings, desk.id, org.id) == frozenset()
-    assert signed_in_post(sec, f"/admin/organizations/{org.id}/approve").status_code == 409
+    assert post_form(sec, f"/admin/organizations/{org.id}/approve", {}, page="/admin").status_code == 409
 
-    response = signed_in_post(sec, f"/admin/organizations/{org.id}/reinstate")
+    response = post_form(sec, f"/admin/organizations/{org.id}/reinstate", {}, page="/admin")
     assert response.status_code == 200
     db.session.expire_all()
     assert org.status == "approved"
@@ -62,6 +62,6 @@ def test_unknown_action_is_404(app):
     org = make_org("Hazel")
     sec = app.test_client()
     login_as(sec, make_person("sec2", platform_role="security_admin"))
-    assert signed_in_post(sec, f"/admin/organizations/{org.id}/delete").status_code == 404
+    assert post_form(sec, f"/admin/organizations/{org.id}/delete", {}, page="/admin").status_code == 404
     db.session.expire_all()
     assert org.status == "approved"
