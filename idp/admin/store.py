@@ -31,10 +31,14 @@ def get_user(user_id: str) -> User | None:
     return db.session.get(User, user_id) if UUID_RE.fullmatch(user_id or "") else None
 
 
-def search_users(text: str, *, offset: int, limit: int) -> tuple[list[User], int]:
+def search_users(
+    text: str, *, status: str | None = None, offset: int, limit: int
+) -> tuple[list[User], int]:
     """Users whose name, username, email, office name or office NPI matches ``text`` (all
-    users when empty), by username; returns (one page, total)."""
+    users when empty), optionally with ``status``, by username; returns (one page, total)."""
     ids = db.select(User.id)
+    if status:
+        ids = ids.where(User.status == status)
     if text:
         pattern = _like(text.lower())
         ids = (

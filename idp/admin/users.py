@@ -16,8 +16,8 @@ from math import ceil
 from typing import Generic, TypeVar
 
 from idp import audit
-from idp.accounts.models import User
-from idp.errors import Conflict, NotFound
+from idp.accounts.models import USER_STATUSES, User
+from idp.errors import Conflict, DomainError, NotFound
 from idp.extensions import db
 from idp.login.sessions import SessionStore, SsoSession
 from idp.orgs import access
@@ -95,12 +95,18 @@ def _end_sessions(sessions: SessionStore, on_end: Callable[[SsoSession], None], 
     return ended
 
 
-def search(settings, actor: User, query: str = "", *, page: int = 1) -> Page[User]:
-    """Contract: users matching name, username, email, office name or NPI, 25 a page."""
+def search(
+    settings, actor: User, query: str = "", *, status: str | None = None, page: int = 1
+) -> Page[User]:
+    """Contract: users matching name, username, email, office name or NPI (and ``status``,
+    one of ``USER_STATUSES``, when given), 25 a page; DomainError for an unknown status."""
     access.require_platform_permission(settings, actor, MANAGE_USERS)
+    if status and status not in USER_STATUSES:
+        raise DomainError("Unknown account status.", field="status")
     text = store.clean_query(query)
     page = max(1, page)
-    items, total = store.search_users(text, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    offset = (page - 1) * PER_PAGE
+    items, total = store.search_users(text, status=status, offset=offset, limit=PER_PAGE)
     return Page(items, total, page, PER_PAGE)
 
 

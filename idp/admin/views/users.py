@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 
+from idp.accounts.models import USER_STATUSES
 from idp.admin import sessions as session_service
 from idp.admin import users as service
 from idp.admin.views.common import (
@@ -134,8 +135,11 @@ ACTIONS = {
 @login_required
 def users():
     query = request.args.get("q", "")
-    found = service.search(settings(), actor(), query, page=page_number())
-    return render_template("admin/users.html", page=found, q=query[:200])
+    status = request.args.get("status", "")
+    found = service.search(settings(), actor(), query, status=status, page=page_number())
+    return render_template(
+        "admin/users.html", page=found, q=query[:200], status=status, statuses=USER_STATUSES
+    )
 
 
 @bp.get("/users/<user_id>")

@@ -72,6 +72,13 @@ def test_search_is_paginated(app, people):
     assert people.sec.get("/admin/users?page=junk").status_code == 200
 
 
+def test_filter_by_status(app, people):
+    make_person("frozen.one", status="locked")
+    html = people.sec.get("/admin/users?status=locked").data.decode()
+    assert "frozen.one" in html and "juniper.desk" not in html and "1 person found" in html
+    assert people.sec.get("/admin/users?status=bogus").status_code == 400
+
+
 def test_user_page_shows_status_last_sign_in_mfa_and_memberships(app, people):
     clock = FixedClock()
     enroll_totp(people.staff_user, clock)
@@ -180,7 +187,8 @@ def test_an_admin_cannot_lock_disable_or_sign_out_themselves(app, people):
 
 def test_unknown_action_or_person_is_404(app, people):
     assert post(people.sec, f"/admin/users/{people.staff_user.id}/delete").status_code == 404
-    assert post(people.sec, "/admin/users/00000000-0000-0000-0000-000000000000/lock").status_code == 404
+    nobody = "00000000-0000-0000-0000-000000000000"
+    assert post(people.sec, f"/admin/users/{nobody}/lock").status_code == 404
 
 
 ACTIONS = ("lock", "unlock", "disable", "enable", "reset-mfa", "password-reset")
