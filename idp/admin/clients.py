@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from idp import audit
 from idp.accounts.models import User
+from idp.errors import DomainError
 from idp.extensions import db
 from idp.oauth.clients import ClientService, Registered
 from idp.oauth.models import OAuthClient
@@ -99,6 +100,8 @@ def update_client(
     """Contract: changes the given fields (``ClientService.update`` validates; the
     authentication method cannot change)."""
     access.require_platform_permission(settings, actor, MANAGE_CLIENTS)
+    if changes.name is not None and not changes.name.strip():
+        raise DomainError("a client needs a name", field="name")
     before = _snapshot(registry.get(client_id))
     client = registry.update(client_id, actor_id=actor.id, **changes.given())
     audit.record(

@@ -13,6 +13,7 @@ from idp.admin.views.common import (
     actor,
     bp,
     confirm_page,
+    confirmed,
     ip,
     no_store,
     registry,
@@ -148,7 +149,7 @@ def update_client(client_id: str):
 @bp.route("/clients/<client_id>/rotate-secret", methods=["GET", "POST"])
 @fresh_auth_required
 def rotate_client_secret(client_id: str):
-    if request.method == "POST":
+    if request.method == "POST" and confirmed():
         registered = service.rotate_secret(
             settings(), actor(), client_id, registry=registry(), ip=ip()
         )
@@ -174,7 +175,7 @@ def toggle_client(client_id: str, toggle: str):
     if toggle not in ("disable", "enable"):
         raise NotFound("No such action.")
     disabled = toggle == "disable"
-    if request.method == "POST":
+    if request.method == "POST" and (confirmed() or not disabled):
         service.set_disabled(settings(), actor(), client_id, disabled, registry=registry(), ip=ip())
         flash(f"The client was {toggle}d.", "success")
         return redirect(url_for(".client", client_id=client_id))

@@ -71,6 +71,14 @@ class Confirmation:
     extra: dict = field(default_factory=dict)
 
 
+def confirmed() -> bool:
+    """Whether a destructive POST came from its confirmation page (``confirmed=yes``).
+
+    Without it the POST only shows that page: a form elsewhere, a replayed request or a
+    script has to go through the same explicit confirmation as a person."""
+    return request.form.get("confirmed") == "yes"
+
+
 def confirm_page(confirmation: Confirmation, status: int = 200):
     return render_template("admin/confirm.html", c=confirmation), status
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from idp.admin import keys as service
-from idp.admin.views.common import Confirmation, actor, bp, confirm_page, ip, key_ring, settings
+from idp.admin.views.common import (
+    Confirmation,
+    actor,
+    bp,
+    confirm_page,
+    confirmed,
+    ip,
+    key_ring,
+    settings,
+)
 from idp.errors import NotFound
 from idp.jwk.keyring import ALGORITHMS
 from idp.login.current import fresh_auth_required, login_required
@@ -25,7 +34,7 @@ def keys():
 @fresh_auth_required
 def rotate_key():
     alg = request.values.get("alg", "") or settings().oauth_signing_alg
-    if request.method == "POST":
+    if request.method == "POST" and confirmed():
         active = service.rotate(settings(), actor(), alg, ring=key_ring(), ip=ip())
         flash(f"The {active.alg} key {active.kid} now signs tokens.", "success")
         return redirect(url_for(".keys"))
@@ -51,7 +60,7 @@ def rotate_key():
 @bp.route("/keys/<kid>/retire", methods=["GET", "POST"])
 @fresh_auth_required
 def retire_key(kid: str):
-    if request.method == "POST":
+    if request.method == "POST" and confirmed():
         service.retire(settings(), actor(), kid, ring=key_ring(), ip=ip())
         flash(f"The key {kid} was removed.", "success")
         return redirect(url_for(".keys"))
@@ -74,7 +83,7 @@ def retire_key(kid: str):
 @bp.route("/keys/prune", methods=["GET", "POST"])
 @fresh_auth_required
 def prune_keys():
-    if request.method == "POST":
+    if request.method == "POST" and confirmed():
         dropped = service.prune(settings(), actor(), ring=key_ring(), ip=ip())
         flash("Removed: " + (", ".join(dropped) if dropped else "nothing was due."), "success")
         return redirect(url_for(".keys"))

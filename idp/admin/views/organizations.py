@@ -6,7 +6,16 @@ from flask import render_template, request, url_for
 
 from idp.accounts.fields import FieldErrors
 from idp.admin import organizations as service
-from idp.admin.views.common import Confirmation, actor, bp, clock, confirm_page, ip, settings
+from idp.admin.views.common import (
+    Confirmation,
+    actor,
+    bp,
+    clock,
+    confirm_page,
+    confirmed,
+    ip,
+    settings,
+)
 from idp.errors import NotFound
 from idp.login.current import fresh_auth_required, login_required
 from idp.mail import mailer
@@ -87,7 +96,8 @@ def _confirmation(org, decision: str, reason: str = "", error: str | None = None
 def decide(org_id: str, decision: str):
     if decision not in WHAT_HAPPENS:
         raise NotFound("No such action.")
-    if request.method == "GET":
+    needs_confirmation = WHAT_HAPPENS[decision][3] is not None  # reject, suspend
+    if request.method == "GET" or (needs_confirmation and not confirmed()):
         details = service.details(settings(), actor(), org_id)
         return confirm_page(_confirmation(details.reviewed.org, decision))
     reason = request.form.get("reason", "")

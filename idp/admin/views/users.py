@@ -15,6 +15,7 @@ from idp.admin.views.common import (
     actor,
     bp,
     confirm_page,
+    confirmed,
     ip,
     on_session_end,
     page_number,
@@ -33,6 +34,8 @@ class Action:
     button: str
     done: str
     run: Callable[[str], object]
+    #: Only after its confirmation page (``confirmed=yes``).
+    destructive: bool = True
 
 
 def _lock(user_id: str):
@@ -68,6 +71,7 @@ ACTIONS = {
         lambda uid: service.unlock(
             settings(), actor(), uid, locks=runtime.account_locks(), ip=ip()
         ),
+        destructive=False,
     ),
     "disable": Action(
         "Disable the account of {name}",
@@ -88,6 +92,7 @@ ACTIONS = {
         "Enable",
         "The account is enabled.",
         lambda uid: service.enable(settings(), actor(), uid, ip=ip()),
+        destructive=False,
     ),
     "reset-mfa": Action(
         "Reset two-step verification of {name}",
@@ -114,6 +119,7 @@ ACTIONS = {
         lambda uid: service.send_password_reset(
             settings(), actor(), uid, recovery=runtime.recovery(), ip=ip()
         ),
+        destructive=False,
     ),
     "sign-out-everywhere": Action(
         "Sign {name} out everywhere",
@@ -155,7 +161,7 @@ def user_action(user_id: str, action: str):
     step = ACTIONS.get(action)
     if step is None:
         raise NotFound("No such action.")
-    if request.method == "POST":
+    if request.method == "POST" and (confirmed() or not step.destructive):
         step.run(user_id)
         flash(step.done, "success")
         return redirect(url_for(".user", user_id=user_id))
@@ -187,7 +193,7 @@ def user_sessions(user_id: str):
 @bp.route("/users/<user_id>/sessions/<public_id>/end", methods=["GET", "POST"])
 @fresh_auth_required
 def end_session(user_id: str, public_id: str):
-    if request.method == "POST":
+    if request.method == "POST" and confirmed():
         session_service.end_one(
             settings(),
             actor(),

@@ -37,10 +37,12 @@ def cast(app) -> Cast:
     return Cast(clients[0], clients[1], clients[2], org, sec_user, boss, desk)
 
 
-def post(client, path: str, data: dict | None = None, *, page: str = "/account"):
-    """POST with a CSRF token taken from ``page`` (any signed-in person's account page)."""
+def post(client, path: str, data: dict | None = None, *, page: str = "/account", confirmed=True):
+    """POST as a console form does, with a CSRF token taken from ``page`` (any signed-in
+    person's account page) and, as from a confirmation page, ``confirmed=yes``."""
     token = csrf_from(client.get(page).data)
-    return client.post(path, data={"csrf_token": token, **(data or {})})
+    extra = {"confirmed": "yes"} if confirmed else {}
+    return client.post(path, data={"csrf_token": token, **extra, **(data or {})})
 
 
 def stale(session) -> None:

@@ -153,3 +153,20 @@ def test_client_actions_need_a_fresh_sign_in(app):
     response = post(sec, "/admin/clients/claims-web/disable")
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     assert not _client().disabled
+
+
+def test_rotate_and_disable_without_their_confirmation_only_ask(app):
+    people = cast(app)
+    post(people.sec, "/admin/clients/new", FORM)
+    before = _client().to_dict()
+    for action in ("rotate-secret", "disable"):
+        response = post(people.sec, f"/admin/clients/claims-web/{action}", confirmed=False)
+        assert response.status_code == 200 and b"What will happen" in response.data
+    assert _client().to_dict() == before
+
+
+def test_an_edit_cannot_blank_the_name(app):
+    people = cast(app)
+    post(people.sec, "/admin/clients/new", FORM)
+    response = post(people.sec, "/admin/clients/claims-web", {**FORM, "name": "  "})
+    assert response.status_code == 400 and _client().name == "Claims portal"

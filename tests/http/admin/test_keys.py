@@ -91,3 +91,16 @@ def test_office_people_are_refused_and_keys_stay(app):
     response = post(sec, "/admin/keys/rotate", {"alg": "ES256"})
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     assert _by_state(ring) == before
+
+
+def test_rotate_retire_and_prune_without_their_confirmation_only_ask(app):
+    people = cast(app)
+    ring = _ring(app)
+    ring.ensure_active("ES256")
+    ring.rotate("ES256")
+    before = _by_state(ring)
+    retired = before["retired"][0]
+    for path in ("/admin/keys/rotate", f"/admin/keys/{retired}/retire", "/admin/keys/prune"):
+        response = post(people.sec, path, {"alg": "ES256"}, confirmed=False)
+        assert response.status_code == 200 and b"What will happen" in response.data
+    assert _by_state(ring) == before

@@ -12,7 +12,7 @@ from tests.support.auth import login_as
 
 def _post(client, path, data=None):
     """A console form post (the CSRF token from the console's landing page)."""
-    return post_form(client, path, data or {}, page="/admin")
+    return post_form(client, path, {"confirmed": "yes", **(data or {})}, page="/admin")
 
 
 def test_suspend_and_reinstate(app, mail):

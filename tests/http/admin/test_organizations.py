@@ -84,3 +84,13 @@ def test_office_people_are_refused_and_nothing_changes(app):
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     assert _status(org) == "pending" and _status(people.org) == "approved"
     assert [e for e in events() if e.event.startswith(("org.", "admin."))] == []
+
+
+def test_reject_and_suspend_without_their_confirmation_only_ask(app):
+    people = cast(app)
+    pending = make_org("Unsure Care", status="pending")
+    for org, action in ((pending, "reject"), (people.org, "suspend")):
+        path = f"/admin/organizations/{org.id}/{action}"
+        response = post(people.sec, path, {"reason": "Because"}, confirmed=False)
+        assert response.status_code == 200 and b"What will happen" in response.data
+    assert _status(pending) == "pending" and _status(people.org) == "approved"

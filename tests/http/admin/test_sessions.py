@@ -59,3 +59,13 @@ def test_sessions_are_refused_to_office_people_and_need_a_fresh_sign_in(app):
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     assert len(store().for_user(target.id)) == 1
     assert events("admin.session.ended") == []
+
+
+def test_ending_a_session_without_its_confirmation_only_asks(app):
+    people = cast(app)
+    target = people.staff_user
+    session = store().for_user(target.id)[0]
+    path = f"/admin/users/{target.id}/sessions/{session.public_id}/end"
+    response = post(people.sec, path, confirmed=False)
+    assert response.status_code == 200 and b"What will happen" in response.data
+    assert len(store().for_user(target.id)) == 1

@@ -229,3 +229,19 @@ def test_forms_need_the_csrf_token(app, people):
     response = people.sec.post(f"/admin/users/{target.id}/disable", data={})
     assert response.status_code == 400
     assert _user(target.id).status == "active"
+
+
+DESTRUCTIVE = ("lock", "disable", "reset-mfa", "sign-out-everywhere")
+
+
+@pytest.mark.parametrize("action", DESTRUCTIVE)
+def test_a_destructive_post_without_its_confirmation_only_asks(app, people, action):
+    target = people.staff_user
+    enroll_totp(target, FixedClock())
+    response = post(people.sec, f"/admin/users/{target.id}/{action}", confirmed=False)
+    assert response.status_code == 200
+    assert b"What will happen" in response.data and b'name="confirmed" value="yes"' in response.data
+    after = _user(target.id)
+    assert after.status == "active" and has_mfa(after)
+    assert len(store().for_user(target.id)) == 1
+    assert [e for e in events() if e.event.startswith("admin.")] == []
