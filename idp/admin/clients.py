@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from idp import audit
 from idp.accounts.models import User
 from idp.errors import DomainError
-from idp.extensions import db
 from idp.oauth.clients import ClientService, Registered
 from idp.oauth.models import OAuthClient
 from idp.orgs import access
 
-from . import MANAGE_CLIENTS
+from . import MANAGE_CLIENTS, recording
 
 
 @dataclass
@@ -76,15 +74,14 @@ def create_client(
     registered = registry.add(
         client_id=client_id or None, auth_method=auth_method, actor_id=actor.id, **given
     )
-    audit.record(
+    recording.changed(
         "admin.client.created",
-        actor_id=actor.id,
+        actor,
         ip=ip,
         client_id=registered.client.client_id,
         before=None,
         after=_snapshot(registered.client),
     )
-    db.session.commit()
     return registered
 
 
@@ -104,15 +101,14 @@ def update_client(
         raise DomainError("a client needs a name", field="name")
     before = _snapshot(registry.get(client_id))
     client = registry.update(client_id, actor_id=actor.id, **changes.given())
-    audit.record(
+    recording.changed(
         "admin.client.updated",
-        actor_id=actor.id,
+        actor,
         ip=ip,
         client_id=client_id,
         before=before,
         after=_snapshot(client),
     )
-    db.session.commit()
     return client
 
 
@@ -124,15 +120,14 @@ def rotate_secret(
     access.require_platform_permission(settings, actor, MANAGE_CLIENTS)
     before = registry.get(client_id).secret_rotated_at
     registered = registry.rotate_secret(client_id, actor_id=actor.id)
-    audit.record(
+    recording.changed(
         "admin.client.secret_rotated",
-        actor_id=actor.id,
+        actor,
         ip=ip,
         client_id=client_id,
         before={"secret_rotated_at": before},
         after={"secret_rotated_at": registered.client.secret_rotated_at},
     )
-    db.session.commit()
     return registered
 
 
@@ -150,13 +145,12 @@ def set_disabled(
     access.require_platform_permission(settings, actor, MANAGE_CLIENTS)
     before = {"disabled": registry.get(client_id).disabled}
     client = registry.set_disabled(client_id, disabled, actor_id=actor.id)
-    audit.record(
+    recording.changed(
         "admin.client.disabled" if disabled else "admin.client.enabled",
-        actor_id=actor.id,
+        actor,
         ip=ip,
         client_id=client_id,
         before=before,
         after={"disabled": client.disabled},
     )
-    db.session.commit()
     return client

@@ -8,15 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from idp import audit
 from idp.accounts.models import User
 from idp.errors import Conflict, DomainError, NotFound
-from idp.extensions import db
 from idp.jwk.cli import retire_after_seconds
 from idp.jwk.keyring import ALGORITHMS, KeyRing, KeyState
 from idp.orgs import access
 
-from . import MANAGE_KEYS
+from . import MANAGE_KEYS, recording
 
 ORDER = {"next": 0, "active": 1, "retired": 2}
 
@@ -74,16 +72,15 @@ def rotate(
         raise DomainError(f"The algorithm must be one of {', '.join(ALGORITHMS)}.", field="alg")
     before = _summary(ring)
     active = ring.rotate(alg, retire_after_seconds(settings))
-    audit.record(
+    recording.changed(
         "admin.key.rotated",
-        actor_id=actor.id,
+        actor,
         ip=ip,
         alg=alg,
         kid=active.kid,
         before=before,
         after=_summary(ring),
     )
-    db.session.commit()
     return _view(active)
 
 
@@ -98,15 +95,14 @@ def retire(settings, actor: User, kid: str, *, ring: KeyRing, ip: str | None = N
         raise Conflict(f"This key is {state.state}; rotate before retiring it.")
     before = _summary(ring)
     ring.drop(kid)
-    audit.record(
+    recording.changed(
         "admin.key.retired",
-        actor_id=actor.id,
+        actor,
         ip=ip,
         kid=kid,
         before=before,
         after=_summary(ring),
     )
-    db.session.commit()
     return _view(state)
 
 
@@ -116,13 +112,12 @@ def prune(settings, actor: User, *, ring: KeyRing, ip: str | None = None) -> lis
     before = _summary(ring)
     dropped = ring.prune()
     if dropped:
-        audit.record(
+        recording.changed(
             "admin.key.pruned",
-            actor_id=actor.id,
+            actor,
             ip=ip,
             kids=dropped,
             before=before,
             after=_summary(ring),
         )
-        db.session.commit()
     return dropped

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from idp import audit
 from idp.accounts.models import User
 from idp.common.clock import Clock
 from idp.errors import NotFound
@@ -16,7 +15,7 @@ from idp.orgs import store as org_store
 from idp.orgs.models import Organization
 from idp.orgs.roles import get_role
 
-from . import APPROVE_ORGS, store
+from . import APPROVE_ORGS, recording, store
 
 ACTIONS = tuple(approval.TRANSITIONS)
 
@@ -120,14 +119,13 @@ def change_status(
     org = approval.transition(
         org_id, actor, action, reason=reason, settings=settings, mailer=mailer, clock=clock, ip=ip
     )
-    audit.record(
+    recording.changed(
         f"admin.org.{approval.TRANSITIONS[action].event.split('.', 1)[1]}",
-        actor_id=actor.id,
+        actor,
         org_id=org.id,
         ip=ip,
         reason=org.decision_reason or "",
         before=before,
         after={"status": org.status},
     )
-    db.session.commit()
     return org

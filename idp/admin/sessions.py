@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from idp import audit
 from idp.accounts.models import User
 from idp.errors import NotFound
-from idp.extensions import db
 from idp.login.sessions import SessionStore, SsoSession
 from idp.orgs import access
 from idp.orgs import store as org_store
 from idp.self_service.service import SessionView, list_sessions
 
-from . import MANAGE_SESSIONS, store
+from . import MANAGE_SESSIONS, recording, store
 
 
 @dataclass(frozen=True)
@@ -68,14 +66,13 @@ def end_one(
     if ended is None:
         raise NotFound("That session has already ended.")
     on_end(ended)
-    audit.record(
+    recording.changed(
         "admin.session.ended",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         session=ended.public_id,
         before={"session": ended.public_id, "live": True},
         after={"session": ended.public_id, "live": False},
     )
-    db.session.commit()
     return ended

@@ -15,15 +15,13 @@ from datetime import datetime
 from math import ceil
 from typing import Generic, TypeVar
 
-from idp import audit
 from idp.accounts.models import USER_STATUSES, User
 from idp.errors import Conflict, DomainError, NotFound
-from idp.extensions import db
 from idp.login.sessions import SessionStore, SsoSession
 from idp.orgs import access
 from idp.orgs.roles import get_role
 
-from . import MANAGE_USERS, store
+from . import MANAGE_USERS, recording, store
 
 T = TypeVar("T")
 PER_PAGE = 25
@@ -160,16 +158,15 @@ def lock(
     before = _status(user)
     locks.lock(user, reason="security_admin", ip=ip)
     ended = _end_sessions(sessions, on_end, user.id)
-    audit.record(
+    recording.changed(
         "admin.user.locked",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=before,
         after=_status(user),
         sessions_ended=len(ended),
     )
-    db.session.commit()
     return user
 
 
@@ -179,15 +176,14 @@ def unlock(settings, actor: User, user_id: str, *, locks, ip: str | None = None)
     user = _target(user_id)
     before = _status(user)
     locks.unlock_by_admin(actor, user, ip=ip)
-    audit.record(
+    recording.changed(
         "admin.user.unlocked",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=before,
         after=_status(user),
     )
-    db.session.commit()
     return user
 
 
@@ -209,15 +205,14 @@ def disable(
         raise Conflict("This account is already disabled.")
     before = _status(user)
     user.status = "disabled"
-    audit.record(
+    recording.changed(
         "admin.user.disabled",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=before,
         after=_status(user),
     )
-    db.session.commit()
     _end_sessions(sessions, on_end, user.id)
     return user
 
@@ -230,15 +225,14 @@ def enable(settings, actor: User, user_id: str, *, ip: str | None = None) -> Use
         raise Conflict(f"Only a disabled account can be enabled; this one is {user.status}.")
     before = _status(user)
     user.status = "active" if user.email_verified else "pending_email"
-    audit.record(
+    recording.changed(
         "admin.user.enabled",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=before,
         after=_status(user),
     )
-    db.session.commit()
     return user
 
 
@@ -249,15 +243,14 @@ def reset_mfa(settings, actor: User, user_id: str, *, mfa, mailer, ip: str | Non
     user = _target(user_id)
     before = {"totp": mfa.has_mfa(user), "recovery_codes": mfa.remaining_recovery_codes(user)}
     mfa.reset(actor, user, mailer=mailer, ip=ip)
-    audit.record(
+    recording.changed(
         "admin.user.mfa_reset",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=before,
         after={"totp": False, "recovery_codes": 0},
     )
-    db.session.commit()
     return user
 
 
@@ -271,15 +264,14 @@ def send_password_reset(
     if user.status == "disabled":
         raise Conflict("This account is disabled; enable it first.")
     recovery.forgot_password(user.username, ip=ip)
-    audit.record(
+    recording.changed(
         "admin.user.password_reset_sent",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=None,
         after={"reset_link_sent_to": user.email},
     )
-    db.session.commit()
     return user
 
 
@@ -299,14 +291,13 @@ def sign_out_everywhere(
     _not_self(actor, user, "sign out")
     before = {"sessions": len(sessions.for_user(user.id))}
     ended = _end_sessions(sessions, on_end, user.id)
-    audit.record(
+    recording.changed(
         "admin.user.signed_out_everywhere",
-        actor_id=actor.id,
+        actor,
         subject_id=user.id,
         ip=ip,
         before=before,
         after={"sessions": 0},
         ended=[s.public_id for s in ended],
     )
-    db.session.commit()
     return len(ended)
