@@ -77,6 +77,17 @@ def _target(user_id: str) -> User:
     return user
 
 
+def _allowed_target(settings, actor: User, user_id: str) -> User:
+    access.require_platform_permission(settings, actor, MANAGE_USERS)
+    return _target(user_id)
+
+
+def _status_changed(event: str, actor: User, user: User, before: dict, ip, **details) -> None:
+    recording.changed(
+        event, actor, subject_id=user.id, ip=ip, before=before, after=_status(user), **details
+    )
+
+
 def _not_self(actor: User, user: User, what: str) -> None:
     if actor.id == user.id:
         raise Conflict(f"You cannot {what} your own account here; use your account page.")
@@ -110,8 +121,7 @@ def search(
 
 def details(settings, actor: User, user_id: str, *, mfa) -> UserDetails:
     """Contract: status, last sign-in, MFA state and memberships of one user; NotFound."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     memberships = []
     for m in sorted(user.memberships, key=lambda m: m.organization.legal_name.lower()):
         role = get_role(settings, m.role)
@@ -150,40 +160,23 @@ def lock(
 ) -> User:
     """Contract: active -> locked; every session ends; the owner is mailed an unlock link
     (``AccountLocks.lock``). Conflict unless active, or on oneself."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "lock")
     if user.status != "active":
         raise Conflict(f"Only an active account can be locked; this one is {user.status}.")
     before = _status(user)
     locks.lock(user, reason="security_admin", ip=ip)
     ended = _end_sessions(sessions, on_end, user.id)
-    recording.changed(
-        "admin.user.locked",
-        actor,
-        subject_id=user.id,
-        ip=ip,
-        before=before,
-        after=_status(user),
-        sessions_ended=len(ended),
-    )
+    _status_changed("admin.user.locked", actor, user, before, ip, sessions_ended=len(ended))
     return user
 
 
 def unlock(settings, actor: User, user_id: str, *, locks, ip: str | None = None) -> User:
     """Contract: locked -> active (``AccountLocks.unlock_by_admin``); DomainError unless locked."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     before = _status(user)
     locks.unlock_by_admin(actor, user, ip=ip)
-    recording.changed(
-        "admin.user.unlocked",
-        actor,
-        subject_id=user.id,
-        ip=ip,
-        before=before,
-        after=_status(user),
-    )
+    _status_changed("admin.user.unlocked", actor, user, before, ip)
     return user
 
 
@@ -198,49 +191,32 @@ def disable(
 ) -> User:
     """Contract: any status -> disabled; every session ends (with the sign-out hooks) and
     refresh tokens are refused at their next use (the OAuth layer wants an active user)."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "disable")
     if user.status == "disabled":
         raise Conflict("This account is already disabled.")
     before = _status(user)
     user.status = "disabled"
-    recording.changed(
-        "admin.user.disabled",
-        actor,
-        subject_id=user.id,
-        ip=ip,
-        before=before,
-        after=_status(user),
-    )
+    _status_changed("admin.user.disabled", actor, user, before, ip)
     _end_sessions(sessions, on_end, user.id)
     return user
 
 
 def enable(settings, actor: User, user_id: str, *, ip: str | None = None) -> User:
     """Contract: disabled -> active (pending_email when the address was never confirmed)."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     if user.status != "disabled":
         raise Conflict(f"Only a disabled account can be enabled; this one is {user.status}.")
     before = _status(user)
     user.status = "active" if user.email_verified else "pending_email"
-    recording.changed(
-        "admin.user.enabled",
-        actor,
-        subject_id=user.id,
-        ip=ip,
-        before=before,
-        after=_status(user),
-    )
+    _status_changed("admin.user.enabled", actor, user, before, ip)
     return user
 
 
 def reset_mfa(settings, actor: User, user_id: str, *, mfa, mailer, ip: str | None = None) -> User:
     """Contract: removes the authenticator and recovery codes (``MfaService.reset``, which
     asks ``access.may_reset_mfa``); the user is mailed. DomainError when there is none."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     before = {"totp": mfa.has_mfa(user), "recovery_codes": mfa.remaining_recovery_codes(user)}
     mfa.reset(actor, user, mailer=mailer, ip=ip)
     recording.changed(
@@ -259,8 +235,7 @@ def send_password_reset(
 ) -> User:
     """Contract: mails the user a single-use reset link (``RecoveryService.forgot_password``);
     Conflict for a disabled account (it would get no mail)."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     if user.status == "disabled":
         raise Conflict("This account is disabled; enable it first.")
     recovery.forgot_password(user.username, ip=ip)
@@ -286,8 +261,7 @@ def sign_out_everywhere(
 ) -> int:
     """Contract: ends every SSO session of the user (back-channel logout through
     ``on_end``); returns how many ended. Conflict on oneself."""
-    access.require_platform_permission(settings, actor, MANAGE_USERS)
-    user = _target(user_id)
+    user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "sign out")
     before = {"sessions": len(sessions.for_user(user.id))}
     ended = _end_sessions(sessions, on_end, user.id)
