@@ -10,6 +10,7 @@ from idp.accounts.models import User
 from idp.common.clock import Clock
 from idp.errors import NotFound
 from idp.extensions import db
+from idp.mail.base import Mailer
 from idp.orgs import access, approval
 from idp.orgs import store as org_store
 from idp.orgs.models import Organization
@@ -105,7 +106,7 @@ def change_status(
     action: str,
     *,
     reason: str = "",
-    mailer,
+    mailer: Mailer,
     clock: Clock,
     ip: str | None = None,
 ) -> Organization:

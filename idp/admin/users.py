@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from idp.accounts.models import USER_STATUSES, User
 from idp.errors import Conflict, DomainError, NotFound
@@ -22,6 +22,12 @@ from idp.orgs import access
 from idp.orgs.roles import get_role
 
 from . import MANAGE_USERS, recording, store
+
+if TYPE_CHECKING:
+    from idp.accounts.recovery import RecoveryService
+    from idp.mail.base import Mailer
+    from idp.mfa.service import MfaService
+    from idp.security.service import AccountLocks
 
 T = TypeVar("T")
 PER_PAGE = 25
@@ -82,7 +88,9 @@ def _allowed_target(settings, actor: User, user_id: str) -> User:
     return _target(user_id)
 
 
-def _status_changed(event: str, actor: User, user: User, before: dict, ip, **details) -> None:
+def _status_changed(
+    event: str, actor: User, user: User, before: dict, ip: str | None, **details
+) -> None:
     recording.changed(
         event, actor, subject_id=user.id, ip=ip, before=before, after=_status(user), **details
     )
@@ -119,7 +127,7 @@ def search(
     return Page(items, total, page, PER_PAGE)
 
 
-def details(settings, actor: User, user_id: str, *, mfa) -> UserDetails:
+def details(settings, actor: User, user_id: str, *, mfa: MfaService) -> UserDetails:
     """Contract: status, last sign-in, MFA state and memberships of one user; NotFound."""
     user = _allowed_target(settings, actor, user_id)
     memberships = []
@@ -153,7 +161,7 @@ def lock(
     actor: User,
     user_id: str,
     *,
-    locks,
+    locks: AccountLocks,
     sessions: SessionStore,
     on_end: Callable[[SsoSession], None],
     ip: str | None = None,
@@ -171,7 +179,9 @@ def lock(
     return user
 
 
-def unlock(settings, actor: User, user_id: str, *, locks, ip: str | None = None) -> User:
+def unlock(
+    settings, actor: User, user_id: str, *, locks: AccountLocks, ip: str | None = None
+) -> User:
     """Contract: locked -> active (``AccountLocks.unlock_by_admin``); DomainError unless locked."""
     user = _allowed_target(settings, actor, user_id)
     before = _status(user)
@@ -213,7 +223,15 @@ def enable(settings, actor: User, user_id: str, *, ip: str | None = None) -> Use
     return user
 
 
-def reset_mfa(settings, actor: User, user_id: str, *, mfa, mailer, ip: str | None = None) -> User:
+def reset_mfa(
+    settings,
+    actor: User,
+    user_id: str,
+    *,
+    mfa: MfaService,
+    mailer: Mailer | None,
+    ip: str | None = None,
+) -> User:
     """Contract: removes the authenticator and recovery codes (``MfaService.reset``, which
     asks ``access.may_reset_mfa``); the user is mailed. DomainError when there is none."""
     user = _allowed_target(settings, actor, user_id)
@@ -231,7 +249,7 @@ def reset_mfa(settings, actor: User, user_id: str, *, mfa, mailer, ip: str | Non
 
 
 def send_password_reset(
-    settings, actor: User, user_id: str, *, recovery, ip: str | None = None
+    settings, actor: User, user_id: str, *, recovery: RecoveryService, ip: str | None = None
 ) -> User:
     """Contract: mails the user a single-use reset link (``RecoveryService.forgot_password``);
     Conflict for a disabled account (it would get no mail)."""
