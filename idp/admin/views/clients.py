@@ -70,7 +70,7 @@ def _parse() -> ClientSettings:
 
 
 def _form(client=None, *, error: str | None = None, status: int = 200):
-    typed = None
+    typed: dict[str, object] | None = None
     if request.method == "POST":
         typed = {name: request.form.get(name, "") for name in FORM_FIELDS}
         typed["grant_types"] = request.form.getlist("grant_types")
