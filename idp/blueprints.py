@@ -18,6 +18,7 @@ BLUEPRINTS = [
     "idp.oauth.views",
     "idp.self_service.views",
     "idp.forward_auth.views",
+    "idp.admin.views",
 ]
 
 

@@ -34,7 +34,8 @@ class User(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the person last finished signing in (``SignInService.completed``).
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships = relationship(

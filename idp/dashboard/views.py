@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from idp.admin.home import may_use_console
 from idp.dashboard.applications import applications_for
 from idp.login.current import current_session, current_user, enter_office, login_required, settings
 from idp.login.current import switch_office as sso_switch_office
@@ -22,6 +23,9 @@ def index():
     active = active_office(settings(), user, session.active_org_id)
     if active is None and any(not o.counts for o in offices):
         return render_template("dashboard/pending.html", user=user, offices=offices)
+    if active is None and not offices and may_use_console(settings(), user):
+        # A platform role is not "a member of no office": security admins land on the console.
+        return redirect(url_for("admin.index"))
     active_id = active.organization.id if active else None
     if session.active_org_id != active_id:
         # The office the session pointed at is gone (membership removed, office suspended):
@@ -36,7 +40,7 @@ def index():
         switchable=[o for o in offices if o.counts],
         applications=applications_for(user, active_id),
         can_manage=access.MANAGE_MEMBERS in permissions,
-        can_approve=access.has_platform_permission(settings(), user, access.APPROVE_ORGS),
+        can_admin=may_use_console(settings(), user),
     )
 
 

@@ -220,6 +220,6 @@ class SignInService:
 
     def completed(self, user: User, amr: list[str], *, ip: str) -> None:
         """Record a finished sign-in (the view then starts the SSO session)."""
-        user.last_login_at = self.clock.now()
+        user.last_sign_in_at = self.clock.now()
         audit.record("login.succeeded", actor_id=user.id, subject_id=user.id, ip=ip, amr=amr)
         db.session.commit()

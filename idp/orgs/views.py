@@ -1,4 +1,5 @@
-"""Pages for practices: registration, security-admin approval, members and invitations."""
+"""Pages for practices: registration, members and invitations (security admins decide on
+organizations in the console, ``idp.admin.views.organizations``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from idp.login.current import (
 )
 from idp.mail import mailer
 from idp.mfa.store import has_mfa
-from idp.orgs import approval, forms, invitations, registration
+from idp.orgs import forms, invitations, registration
 from idp.orgs import members as org_members
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
@@ -78,53 +79,6 @@ def register():
             400,
         )
     return render_template("orgs/register_sent.html", email=registered.email)
-
-
-# --- approval by a security admin -----------------------------------------------------------
-
-
-def _review_page(status: int = 200, errors=None, values=None):
-    groups = approval.organizations_for_review(settings(), current_user())
-    return (
-        render_template(
-            "orgs/pending_list.html",
-            orgs=groups["pending"],
-            approved=groups["approved"],
-            suspended=groups["suspended"],
-            errors=errors or {},
-            values=values or {},
-        ),
-        status,
-    )
-
-
-@bp.get("/admin/organizations")
-@login_required
-def pending():
-    return _review_page()
-
-
-@bp.post("/admin/organizations/<org_id>/<decision>")
-@fresh_auth_required
-def decide(org_id: str, decision: str):
-    if decision not in approval.TRANSITIONS:
-        raise NotFound("No such action.")
-    reason = request.form.get("reason", "")
-    try:
-        org = approval.transition(
-            org_id,
-            current_user(),
-            decision,
-            reason=reason,
-            settings=settings(),
-            mailer=mailer(),
-            clock=clock(),
-            ip=ip(),
-        )
-    except FieldErrors as exc:
-        message = exc.errors.get("reason", exc.message)
-        return _review_page(400, errors={org_id: message}, values={org_id: reason})
-    return render_template("orgs/decided.html", org=org)
 
 
 # --- members and invitations of one office --------------------------------------------------

@@ -35,7 +35,7 @@ JSON_PATHS = ("/oauth/", "/api/", "/.well-known/")
 #: person (an HTML page) rather than a machine when the client or redirect cannot be trusted.
 BROWSER_PROTOCOL_PATHS = ("/oauth/authorize", "/oauth/logout")
 TABLES = ("users", "organizations", "memberships", "invitations", "oauth_clients")
-UNTRACKED_USER_COLUMNS = ("last_login_at",)
+UNTRACKED_USER_COLUMNS = ("last_sign_in_at",)
 
 
 def _routes() -> list[tuple[str, tuple[str, ...]]]:

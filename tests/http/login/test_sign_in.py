@@ -27,7 +27,7 @@ def test_password_only_user_signs_in_with_username_or_email(client, clock):
     assert device is not None and device.http_only and device.same_site == "Lax"
     client.delete_cookie("idp_sid")
     assert post_login(client, "alice@clinic.test", PASSWORD).status_code == 302
-    assert db.session.get(User, user.id).last_login_at is not None
+    assert db.session.get(User, user.id).last_sign_in_at is not None
     assert [e.event for e in audit.service.events("login.succeeded")] == ["login.succeeded"] * 2
 
 

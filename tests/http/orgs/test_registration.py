@@ -194,14 +194,18 @@ def test_rejection_needs_a_reason_and_emails_it(app, client, mail):
     sec = app.test_client()
     login_as(sec, make_person("sec", platform_role="security_admin"))
     action = f"/admin/organizations/{org.id}/reject"
-    response = post_form(sec, action, {"reason": "  "}, page="/admin/organizations")
+    response = post_form(
+        sec, action, {"reason": "  ", "confirmed": "yes"}, page="/admin/organizations"
+    )
     assert response.status_code == 400
     assert b"Enter the reason" in response.data
     db.session.expire_all()
     assert org.status == "pending"
 
     reason = "The NPI belongs to a different practice."
-    response = post_form(sec, action, {"reason": reason}, page="/admin/organizations")
+    response = post_form(
+        sec, action, {"reason": reason, "confirmed": "yes"}, page="/admin/organizations"
+    )
     assert response.status_code == 200
     db.session.expire_all()
     assert org.status == "rejected" and org.decision_reason == reason
@@ -210,7 +214,7 @@ def test_rejection_needs_a_reason_and_emails_it(app, client, mail):
     assert [e.org_id for e in events("org.rejected")] == [org.id]
 
     # A decided organization cannot be decided again.
-    again = post_form(sec, f"/admin/organizations/{org.id}/approve", {}, page="/")
+    again = post_form(sec, f"/admin/organizations/{org.id}/approve", {}, page="/admin")
     assert again.status_code == 409
 
     # The office administrator sees why, not a dashboard.

@@ -1,0 +1,78 @@
+"""A person's SSO sessions, for security admins: list them and end one.
+
+Listing reuses the account page's view of a session (``self_service.service.list_sessions``:
+device label, IP, sign-in and last activity) and adds the office's name. Ending one runs
+``on_end`` (the sign-out hooks: back-channel logout to every client of that session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from idp.accounts.models import User
+from idp.errors import NotFound
+from idp.login.sessions import SessionStore, SsoSession
+from idp.orgs import access
+from idp.orgs import store as org_store
+from idp.self_service.service import SessionView, list_sessions
+
+from . import MANAGE_SESSIONS, recording, store
+
+
+@dataclass(frozen=True)
+class AdminSession:
+    session: SessionView
+    office_name: str | None
+
+
+def _target(user_id: str) -> User:
+    user = store.get_user(user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    return user
+
+
+def for_user(settings, actor: User, user_id: str, *, sessions: SessionStore) -> list:
+    """Contract: the user's live sessions (most recent first) as ``AdminSession``; NotFound."""
+    access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
+    user = _target(user_id)
+    names: dict[str, str | None] = {}
+    result = []
+    for view in list_sessions(sessions, user.id, current_sid=None):
+        if view.office_id and view.office_id not in names:
+            org = org_store.get_org(view.office_id)
+            names[view.office_id] = org.legal_name if org else None
+        result.append(AdminSession(view, names.get(view.office_id) if view.office_id else None))
+    return result
+
+
+def end_one(
+    settings,
+    actor: User,
+    user_id: str,
+    public_id: str,
+    *,
+    sessions: SessionStore,
+    on_end: Callable[[SsoSession], None],
+    ip: str | None = None,
+) -> SsoSession:
+    """Contract: ends the user's session with this public id and runs ``on_end`` for it;
+    NotFound when the user has no such live session."""
+    access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
+    user = _target(user_id)
+    target = sessions.find_public(user.id, public_id or "")
+    ended = sessions.delete(target.sid) if target else None
+    if ended is None:
+        raise NotFound("That session has already ended.")
+    on_end(ended)
+    recording.changed(
+        "admin.session.ended",
+        actor,
+        subject_id=user.id,
+        ip=ip,
+        session=ended.public_id,
+        before={"session": ended.public_id, "live": True},
+        after={"session": ended.public_id, "live": False},
+    )
+    return ended
