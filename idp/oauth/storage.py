@@ -20,6 +20,7 @@ from idp.common.tokens import random_token, token_hash
 from idp.extensions import db
 from idp.oauth.clients import check_secret
 from idp.oauth.models import Consent, OAuthClient, RefreshToken
+from idp.orgs import access
 from idp.orgs.models import Membership, Organization
 from idp.state.base import SharedState
 
@@ -246,17 +247,9 @@ class OAuthStorage:
     # --- principals -----------------------------------------------------------------------
 
     def membership(self, user_id: str, org_id: str | None) -> Membership | None:
-        if not org_id:
-            return None
-        return db.session.scalar(
-            db.select(Membership)
-            .join(Organization, Organization.id == Membership.org_id)
-            .where(
-                Membership.user_id == user_id,
-                Membership.org_id == org_id,
-                Organization.status == "approved",
-            )
-        )
+        """The membership while it counts (``orgs.access``: office approved, not
+        deactivated, access end date not passed), else None."""
+        return access.active_membership(user_id, org_id)
 
     def principal(
         self, user: User, org_id: str | None, sid: str, auth_time: float, amr: list[str]

@@ -61,11 +61,11 @@ def test_admin_lists_members_of_their_office(app, offices):
 def test_admin_acting_on_another_office_gets_403_and_nothing_changes(app, offices, mail):
     alder, beech = offices["alder"], offices["beech"]
     inv = invitations.invite(
-        beech["org"].id,
+        app.config["IDP_SETTINGS"],
         beech["admin"],
+        beech["org"].id,
         "pending@beech.test",
         "billing",
-        settings=app.config["IDP_SETTINGS"],
         mailer=mailer(),
         clock=Clock(),
     )
