@@ -1,5 +1,6 @@
 """Pages for practices: registration, security-admin approval, accepting an invitation.
-An office's members and invitations are in ``office_views`` (same blueprint)."""
+An office's members and invitations are in ``member_views`` and ``invitation_views``
+(same blueprint)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from idp.login.current import (
 )
 from idp.mail import mailer
 from idp.mfa.service import has_mfa
-from idp.orgs import approval, forms, invitations, office_views, registration
+from idp.orgs import approval, forms, invitation_views, invitations, member_views, registration
 from idp.orgs.blueprint import bp, clock, ip, typed
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
 
-__all__ = ["bp", "office_views"]
+# The office administrators' pages register on the same blueprint when imported.
+__all__ = ["bp", "invitation_views", "member_views"]
 
 REGISTRATION_FIELDS = (
     "legal_name",
