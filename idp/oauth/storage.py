@@ -521,13 +521,16 @@ class OAuthStorage:
         return user if user is not None and user.status == "active" else None
 
     def organizations_of(self, user: User) -> list[dict]:
-        result = []
-        for m in sorted(user.memberships, key=lambda m: m.created_at or utcnow()):
-            org = m.organization
-            if org is None or org.status != "approved":
-                continue
-            result.append({"id": org.id, "name": org.legal_name, "npi": org.npi, "roles": [m.role]})
-        return result
+        """The offices whose membership counts (``orgs.access``), oldest first."""
+        return [
+            {
+                "id": m.organization.id,
+                "name": m.organization.legal_name,
+                "npi": m.organization.npi,
+                "roles": [m.role],
+            }
+            for m in access.counting_memberships(user)
+        ]
 
     def org_claim(self, org_id: str) -> dict | None:
         org = db.session.get(Organization, org_id)

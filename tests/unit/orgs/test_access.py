@@ -285,3 +285,15 @@ def test_the_oauth_layer_asks_counts(app):
     member.access_ends_on = date(2001, 1, 1)
     db.session.commit()
     assert storage.membership(person.id, member.org_id) is None
+
+
+def test_userinfo_lists_only_the_offices_that_count(app):
+    from idp.oauth.storage import storage_for
+
+    storage = storage_for(app.config["IDP_SETTINGS"], "pepper")
+    person = make_person("userinfo.member")
+    kept = add_member(person, make_org("Listed office"))
+    gone = add_member(person, make_org("Deactivated office"))
+    gone.status = "deactivated"
+    db.session.commit()
+    assert [o["id"] for o in storage.organizations_of(person)] == [kept.org_id]
