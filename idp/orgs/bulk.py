@@ -140,7 +140,7 @@ def check_rows(settings, actor: User, org_id: str, text: str, *, clock: Clock) -
     rows = [_check_row(settings, org_id, number, cells, now, default) for number, cells in lines]
     first_line: dict[str, int] = {}
     for row in rows:
-        if row.email and row.email in first_line:
+        if row.problem is None and row.email in first_line:
             row.problem = f"This address is listed twice (also on line {first_line[row.email]})."
         first_line.setdefault(row.email, row.line)
     if any(r.problem for r in rows):
