@@ -415,3 +415,30 @@ def test_a_post_without_a_csrf_token_is_refused(app, offices):
         response = client.post(f"{_member(alder)}/{action}", data={"access_ends_on": "2001-01-01"})
         assert response.status_code == 400, action
     assert _snapshot() == before
+
+
+def test_the_list_costs_the_same_queries_for_many_members(app, offices):
+    """No query per row: a few hundred members stay one page of a handful of queries."""
+    from sqlalchemy import event
+
+    alder = offices["alder"]
+    client = client_for(app, alder["admin"])
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def queries() -> int:
+        db.session.expire_all()  # both runs load the signed-in person afresh
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(_base(alder)).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len([s for s in statements if "shared_state" not in s])
+
+    few = queries()
+    for n in range(60):
+        add_member(make_person(f"alder.q{n:02d}"), alder["org"], "billing")
+    assert queries() == few
