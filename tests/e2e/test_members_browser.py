@@ -54,6 +54,7 @@ def test_an_office_administrator_on_a_phone(live_server, browser):
     expect(page.locator("#members")).to_contain_text("Tess Temp")
     _fits(page)
     import os
+
     if os.environ.get("SHOT"):
         page.screenshot(path=os.environ["SHOT"] + "/list.png", full_page=False)
 
