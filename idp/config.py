@@ -186,6 +186,8 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server_workers": int_range(1, 64),
     "server_threads": int_range(1, 64),
     "orgs_invitation_ttl_days": int_range(1, 90),
+    "orgs_access_end_notice_days": int_range(0, 90),
+    "orgs_bulk_invitation_max_rows": int_range(1, 1000),
     "email_verification_ttl_hours": int_range(1, 720),
     "auth_argon2_time_cost": int_range(1, 20),
     "auth_argon2_memory_kib": int_range(8, 4 * 1024 * 1024),

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from idp.accounts.models import User
+from idp.common.clock import utcnow
 from idp.errors import Forbidden
 from idp.login.assurance import PHISHING_RESISTANT_AMR
 from idp.login.offices import SessionLimits
@@ -34,23 +36,42 @@ MANAGE_USERS = "admin.users.manage"
 # --- memberships ----------------------------------------------------------------------------
 
 
-def counts(membership: Membership | None) -> bool:
-    """A membership grants anything only while its office is approved."""
-    return membership is not None and membership.organization.status == "approved"
+def access_ended(membership: Membership, now: datetime | None = None) -> bool:
+    """Whether the membership's access end date has passed: access ends at the end of that
+    day, in UTC (offices' own time zones are not modelled)."""
+    ends_on = membership.access_ends_on
+    return ends_on is not None and (now or utcnow()).astimezone(UTC).date() > ends_on
 
 
-def active_membership(user_id: str, org_id: str | None) -> Membership | None:
+def counts(membership: Membership | None, now: datetime | None = None) -> bool:
+    """A membership grants anything only while its office is approved, it is not
+    deactivated and its access end date (if any) has not passed.
+
+    Every check of "may this person act for this office" (sessions, the dashboard, OAuth
+    codes, refresh and token exchange, the gateway) comes here. ``now`` defaults to the
+    current time."""
+    return (
+        membership is not None
+        and membership.organization.status == "approved"
+        and membership.status == "active"
+        and not access_ended(membership, now)
+    )
+
+
+def active_membership(
+    user_id: str, org_id: str | None, now: datetime | None = None
+) -> Membership | None:
     """The person's membership of ``org_id`` when it counts, else None."""
     if not org_id:
         return None
     member = store.membership(user_id, org_id)
-    return member if counts(member) else None
+    return member if counts(member, now) else None
 
 
-def counting_memberships(user: User) -> list[Membership]:
+def counting_memberships(user: User, now: datetime | None = None) -> list[Membership]:
     """The memberships of ``user`` that count, oldest first."""
     ordered = sorted(user.memberships, key=lambda m: (m.created_at, m.id))
-    return [m for m in ordered if counts(m)]
+    return [m for m in ordered if counts(m, now)]
 
 
 def is_member(user: User, org_id: str | None) -> bool:

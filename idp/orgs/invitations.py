@@ -4,7 +4,7 @@ who owns the invited address, with a new account or the one they have."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +20,7 @@ from idp.extensions import db
 from idp.orgs import access, store
 from idp.orgs.effects import send_or_undo
 from idp.orgs.forms import NewAccountForm
-from idp.orgs.models import Invitation, Membership
+from idp.orgs.models import Invitation, Membership, Organization
 from idp.orgs.roles import check_org_role, get_role
 
 
@@ -45,38 +45,44 @@ def _send_invitation(mailer, settings, invitation: Invitation, token: str, invit
     )
 
 
-def invitations_of(org_id: str, actor: User, *, settings) -> list[Invitation]:
+def invitations_of(settings, actor: User, org_id: str) -> list[Invitation]:
+    """The office's invitations, newest first, for an administrator of it."""
     access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
     return store.invitations_of_org(org_id)
 
 
-def invite(
-    org_id: str,
+def office_for_invitations(settings, actor: User, org_id: str) -> Organization:
+    """The office, for an administrator who may invite to it (403 otherwise)."""
+    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
+    org = store.get_org(org_id)
+    if org is None:
+        raise NotFound("No such office.")
+    return org
+
+
+def check_invitee(org_id: str, email: str, now: datetime, errors: dict[str, str]) -> None:
+    """Refuse an address already in the office or with an invitation still pending."""
+    existing = store.user_by_email(email)
+    if existing is not None and store.membership(existing.id, org_id) is not None:
+        errors["email"] = "This person is already a member of the office."
+    elif any(i.state(now) == "pending" for i in store.open_invitations_for(org_id, email)):
+        errors["email"] = "This address already has a pending invitation. Re-send it from the list."
+
+
+def create_and_send(
+    settings,
     actor: User,
+    org_id: str,
     email: str,
     role_name: str,
     *,
-    settings,
     mailer,
     clock: Clock,
     ip: str | None = None,
+    **details,
 ) -> Invitation:
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
-    errors: dict[str, str] = {}
-    email = fields.check_email(email, errors)
-    check_org_role(settings, role_name, errors)
-    if "email" not in errors:
-        existing = store.user_by_email(email)
-        if existing is not None and store.membership(existing.id, org_id) is not None:
-            errors["email"] = "This person is already a member of the office."
-        elif any(
-            i.state(clock.now()) == "pending" for i in store.open_invitations_for(org_id, email)
-        ):
-            errors["email"] = (
-                "This address already has a pending invitation. Re-send it from the list."
-            )
-    if errors:
-        raise FieldErrors(errors)
+    """Create one checked invitation and mail it, in one unit of work: a mail failure rolls
+    the invitation back (MailUnavailable), so it is either created and sent or neither."""
     now = clock.now()
     token = random_token(32)
     invitation = Invitation(
@@ -99,11 +105,39 @@ def invite(
         invitation_id=invitation.id,
         email=email,
         role=role_name,
+        before=None,
+        after={"email": email, "role": role_name, "state": "pending"},
+        **details,
     )
     db.session.flush()
     send_or_undo(lambda: _send_invitation(mailer, settings, invitation, token, actor))
     db.session.commit()
     return invitation
+
+
+def invite(
+    settings,
+    actor: User,
+    org_id: str,
+    email: str,
+    role_name: str,
+    *,
+    mailer,
+    clock: Clock,
+    ip: str | None = None,
+) -> Invitation:
+    """Invite one address to the office with a role, by email."""
+    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
+    errors: dict[str, str] = {}
+    email = fields.check_email(email, errors)
+    check_org_role(settings, role_name, errors)
+    if "email" not in errors:
+        check_invitee(org_id, email, clock.now(), errors)
+    if errors:
+        raise FieldErrors(errors)
+    return create_and_send(
+        settings, actor, org_id, email, role_name, mailer=mailer, clock=clock, ip=ip
+    )
 
 
 def _managed_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:
@@ -114,12 +148,17 @@ def _managed_invitation(settings, actor: User, org_id: str, invitation_id: str) 
     return invitation
 
 
+def get_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:
+    """One invitation of the office, for an administrator of it (for a confirmation page)."""
+    return _managed_invitation(settings, actor, org_id, invitation_id)
+
+
 def resend_invitation(
+    settings,
+    actor: User,
     org_id: str,
     invitation_id: str,
-    actor: User,
     *,
-    settings,
     mailer,
     clock: Clock,
     ip: str | None = None,
@@ -130,6 +169,7 @@ def resend_invitation(
     if state in ("accepted", "revoked"):
         raise Conflict(f"This invitation was {state}; send a new one instead.")
     now = clock.now()
+    before = {"state": state, "expires_at": invitation.expires_at.isoformat()}
     token = random_token(32)
     invitation.token_hash = token_hash(token)
     invitation.sent_at = now
@@ -141,6 +181,8 @@ def resend_invitation(
         ip=ip,
         invitation_id=invitation.id,
         email=invitation.email,
+        before=before,
+        after={"state": "pending", "expires_at": invitation.expires_at.isoformat()},
     )
     db.session.flush()
     send_or_undo(lambda: _send_invitation(mailer, settings, invitation, token, actor))
@@ -149,18 +191,20 @@ def resend_invitation(
 
 
 def revoke_invitation(
+    settings,
+    actor: User,
     org_id: str,
     invitation_id: str,
-    actor: User,
     *,
-    settings,
     clock: Clock,
     ip: str | None = None,
 ) -> Invitation:
+    """Withdraw an invitation: its link stops working for good."""
     invitation = _managed_invitation(settings, actor, org_id, invitation_id)
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was already accepted; remove the member instead.")
     if invitation.revoked_at is None:
+        before = {"state": invitation.state(clock.now())}
         invitation.revoked_at = clock.now()
         record(
             "org.invitation.revoked",
@@ -169,6 +213,8 @@ def revoke_invitation(
             ip=ip,
             invitation_id=invitation.id,
             email=invitation.email,
+            before=before,
+            after={"state": "revoked"},
         )
         db.session.commit()
     return invitation

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -19,6 +20,7 @@ from idp.common.clock import utcnow
 from idp.extensions import db
 
 ORG_STATUSES = ("pending", "approved", "rejected", "suspended")
+MEMBERSHIP_STATUSES = ("active", "deactivated")
 
 
 class Organization(db.Model):
@@ -75,6 +77,16 @@ class Membership(db.Model):
     )
     role: Mapped[str] = mapped_column(String(40), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: ``active`` or ``deactivated`` (by an office administrator, in this office only).
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default="active", server_default="active"
+    )
+    #: Last day (UTC) of access; it ends by itself at the end of that day. None: no end.
+    access_ends_on: Mapped[date | None] = mapped_column(Date)
+    #: When the notice that access is about to end was mailed (the job sends it once).
+    access_end_notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the end was recorded (``membership.ended``, once); cleared with a new end date.
+    access_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship("User", back_populates="memberships")
     organization = relationship("Organization", back_populates="memberships", lazy="joined")

@@ -74,3 +74,21 @@ def check_org_role(settings, name: str, errors: dict[str, str], field: str = "ro
     if role is None:
         errors[field] = "Choose one of the roles in the list."
     return role
+
+
+def least_privileged_org_role(settings) -> Role:
+    """The office role granting the fewest permissions, then the fewest scopes (the first
+    configured on a tie): the default where a role is left out, never more than needed."""
+    candidates = list(org_roles(settings).values())
+    if not candidates:
+        raise ConfigError("[roles]: no office role is configured")
+    return min(candidates, key=lambda r: (len(r.permissions), len(r.scopes)))
+
+
+def find_org_role(settings, text: str) -> Role | None:
+    """The office role named, or labelled, ``text`` (case and spacing ignored)."""
+    wanted = " ".join((text or "").split()).casefold()
+    for role in org_roles(settings).values():
+        if wanted in (role.name.casefold(), role.label.casefold()):
+            return role
+    return None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlalchemy.orm import joinedload
 
 from idp.accounts.models import User
 from idp.extensions import db
@@ -70,6 +71,86 @@ def members_of_org(org_id: str) -> list[Membership]:
             .order_by(User.display_name, User.username)
         )
     )
+
+
+def members_of_org_page(org_id: str, *, offset: int, limit: int) -> list[Membership]:
+    """One page of an office's members by name, each with the person loaded (one query)."""
+    return list(
+        db.session.scalars(
+            db.select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .options(joinedload(Membership.user))
+            .where(Membership.org_id == org_id)
+            .order_by(User.display_name, User.username, Membership.id)
+            .offset(offset)
+            .limit(limit)
+        ).unique()
+    )
+
+
+def count_members(org_id: str) -> int:
+    query = db.select(func.count()).select_from(Membership).where(Membership.org_id == org_id)
+    return db.session.scalar(query) or 0
+
+
+def memberships_ending_between(first: date, last: date) -> list[Membership]:
+    """Active memberships whose access ends between ``first`` and ``last`` (inclusive) and
+    whose notice has not been sent."""
+    return list(
+        db.session.scalars(
+            db.select(Membership)
+            .where(
+                Membership.access_ends_on.is_not(None),
+                Membership.access_ends_on >= first,
+                Membership.access_ends_on <= last,
+                Membership.access_end_notice_sent_at.is_(None),
+                Membership.access_ended_at.is_(None),
+                Membership.status == "active",
+            )
+            .order_by(Membership.access_ends_on, Membership.id)
+        )
+    )
+
+
+def memberships_ended_before(today: date) -> list[Membership]:
+    """Memberships whose last day is before ``today`` and whose end is not yet recorded."""
+    return list(
+        db.session.scalars(
+            db.select(Membership)
+            .where(
+                Membership.access_ends_on.is_not(None),
+                Membership.access_ends_on < today,
+                Membership.access_ended_at.is_(None),
+            )
+            .order_by(Membership.access_ends_on, Membership.id)
+        )
+    )
+
+
+def _claim(membership_id: str, column, now: datetime | None, *, was_none: bool = True) -> bool:
+    condition = column.is_(None) if was_none else column.is_not(None)
+    result = db.session.execute(
+        update(Membership)
+        .where(Membership.id == membership_id, condition)
+        .values({column.key: now})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def claim_end_notice(membership_id: str, now: datetime) -> bool:
+    """Atomically mark the end notice sent: True for exactly one caller."""
+    return _claim(membership_id, Membership.access_end_notice_sent_at, now)
+
+
+def release_end_notice(membership_id: str) -> None:
+    """Undo a claim whose mail could not be sent (the next run tries again)."""
+    _claim(membership_id, Membership.access_end_notice_sent_at, None, was_none=False)
+
+
+def claim_access_end(membership_id: str, now: datetime) -> bool:
+    """Atomically record that access ended: True for exactly one caller."""
+    return _claim(membership_id, Membership.access_ended_at, now)
 
 
 def invitations_of_org(org_id: str) -> list[Invitation]:

@@ -1,30 +1,27 @@
-"""Pages for practices: registration, members and invitations (security admins decide on
-organizations in the console, ``idp.admin.views.organizations``)."""
+"""Pages for practices: registration and accepting an invitation. An office's members and
+invitations are in ``member_views`` and ``invitation_views`` (same blueprint); security
+admins decide on organizations in the console (``idp.admin.views.organizations``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from idp.accounts.fields import FieldErrors
-from idp.common.clock import Clock
-from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import (
     current_user,
     enter_office,
-    fresh_auth_required,
-    login_required,
     settings,
     sign_in,
 )
 from idp.mail import mailer
 from idp.mfa.store import has_mfa
-from idp.orgs import forms, invitations, registration
-from idp.orgs import members as org_members
+from idp.orgs import forms, invitation_views, invitations, member_views, registration
+from idp.orgs.blueprint import bp, clock, ip, typed
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
-from idp.web.errors import status_of
 
-bp = Blueprint("orgs", __name__)
+# The office administrators' pages register on the same blueprint when imported.
+__all__ = ["bp", "invitation_views", "member_views"]
 
 REGISTRATION_FIELDS = (
     "legal_name",
@@ -39,20 +36,6 @@ REGISTRATION_FIELDS = (
     "display_name",
     "email",
 )
-
-
-def clock() -> Clock:
-    """The app's clock (tests may install a FixedClock under ``extensions['idp_clock']``)."""
-    return current_app.extensions.get("idp_clock") or Clock()
-
-
-def ip() -> str | None:
-    return request.remote_addr
-
-
-def typed(names) -> dict[str, str]:
-    """What the person typed, to show again on a refused form (never passwords)."""
-    return {name: request.form.get(name, "") for name in names}
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -79,141 +62,6 @@ def register():
             400,
         )
     return render_template("orgs/register_sent.html", email=registered.email)
-
-
-# --- members and invitations of one office --------------------------------------------------
-
-
-def _members_page(org_id: str, *, status: int = 200, **extra):
-    user = current_user()
-    members = org_members.members_of(org_id, user, settings=settings())
-    sent = invitations.invitations_of(org_id, user, settings=settings())
-    org = members[0].organization if members else None
-    context = {
-        "org": org,
-        "members": members,
-        "invitations": sent,
-        "roles": org_roles(settings()),
-        "now": clock().now(),
-        "me": user,
-        "invite_values": {},
-        "invite_errors": {},
-        "row_errors": {},
-        "page_error": None,
-        **extra,
-    }
-    return render_template("orgs/members.html", **context), status
-
-
-@bp.get("/orgs/<org_id>/members")
-@login_required
-def members(org_id: str):
-    return _members_page(org_id)
-
-
-def _act(org_id: str, action, done_message: str, row_id: str | None = None):
-    """Run one member/invitation action; refusals other than 403/404 re-render the page."""
-    try:
-        action()
-    except FieldErrors as exc:
-        key = row_id or "page"
-        return _members_page(
-            org_id, status=status_of(exc), row_errors={key: " ".join(exc.errors.values())}
-        )
-    except (Forbidden, NotFound):
-        raise
-    except DomainError as exc:
-        return _members_page(org_id, status=status_of(exc), page_error=exc.message)
-    return _members_page(org_id, notice=done_message)
-
-
-@bp.post("/orgs/<org_id>/members/<membership_id>/role")
-@fresh_auth_required
-def change_role(org_id: str, membership_id: str):
-    role = request.form.get("role", "")
-    return _act(
-        org_id,
-        lambda: org_members.change_role(
-            org_id, membership_id, current_user(), role, settings=settings(), ip=ip()
-        ),
-        "The role was changed.",
-        row_id=membership_id,
-    )
-
-
-@bp.post("/orgs/<org_id>/members/<membership_id>/remove")
-@fresh_auth_required
-def remove_member(org_id: str, membership_id: str):
-    return _act(
-        org_id,
-        lambda: org_members.remove_member(
-            org_id, membership_id, current_user(), settings=settings(), ip=ip()
-        ),
-        "The member was removed from the office.",
-    )
-
-
-@bp.post("/orgs/<org_id>/invitations")
-@fresh_auth_required
-def invite(org_id: str):
-    try:
-        invitation = invitations.invite(
-            org_id,
-            current_user(),
-            request.form.get("email", ""),
-            request.form.get("role", ""),
-            settings=settings(),
-            mailer=mailer(),
-            clock=clock(),
-            ip=ip(),
-        )
-    except FieldErrors as exc:
-        return _members_page(
-            org_id,
-            status=400,
-            invite_values=typed(("email", "role")),
-            invite_errors=exc.errors,
-        )
-    except (Forbidden, NotFound):
-        raise
-    except DomainError as exc:
-        return _members_page(
-            org_id,
-            status=status_of(exc),
-            page_error=exc.message,
-            invite_values=typed(("email", "role")),
-        )
-    return _members_page(org_id, notice=f"Invitation sent to {invitation.email}.")
-
-
-@bp.post("/orgs/<org_id>/invitations/<invitation_id>/resend")
-@fresh_auth_required
-def resend_invitation(org_id: str, invitation_id: str):
-    return _act(
-        org_id,
-        lambda: invitations.resend_invitation(
-            org_id,
-            invitation_id,
-            current_user(),
-            settings=settings(),
-            mailer=mailer(),
-            clock=clock(),
-            ip=ip(),
-        ),
-        "The invitation was sent again with a new link.",
-    )
-
-
-@bp.post("/orgs/<org_id>/invitations/<invitation_id>/revoke")
-@fresh_auth_required
-def revoke_invitation(org_id: str, invitation_id: str):
-    return _act(
-        org_id,
-        lambda: invitations.revoke_invitation(
-            org_id, invitation_id, current_user(), settings=settings(), clock=clock(), ip=ip()
-        ),
-        "The invitation was withdrawn.",
-    )
 
 
 # --- accepting an invitation ----------------------------------------------------------------

@@ -51,6 +51,20 @@ SAMPLES: dict[str, dict[str, object]] = {
         "link": f"{BASE}/verify-email/b7Ws2Qe9Lx4Nc1Vr6Tz0Ky3Mh8Jp5Gd",
         "hours": 24,
     },
+    "membership_ending": {
+        "name": "Gwen Harper",
+        "org": "Maple Street Family Clinic",
+        "ends_on": "2026-12-31",
+        "days": 7,
+    },
+    "membership_ending_admin": {
+        "name": "Dr. Omar Haddad",
+        "member": "Gwen Harper",
+        "role": "Front desk",
+        "org": "Maple Street Family Clinic",
+        "ends_on": "2026-12-31",
+        "members_url": f"{BASE}/orgs/5b3f0c2e-8f1a-4d6e-9c7b-2a1e4f6d8b90/members",
+    },
     "org_approved": {
         "name": "Dr. Omar Haddad",
         "org": "Maple Street Family Clinic",

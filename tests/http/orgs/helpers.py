@@ -82,3 +82,12 @@ def make_person(username: str | None = None, **kwargs):
     user.password_hash = CHEAP_HASH
     db.session.commit()
     return user
+
+
+def client_for(app, user, amr=("pwd",)):
+    """A test client signed in as ``user`` (a fresh sign-in)."""
+    from tests.support.auth import login_as
+
+    client = app.test_client()
+    login_as(client, user, amr=amr)
+    return client

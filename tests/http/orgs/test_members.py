@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from idp.audit.service import events
 from idp.common.clock import Clock
 from idp.extensions import db
 from idp.mail import mailer
 from idp.orgs import effects, invitations
 from idp.orgs.models import Invitation, Membership
-from tests.factories import add_member, make_org
-from tests.http.orgs.helpers import make_person, signed_in_post
-from tests.support.auth import login_as
-
-
-@pytest.fixture
-def offices(app):
-    """Two approved offices, each with an administrator and a front-desk member."""
-    a, b = make_org("Alder Clinic"), make_org("Beech Clinic")
-    people = {}
-    for org, prefix in ((a, "alder"), (b, "beech")):
-        admin = make_person(f"{prefix}.admin")
-        desk = make_person(f"{prefix}.desk")
-        people[prefix] = {
-            "org": org,
-            "admin": admin,
-            "desk": desk,
-            "admin_m": add_member(admin, org, "office_admin"),
-            "desk_m": add_member(desk, org, "front_desk"),
-        }
-    return people
-
-
-def _client(app, user):
-    client = app.test_client()
-    login_as(client, user)
-    return client
+from tests.http.orgs.helpers import client_for, signed_in_post
 
 
 def _snapshot():
@@ -52,7 +24,7 @@ def _snapshot():
 
 
 def test_admin_lists_members_of_their_office(app, offices):
-    client = _client(app, offices["alder"]["admin"])
+    client = client_for(app, offices["alder"]["admin"])
     page = client.get(f"/orgs/{offices['alder']['org'].id}/members")
     assert page.status_code == 200
     assert b"Alder.Desk" in page.data and b"Beech.Desk" not in page.data
@@ -61,17 +33,17 @@ def test_admin_lists_members_of_their_office(app, offices):
 def test_admin_acting_on_another_office_gets_403_and_nothing_changes(app, offices, mail):
     alder, beech = offices["alder"], offices["beech"]
     inv = invitations.invite(
-        beech["org"].id,
+        app.config["IDP_SETTINGS"],
         beech["admin"],
+        beech["org"].id,
         "pending@beech.test",
         "billing",
-        settings=app.config["IDP_SETTINGS"],
         mailer=mailer(),
         clock=Clock(),
     )
     before = _snapshot()
     audit_before = len(events())
-    client = _client(app, alder["admin"])
+    client = client_for(app, alder["admin"])
     b = beech["org"].id
     assert client.get(f"/orgs/{b}/members").status_code == 403
     attempts = [
@@ -101,7 +73,7 @@ def test_admin_acting_on_another_office_gets_403_and_nothing_changes(app, office
 
 def test_staff_without_the_permission_get_403(app, offices):
     alder = offices["alder"]
-    client = _client(app, alder["desk"])
+    client = client_for(app, alder["desk"])
     org_id = alder["org"].id
     assert client.get(f"/orgs/{org_id}/members").status_code == 403
     response = signed_in_post(
@@ -115,11 +87,11 @@ def test_staff_without_the_permission_get_403(app, offices):
 def test_a_role_change_takes_effect_at_once(app, offices):
     alder = offices["alder"]
     org_id = alder["org"].id
-    desk = _client(app, alder["desk"])
+    desk = client_for(app, alder["desk"])
     assert desk.get(f"/orgs/{org_id}/members").status_code == 403
     assert b"Front desk" in desk.get("/").data
 
-    admin = _client(app, alder["admin"])
+    admin = client_for(app, alder["admin"])
     response = signed_in_post(
         admin, f"/orgs/{org_id}/members/{alder['desk_m'].id}/role", {"role": "office_admin"}
     )
@@ -140,7 +112,7 @@ def test_a_role_change_takes_effect_at_once(app, offices):
 
 def test_unknown_role_is_refused(app, offices):
     alder = offices["alder"]
-    admin = _client(app, alder["admin"])
+    admin = client_for(app, alder["admin"])
     response = signed_in_post(
         admin,
         f"/orgs/{alder['org'].id}/members/{alder['desk_m'].id}/role",
@@ -158,9 +130,9 @@ def test_removing_a_member(app, offices):
         lambda user_id, org_id: hooked.append((user_id, org_id))
     )
     try:
-        desk = _client(app, alder["desk"])
+        desk = client_for(app, alder["desk"])
         assert b"Alder Clinic" in desk.get("/").data
-        admin = _client(app, alder["admin"])
+        admin = client_for(app, alder["admin"])
         response = signed_in_post(
             admin, f"/orgs/{alder['org'].id}/members/{alder['desk_m'].id}/remove"
         )
@@ -176,7 +148,7 @@ def test_removing_a_member(app, offices):
 
 def test_the_last_administrator_cannot_be_removed_or_demoted(app, offices):
     alder = offices["alder"]
-    admin = _client(app, alder["admin"])
+    admin = client_for(app, alder["admin"])
     base = f"/orgs/{alder['org'].id}/members/{alder['admin_m'].id}"
     response = signed_in_post(admin, f"{base}/role", {"role": "billing"})
     assert response.status_code == 409 and b"at least one administrator" in response.data

@@ -217,3 +217,85 @@ def test_session_limits_are_the_offices_own_else_the_configured_ones(settings, a
 def test_the_idle_timeout_never_outlasts_the_lifetime(settings, app):
     short = make_org("Short", session_idle_minutes=90, session_absolute_minutes=30)
     assert access.session_limits(settings, short) == access.SessionLimits(1800, 1800)
+
+
+# --- status and access end date -------------------------------------------------------------
+
+
+def test_a_deactivated_membership_does_not_count(app):
+    person = make_person("deactivated")
+    member = add_member(person, make_org("Deactivating office"))
+    assert access.counts(member)
+    member.status = "deactivated"
+    db.session.commit()
+    assert not access.counts(member)
+    assert access.active_membership(person.id, member.org_id) is None
+    assert access.counting_memberships(person) == []
+    assert access.default_org_id(person) is None
+
+
+def test_access_ends_at_the_end_of_its_last_day_in_utc(app):
+    from datetime import UTC, date, datetime
+
+    person = make_person("temp")
+    member = add_member(person, make_org("Temp office"))
+    member.access_ends_on = date(2026, 12, 31)
+    db.session.commit()
+    last_moment = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+    next_day = datetime(2027, 1, 1, 0, 0, 0, tzinfo=UTC)
+    assert access.counts(member, last_moment)
+    assert not access.access_ended(member, last_moment)
+    assert not access.counts(member, next_day)
+    assert access.access_ended(member, next_day)
+    assert access.active_membership(person.id, member.org_id, next_day) is None
+    assert access.counting_memberships(person, last_moment) == [member]
+    # Without a clock, now: a date long past has ended, one far ahead has not.
+    member.access_ends_on = date(2000, 1, 1)
+    assert not access.counts(member)
+    member.access_ends_on = date(2999, 1, 1)
+    assert access.counts(member)
+
+
+def test_an_ended_membership_leaves_the_other_offices_counting(app):
+    from datetime import date
+
+    person = make_person("two.offices")
+    ended = add_member(person, make_org("Ended office"))
+    kept = add_member(person, make_org("Kept office"))
+    ended.access_ends_on = date(2001, 1, 1)
+    db.session.commit()
+    assert access.counting_memberships(person) == [kept]
+    assert access.default_org_id(person) == kept.org_id
+
+
+def test_the_oauth_layer_asks_counts(app):
+    """Codes, refresh and token exchange find a principal's office through access."""
+    from datetime import date
+
+    from idp.oauth import principals
+
+    person = make_person("oauth.member")
+    member = add_member(person, make_org("OAuth office"))
+
+    def office():
+        return principals.for_session(person, member.org_id, "sid", 0.0, ["pwd"]).org_id
+
+    assert office() == member.org_id
+    member.status = "deactivated"
+    db.session.commit()
+    assert office() is None
+    member.status = "active"
+    member.access_ends_on = date(2001, 1, 1)
+    db.session.commit()
+    assert office() is None
+
+
+def test_userinfo_lists_only_the_offices_that_count(app):
+    from idp.oauth.claims import memberships_claim
+
+    person = make_person("userinfo.member")
+    kept = add_member(person, make_org("Listed office"))
+    gone = add_member(person, make_org("Deactivated office"))
+    gone.status = "deactivated"
+    db.session.commit()
+    assert [o["id"] for o in memberships_claim(person)] == [kept.org_id]

@@ -27,7 +27,7 @@ NEW_ACCOUNT = {
 def test_invitation_lifecycle(settings, mailer, clock, mail, office):
     org, admin = office
     invitation = invitations.invite(
-        org.id, admin, "Staff@Svc.test", "billing", settings=settings, mailer=mailer, clock=clock
+        settings, admin, org.id, "Staff@Svc.test", "billing", mailer=mailer, clock=clock
     )
     assert invitation.email == "staff@svc.test"
     [sent] = mail.wait_for("staff@svc.test")
@@ -43,7 +43,7 @@ def test_invitation_lifecycle(settings, mailer, clock, mail, office):
         invitations.open_invitation(token, clock=clock)
 
     invitations.resend_invitation(
-        org.id, invitation.id, admin, settings=settings, mailer=mailer, clock=clock
+        settings, admin, org.id, invitation.id, mailer=mailer, clock=clock
     )
     new_token = token_from(mail, "staff@svc.test", "/invitations/")
     assert new_token != token
@@ -58,14 +58,14 @@ def test_invitation_lifecycle(settings, mailer, clock, mail, office):
     with pytest.raises(invitations.InvitationGone, match="already been used"):
         invitations.open_invitation(new_token, clock=clock)
     with pytest.raises(Conflict):
-        invitations.revoke_invitation(org.id, invitation.id, admin, settings=settings, clock=clock)
+        invitations.revoke_invitation(settings, admin, org.id, invitation.id, clock=clock)
 
 
 def test_a_new_account_names_every_refused_field(settings, mailer, clock, mail, office):
     org, admin = office
     make_person("staffer")
     invitations.invite(
-        org.id, admin, "new@svc.test", "office_admin", settings=settings, mailer=mailer, clock=clock
+        settings, admin, org.id, "new@svc.test", "office_admin", mailer=mailer, clock=clock
     )
     token = token_from(mail, "new@svc.test", "/invitations/")
     form = new_account_form({**NEW_ACCOUNT, "password_confirm": "other"}, email="new@svc.test")
@@ -83,7 +83,7 @@ def test_an_existing_account_joins_and_mfa_follows_the_office(settings, mailer, 
     add_member(admin, strict, "office_admin")
     person = make_person("joiner", email="joiner@clinic.test")
     invitations.invite(
-        strict.id, admin, person.email, "front_desk", settings=settings, mailer=mailer, clock=clock
+        settings, admin, strict.id, person.email, "front_desk", mailer=mailer, clock=clock
     )
     token = token_from(mail, person.email, "/invitations/")
     accepted = invitations.accept_as_existing_user(token, person, settings=settings, clock=clock)
@@ -94,7 +94,7 @@ def test_an_existing_account_joins_and_mfa_follows_the_office(settings, mailer, 
 def test_claiming_an_invitation_succeeds_once(settings, mailer, clock, mail, office):
     org, admin = office
     invitation = invitations.invite(
-        org.id, admin, "race@svc.test", "billing", settings=settings, mailer=mailer, clock=clock
+        settings, admin, org.id, "race@svc.test", "billing", mailer=mailer, clock=clock
     )
     assert store.claim_invitation(invitation.id, admin.id, clock.now()) is True
     assert store.claim_invitation(invitation.id, admin.id, clock.now()) is False

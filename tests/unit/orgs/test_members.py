@@ -20,18 +20,18 @@ def test_org_scopes_end_with_the_membership(settings, office):
         "prior_auth",
         "messages",
     }
-    members.change_role(org.id, member.id, admin, "billing", settings=settings)
+    members.change_role(settings, admin, org.id, member.id, "billing")
     assert "claims" in access.org_scopes(settings, desk.id, org.id)
-    members.remove_member(org.id, member.id, admin, settings=settings)
+    members.remove_member(settings, admin, org.id, member.id)
     assert access.org_scopes(settings, desk.id, org.id) == frozenset()
 
 
 def test_an_office_keeps_an_administrator(settings, office):
     org, admin = office
-    [mine] = members.members_of(org.id, admin, settings=settings)
+    [mine] = members.members_of(settings, admin, org.id)
     with pytest.raises(Conflict):
-        members.change_role(org.id, mine.id, admin, "billing", settings=settings)
+        members.change_role(settings, admin, org.id, mine.id, "billing")
     with pytest.raises(Conflict):
-        members.remove_member(org.id, mine.id, admin, settings=settings)
+        members.remove_member(settings, admin, org.id, mine.id)
     with pytest.raises(FieldErrors):
-        members.change_role(org.id, mine.id, admin, "security_admin", settings=settings)
+        members.change_role(settings, admin, org.id, mine.id, "security_admin")

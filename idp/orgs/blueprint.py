@@ -1,0 +1,24 @@
+"""The organizations' blueprint and what its view modules share (``views``: registration,
+approval, accepting an invitation; ``office_views``: an office's members and invitations)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from idp.common.clock import Clock
+
+bp = Blueprint("orgs", __name__)
+
+
+def clock() -> Clock:
+    """The app's clock (tests may install a FixedClock under ``extensions['idp_clock']``)."""
+    return current_app.extensions.get("idp_clock") or Clock()
+
+
+def ip() -> str | None:
+    return request.remote_addr
+
+
+def typed(names) -> dict[str, str]:
+    """What the person typed, to show again on a refused form (never passwords)."""
+    return {name: request.form.get(name, "") for name in names}

@@ -1,0 +1,48 @@
+"""``idp orgs``: jobs and commands for offices and their members."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from idp.common.clock import Clock
+from idp.errors import DomainError
+
+
+@click.group("orgs")
+def cli() -> None:
+    """Offices and their members."""
+
+
+@cli.command("expire-memberships")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@with_appcontext
+def expire_memberships_command(as_json: bool) -> None:
+    """Record ended memberships and mail the notices due (idempotent; run daily)."""
+    from idp.mail import mailer
+    from idp.orgs.expiry import expire_memberships
+
+    # Tests put a FixedClock here, as for the web app.
+    clock = current_app.extensions.get("idp_clock") or Clock()
+    try:
+        report = expire_memberships(
+            current_app.config["IDP_SETTINGS"], clock=clock, mailer=mailer()
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(
+            f"memberships ended: {len(report.ended)}; notices sent: {len(report.noticed)}; "
+            f"notices failed: {len(report.failed)}"
+        )
+    if report.failed:
+        click.echo(
+            f"error: {len(report.failed)} notice(s) could not be mailed; the next run retries",
+            err=True,
+        )
+        raise SystemExit(1)

@@ -1,0 +1,209 @@
+"""An office's members, for its administrators: the list, a member's page, and each
+action on a member. Each view parses the request, calls one service (``members``,
+``member_account``) and renders. Every change needs a fresh sign-in; the destructive ones
+(deactivate, remove, reset MFA, an end date in the past) show a confirmation page first
+(GET), then do it (POST)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from idp.accounts.fields import FieldErrors
+from idp.errors import DomainError, Forbidden, NotFound
+from idp.login.current import current_user, fresh_auth_required, login_required, settings
+from idp.mail import mailer
+from idp.orgs import member_account, members, pages
+from idp.orgs.blueprint import bp, clock, ip, typed
+from idp.security.runtime import mfa, recovery
+from idp.web.errors import status_of
+
+# --- members ------------------------------------------------------------------------------
+
+
+@bp.get("/orgs/<org_id>/members", endpoint="members")
+@login_required
+def members_list(org_id: str):
+    return pages.members_page(org_id)
+
+
+@bp.get("/orgs/<org_id>/members/<membership_id>")
+@login_required
+def member(org_id: str, membership_id: str):
+    return pages.member_page(org_id, membership_id)
+
+
+@bp.post("/orgs/<org_id>/members/<membership_id>/role")
+@fresh_auth_required
+def change_role(org_id: str, membership_id: str):
+    role = request.form.get("role", "")
+    return pages.run_action(
+        org_id,
+        membership_id,
+        lambda: members.change_role(
+            settings(), current_user(), org_id, membership_id, role, ip=ip()
+        ),
+        "The role was changed.",
+    )
+
+
+@bp.route("/orgs/<org_id>/members/<membership_id>/deactivate", methods=["GET", "POST"])
+@fresh_auth_required
+def deactivate_member(org_id: str, membership_id: str):
+    if request.method == "GET":
+        return pages.confirm_member(
+            org_id,
+            membership_id,
+            "Deactivate {name} in {office}?",
+            [
+                "They can no longer work for this office: its applications and the "
+                "gateway refuse them from their next request.",
+                "Their sessions in this office move to another office of theirs (or none); "
+                "their refresh tokens for this office stop working.",
+                "Their account and their other offices are not affected. You can "
+                "reactivate them later.",
+            ],
+            "Deactivate",
+        )
+    return pages.run_action(
+        org_id,
+        membership_id,
+        lambda: members.deactivate_member(
+            settings(), current_user(), org_id, membership_id, ip=ip()
+        ),
+        "The member was deactivated in this office.",
+    )
+
+
+@bp.post("/orgs/<org_id>/members/<membership_id>/reactivate")
+@fresh_auth_required
+def reactivate_member(org_id: str, membership_id: str):
+    return pages.run_action(
+        org_id,
+        membership_id,
+        lambda: members.reactivate_member(
+            settings(), current_user(), org_id, membership_id, ip=ip()
+        ),
+        "The member was reactivated.",
+    )
+
+
+@bp.post("/orgs/<org_id>/members/<membership_id>/access-end")
+@fresh_auth_required
+def set_access_end(org_id: str, membership_id: str):
+    text = request.form.get("access_ends_on", "")
+    if request.form.get("clear"):
+        text = ""
+    confirmed = request.form.get("confirm") == "yes"
+    try:
+        ends_on = members.parse_end_date(text)
+        members.set_access_end(
+            settings(),
+            current_user(),
+            org_id,
+            membership_id,
+            ends_on,
+            clock=clock(),
+            confirm=confirmed,
+            ip=ip(),
+        )
+    except members.ConfirmationRequired:
+        return pages.confirm_member(
+            org_id,
+            membership_id,
+            "End the access of {name} now?",
+            [
+                f"{ends_on} has passed, so their access to {{office}} ends "
+                "at once, as if deactivated; this is recorded as the end of their access.",
+                "Their account and their other offices are not affected.",
+            ],
+            "End access now",
+            access_ends_on=str(ends_on),
+            confirm="yes",
+        )
+    except (Forbidden, NotFound):
+        raise
+    except FieldErrors as exc:
+        return pages.member_page(
+            org_id, membership_id, status=400, errors=exc.errors, values=typed(["access_ends_on"])
+        )
+    except DomainError as exc:
+        return pages.member_page(
+            org_id, membership_id, status=status_of(exc), page_error=exc.message
+        )
+    if ends_on is None:
+        done = "The end date was removed."
+    elif ends_on < members.today_utc(clock().now()):
+        done = f"Their access ended now (the last day was {ends_on})."
+    else:
+        done = f"Access ends at the end of {ends_on} (UTC)."
+    return pages.members_page(org_id, notice=done)
+
+
+@bp.route("/orgs/<org_id>/members/<membership_id>/reset-mfa", methods=["GET", "POST"])
+@fresh_auth_required
+def reset_member_mfa(org_id: str, membership_id: str):
+    if request.method == "GET":
+        return pages.confirm_member(
+            org_id,
+            membership_id,
+            "Reset the two-step verification of {name}?",
+            [
+                "Their authenticator app and recovery codes stop working now.",
+                "At their next sign-in, with their password, they set up a new "
+                "authenticator. They are told by email.",
+                "Do this only once you have confirmed who is asking (in person or by a "
+                "call back to a known number).",
+            ],
+            "Reset two-step verification",
+        )
+    return pages.run_action(
+        org_id,
+        membership_id,
+        lambda: member_account.reset_member_mfa(
+            settings(),
+            current_user(),
+            org_id,
+            membership_id,
+            mfa=mfa(),
+            mailer=mailer(),
+            ip=ip(),
+        ),
+        "Two-step verification was reset; they set it up again at their next sign-in.",
+    )
+
+
+@bp.post("/orgs/<org_id>/members/<membership_id>/password-reset")
+@fresh_auth_required
+def send_password_reset(org_id: str, membership_id: str):
+    return pages.run_action(
+        org_id,
+        membership_id,
+        lambda: member_account.send_password_reset(
+            settings(), current_user(), org_id, membership_id, recovery=recovery(), ip=ip()
+        ),
+        "A password-reset link was emailed to the member.",
+    )
+
+
+@bp.route("/orgs/<org_id>/members/<membership_id>/remove", methods=["GET", "POST"])
+@fresh_auth_required
+def remove_member(org_id: str, membership_id: str):
+    if request.method == "GET":
+        return pages.confirm_member(
+            org_id,
+            membership_id,
+            "Remove {name} from {office}?",
+            [
+                "Their affiliation with this office ends: its applications refuse them and "
+                "their refresh tokens for it stop working.",
+                "They keep their account and any other offices they belong to.",
+                "To give them access again, send a new invitation.",
+            ],
+            "Remove from this office",
+        )
+    return pages.run_action(
+        org_id,
+        membership_id,
+        lambda: members.remove_member(settings(), current_user(), org_id, membership_id, ip=ip()),
+        "The member was removed from the office.",
+    )
