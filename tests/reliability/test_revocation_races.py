@@ -1,0 +1,256 @@
+"""Revocation under races and after Redis loses its data, over real HTTP (werkzeug, threaded,
+on 127.0.0.1) against the session's database (SQLite, or PostgreSQL in the PG pass).
+
+- 20 concurrent redemptions of one code: exactly one gets tokens, and every token of that
+  grant is inactive at introspection and 401 at userinfo afterwards -- in every trial. The
+  requests are released together by a barrier; nothing waits on a timer.
+- A revoked access token (alone, by ``jti``) and a revoked grant stay revoked after the
+  Redis the app uses is emptied (FLUSHALL on a redis-server of this test's own).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from idp.audit.service import events
+from idp.extensions import db
+from tests.conftest import _empty_all_tables
+from tests.factories import add_member, make_org, make_user
+from tests.http.oauth.conftest import browser_for
+from tests.support.live import LiveServer
+
+REDIRECT = "https://rp.example/cb"
+SCOPE = "openid profile email organization"
+TRIALS = 10
+REPLAYS = 20
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def _serve(make_app, **overrides):
+    server = LiveServer(lambda url: make_app(public_base_url=url, **overrides))
+    with server.app.app_context():
+        _empty_all_tables()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+            db.session.remove()
+
+
+@pytest.fixture
+def live(make_app):
+    yield from _serve(make_app)
+
+
+def _people(live):
+    from idp.oauth.clients import client_service
+
+    clients = client_service(live.app.config["IDP_SETTINGS"], live.app.config["SECRET_KEY"])
+    org = make_org()
+    user = make_user("racer")
+    add_member(user, org, "front_desk")
+    web = clients.add(name="Web", client_id="web", redirect_uris=[REDIRECT], first_party=True)
+    return {"user": user, "auth": ("web", web.secret), "browser": browser_for(live, user)}
+
+
+def _code(live, setup) -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    response = setup["browser"].get(
+        live.url + "/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": "web",
+            "redirect_uri": REDIRECT,
+            "scope": SCOPE,
+            "state": "st",
+            "nonce": "n",
+            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+        allow_redirects=False,
+    )
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    return query["code"][0], verifier
+
+
+def _redeem(live, setup, code, verifier) -> requests.Response:
+    return requests.post(
+        live.url + "/oauth/token",
+        auth=setup["auth"],
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        timeout=30,
+    )
+
+
+def _active(live, setup, token) -> bool:
+    answer = requests.post(
+        live.url + "/oauth/introspect", auth=setup["auth"], data={"token": token}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["active"]
+
+
+def _userinfo(live, token) -> int:
+    return requests.get(
+        live.url + "/oauth/userinfo", headers={"Authorization": "Bearer " + token}, timeout=30
+    ).status_code
+
+
+def _refresh(live, setup, refresh_token) -> int:
+    return requests.post(
+        live.url + "/oauth/token",
+        auth=setup["auth"],
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        timeout=30,
+    ).status_code
+
+
+def _grant_of(access_token: str) -> str:
+    payload = access_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["grant_id"]
+
+
+def test_concurrent_code_replays_give_one_token_set_and_revoke_all_of_it(live):
+    setup = _people(live)
+    outcomes = []
+    for _trial in range(TRIALS):
+        code, verifier = _code(live, setup)
+        barrier = threading.Barrier(REPLAYS)
+
+        def redeem(_, code=code, verifier=verifier, barrier=barrier):
+            barrier.wait()
+            return _redeem(live, setup, code, verifier)
+
+        with ThreadPoolExecutor(REPLAYS) as pool:
+            results = list(pool.map(redeem, range(REPLAYS)))
+        statuses = sorted(r.status_code for r in results)
+        winners = [r.json() for r in results if r.status_code == 200]
+        assert statuses == [200] + [400] * (REPLAYS - 1), statuses
+        assert {r.json()["error"] for r in results if r.status_code == 400} == {"invalid_grant"}
+        token = winners[0]
+        grant_id = _grant_of(token["access_token"])
+        outcome = (
+            _active(live, setup, token["access_token"]),
+            _active(live, setup, token["refresh_token"]),
+            _userinfo(live, token["access_token"]),
+            _refresh(live, setup, token["refresh_token"]),
+        )
+        revoked = [e for e in events("oauth.grant.revoked") if grant_id in e.data]
+        outcomes.append((outcome, len(revoked), json.loads(revoked[0].data)["reason"]))
+    assert outcomes == [((False, False, 401, 400), 1, "code_reuse")] * TRIALS
+
+
+def test_one_redemption_and_no_replay_leaves_the_grant_alone(live):
+    """The control: without a replay the same tokens are active."""
+    setup = _people(live)
+    code, verifier = _code(live, setup)
+    token = _redeem(live, setup, code, verifier).json()
+    assert _active(live, setup, token["access_token"]) is True
+    assert _active(live, setup, token["refresh_token"]) is True
+    assert _userinfo(live, token["access_token"]) == 200
+
+
+# --- Redis emptied ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own (so FLUSHALL empties no one else's data)."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    import redis
+
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, fixed arguments
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    connection = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            connection.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    try:
+        yield url, connection
+    finally:
+        connection.close()
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture
+def live_on_private_redis(make_app, private_redis):
+    url, connection = private_redis
+    for server in _serve(make_app, redis_url=url):
+        server.redis = connection
+        yield server
+
+
+def test_revocations_survive_redis_losing_its_data(live_on_private_redis):
+    live = live_on_private_redis
+    setup = _people(live)
+    one, two, kept = (_redeem(live, setup, *_code(live, setup)).json() for _ in range(3))
+    for kind, token in (("access_token", one), ("refresh_token", two)):
+        revoked = requests.post(
+            live.url + "/oauth/revoke", auth=setup["auth"], data={"token": token[kind]}, timeout=30
+        )
+        assert revoked.status_code == 200
+    assert live.redis.dbsize() > 0  # the app really keeps its shared state there
+    live.redis.flushall()
+    assert live.redis.dbsize() == 0
+    # The access token revoked alone, and every token of the revoked grant, stay revoked.
+    assert _active(live, setup, one["access_token"]) is False
+    assert _userinfo(live, one["access_token"]) == 401
+    assert _active(live, setup, two["access_token"]) is False
+    assert _active(live, setup, two["refresh_token"]) is False
+    assert _userinfo(live, two["access_token"]) == 401
+    assert _refresh(live, setup, two["refresh_token"]) == 400
+    # What was not revoked still works: a flush costs sign-ins, not valid tokens.
+    assert _active(live, setup, kept["access_token"]) is True
+    assert _userinfo(live, kept["access_token"]) == 200
+    assert _refresh(live, setup, kept["refresh_token"]) == 200
