@@ -129,7 +129,9 @@ class OAuthService:
         """A new token of the principal's grant (its family); a family lives
         ``oauth_refresh_token_days`` from its first sign-in, however often it rotates."""
         now = utcnow()
-        family_id = principal.grant_id or self.new_grant(principal.user.id, client_id, principal.org_id).id
+        family_id = (
+            principal.grant_id or self.new_grant(principal.user.id, client_id, principal.org_id).id
+        )
         started = aware(principal.family_started_at) or now
         row = self.store.add_refresh_token(
             RefreshToken(
@@ -271,7 +273,7 @@ class OAuthService:
         db.session.commit()
 
     def revoke_grant(self, user_id: str, client_id: str, *, actor_id: str | None = None) -> bool:
-        """"Revoke access" on the account page: withdraw consent and revoke every grant of the
+        """ "Revoke access" on the account page: withdraw consent and revoke every grant of the
         person at the client; True when there was something to revoke."""
         removed = self.store.delete_consent(user_id, client_id)
         if removed:

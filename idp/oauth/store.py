@@ -24,6 +24,7 @@ from idp.oauth.models import Consent, OAuthClient, OAuthGrant, RefreshToken, Rev
 from idp.oauth.protocol import AuthCode
 from idp.state.base import SharedState
 
+
 class OAuthStore:
     def __init__(self, state: SharedState, code_seconds: int):
         self.state = state
