@@ -158,18 +158,22 @@ class OAuthService:
         return self.store.find_refresh_token(refresh_token)
 
     def usable_refresh_token(self, refresh_token: str | None, client_id: str):
-        """The token when it may be used; a rotated token presented again ends its family."""
+        """The token when it may be used; a rotated token presented again ends its family.
+        Raises GrantRefused (saying why) when its grant was revoked."""
         row = self.find_refresh_token(refresh_token)
         if row is None or row.client_id != client_id:
             return None
-        if row.revoked_at is not None or aware(row.expires_at) <= utcnow():
+        if aware(row.expires_at) <= utcnow():
+            return None
+        why = self.store.grant_revoked(row.family_id)
+        if why:
+            # A revocation is never undone: a token saved while its grant was being
+            # revoked (a concurrent rotation, a replayed code) is dead as well.
+            raise GrantRefused(f"the grant has ended ({why.replace('_', ' ')})")
+        if row.revoked_at is not None:
             return None
         if row.rotated_at is not None:
             self.revoke_by_grant_id(row.family_id, reason="refresh_reuse")
-            return None
-        if self.store.grant_revoked(row.family_id):
-            # A revocation is never undone: a token saved while its grant was being
-            # revoked (a concurrent rotation, a replayed code) is dead as well.
             return None
         return row
 
@@ -210,7 +214,7 @@ class OAuthService:
             expires_at=aware(row.expires_at).timestamp(),
             revoked=row.revoked_at is not None
             or row.rotated_at is not None
-            or self.store.grant_revoked(row.family_id),
+            or self.store.grant_revoked(row.family_id) is not None,
             claims={"sub": row.user_id, "org": row.org_id, "iat": int(row.issued_at.timestamp())},
         )
 

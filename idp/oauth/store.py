@@ -58,12 +58,19 @@ class OAuthStore:
         """Forget a grant that never gave a token (not committed)."""
         db.session.execute(db.delete(OAuthGrant).where(OAuthGrant.id == grant_id))
 
-    def grant_revoked(self, grant_id: str) -> bool:
-        """True when the grant is revoked, or unknown (no token outlives its grant row)."""
+    def grant_revoked(self, grant_id: str) -> str | None:
+        """Why the grant is revoked (``"unknown"`` for no such grant: no token outlives its
+        grant row); None while it is live."""
         row = db.session.execute(
-            db.select(OAuthGrant.revoked_at).where(OAuthGrant.id == grant_id)
+            db.select(OAuthGrant.revoked_at, OAuthGrant.revoked_reason).where(
+                OAuthGrant.id == grant_id
+            )
         ).first()
-        return row is None or row.revoked_at is not None
+        if row is None:
+            return "unknown"
+        if row.revoked_at is None:
+            return None
+        return row.revoked_reason or "revoked"
 
     def revoke_grant(self, grant_id: str, now: datetime, reason: str) -> OAuthGrant | None:
         """Revoke the grant and end its refresh tokens; the grant when this call revoked it

@@ -132,11 +132,11 @@ def test_revoking_a_grant_ends_its_refresh_tokens_once_and_nothing_else(store, u
     for row in (first, second, elsewhere):
         store.add_refresh_token(row)
     assert not store.grant_revoked(grant.id)
-    assert store.grant_revoked("unknown-grant")  # no token outlives its grant row
+    assert store.grant_revoked("unknown-grant") == "unknown"  # no token outlives its grant
     revoked = store.revoke_grant(grant.id, utcnow(), "test")
     db.session.commit()
     assert revoked is not None and revoked.user_id == user.id and revoked.revoked_reason == "test"
-    assert store.grant_revoked(grant.id) and not store.grant_revoked(other.id)
+    assert store.grant_revoked(grant.id) == "test" and store.grant_revoked(other.id) is None
     assert store.revoke_grant(grant.id, utcnow(), "again") is None
     db.session.expire_all()
     assert db.session.get(RefreshToken, second.id).revoked_at is not None

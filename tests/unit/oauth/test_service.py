@@ -64,7 +64,8 @@ def test_a_replayed_code_revokes_the_grant_its_first_use_gave(grants, member):
     assert row.family_id == redeemed.grant_id
     assert grants.access_token_active(access_claims(redeemed.grant_id))
     assert grants.redeem_code(code, "rp-app") is None
-    assert grants.usable_refresh_token(token, "rp-app") is None
+    with pytest.raises(GrantRefused, match="code reuse"):
+        grants.usable_refresh_token(token, "rp-app")
     assert not grants.access_token_active(access_claims(redeemed.grant_id))
     assert grants.redeem_code(code, "rp-app") is None  # revoked once, recorded once
     assert revocations(user) == ["code_reuse"]
@@ -78,7 +79,8 @@ def test_a_replay_before_the_first_redemption_issued_still_catches_its_tokens(gr
     redeemed = grants.redeem_code(code, "rp-app")
     assert grants.redeem_code(code, "rp-app") is None  # the replay, first
     token, _ = family_of(grants, user, org, code=redeemed)  # then the tokens are saved
-    assert grants.usable_refresh_token(token, "rp-app") is None
+    with pytest.raises(GrantRefused):
+        grants.usable_refresh_token(token, "rp-app")
     assert grants.refresh_record(token).revoked
     assert not grants.access_token_active(access_claims(redeemed.grant_id))
 
