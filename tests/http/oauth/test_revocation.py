@@ -320,3 +320,47 @@ def test_userinfo_refuses_a_token_meant_only_for_an_api(live, setup):
         headers={"Authorization": "Bearer " + narrowed["access_token"]},
     )
     assert info.status_code == 401 and "audience" in info.headers["WWW-Authenticate"]
+
+
+def test_a_resource_server_sees_a_revocation_only_by_introspection(live, setup):
+    """Offline verification cannot see a revocation (the token verifies until it expires);
+    ``introspect=True`` asks the idp and refuses it at once; an idp that cannot be asked is
+    a 503, never a pass."""
+    from flask import Flask
+
+    from idp.resource import Introspector, ResourceServer, TokenVerifier
+
+    api = "https://claims.example/api"
+    rs_client = setup["clients"].add(
+        name="Claims API",
+        client_id="claims-api",
+        redirect_uris=[],
+        grant_types=["client_credentials"],
+        default_audience=api,
+    )
+    setup["clients"].update("web", default_audience=api)
+    verifier = TokenVerifier(live.url, api)
+    rs = ResourceServer(verifier, Introspector(live.url, "claims-api", rs_client.secret))
+    down = ResourceServer(
+        verifier, Introspector(live.url, "claims-api", "x", endpoint="http://127.0.0.1:9/none")
+    )
+    service = Flask("claims")
+    service.add_url_rule("/cheap", "cheap", rs.require()(lambda: "ok"))
+    service.add_url_rule("/costly", "costly", rs.require(introspect=True)(lambda: "ok"))
+    service.add_url_rule("/down", "down", down.require(introspect=True)(lambda: "ok"))
+    caller = service.test_client()
+    token = sign_in(live, setup)
+    bearer = {"Authorization": "Bearer " + token["access_token"]}
+    assert caller.get("/cheap", headers=bearer).status_code == 200
+    assert caller.get("/costly", headers=bearer).status_code == 200
+    assert caller.get("/down", headers=bearer).status_code == 503
+    requests.post(
+        live.url + "/oauth/revoke", auth=setup["auth"], data={"token": token["refresh_token"]}
+    ).raise_for_status()
+    assert caller.get("/cheap", headers=bearer).status_code == 200  # blind until it expires
+    refused = caller.get("/costly", headers=bearer)
+    assert (
+        refused.status_code == 401 and "no longer active" in refused.get_json()["error_description"]
+    )
+    with pytest.raises(ValueError, match="introspector"):
+        ResourceServer(verifier).require(introspect=True)
