@@ -108,13 +108,22 @@ class OAuthService:
         actor_id: str | None = None,
     ) -> int:
         """Revoke the person's grants (at one client and/or acting for one office); the
-        number revoked. For password changes, disabled accounts, ended memberships and the
-        person's own "Revoke access"."""
-        revoked = 0
-        for grant_id in self.store.live_grants_of(user_id, org_id=org_id, client_id=client_id):
-            revoked += self.revoke_by_grant_id(
-                grant_id, reason=reason, actor_id=actor_id or user_id
+        number revoked, in one audit record. For password changes, disabled accounts, ended
+        memberships and the person's own "Revoke access"."""
+        now = utcnow()
+        ids = self.store.live_grants_of(user_id, now, org_id=org_id, client_id=client_id)
+        revoked = self.store.revoke_grants(ids, now, reason)
+        if revoked:
+            audit.record(
+                "oauth.grants.revoked",
+                actor_id=actor_id or user_id,
+                subject_id=user_id,
+                reason=reason,
+                grants=revoked,
+                client_id=client_id,
+                org_id=org_id,
             )
+        db.session.commit()
         return revoked
 
     # --- refresh tokens ---------------------------------------------------------------------

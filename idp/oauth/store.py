@@ -87,13 +87,33 @@ class OAuthStore:
         self._end_refresh_tokens([grant_id], now)
         return db.session.get(OAuthGrant, grant_id)
 
+    def revoke_grants(self, grant_ids: list[str], now: datetime, reason: str) -> int:
+        """Revoke those of the grants still live, with their refresh tokens; how many this
+        call revoked (not committed)."""
+        if not grant_ids:
+            return 0
+        result = db.session.execute(
+            db.update(OAuthGrant)
+            .where(OAuthGrant.id.in_(grant_ids), OAuthGrant.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason[:40])
+        )
+        self._end_refresh_tokens(grant_ids, now)
+        return result.rowcount
+
     def live_grants_of(
-        self, user_id: str, *, org_id: str | None = None, client_id: str | None = None
+        self,
+        user_id: str,
+        now: datetime,
+        *,
+        org_id: str | None = None,
+        client_id: str | None = None,
     ) -> list[str]:
-        """Ids of the person's unrevoked grants, at one client and/or for one office
-        (acting for it at sign-in or since)."""
+        """Ids of the person's unrevoked, unexpired grants, at one client and/or for one
+        office (acting for it at sign-in or since)."""
         query = db.select(OAuthGrant.id).where(
-            OAuthGrant.user_id == user_id, OAuthGrant.revoked_at.is_(None)
+            OAuthGrant.user_id == user_id,
+            OAuthGrant.revoked_at.is_(None),
+            OAuthGrant.expires_at > now,
         )
         if client_id is not None:
             query = query.where(OAuthGrant.client_id == client_id)

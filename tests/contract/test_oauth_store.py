@@ -149,14 +149,16 @@ def test_live_grants_by_client_and_office(store, user, clients):
     store.note_grant_office(home.id, "org-b")
     store.note_grant_office(home.id, "org-a")  # its own office: nothing to note
     db.session.commit()
-    assert set(store.live_grants_of(user.id)) == {home.id, elsewhere.id}
-    assert store.live_grants_of(user.id, client_id="rp-two") == [elsewhere.id]
-    assert set(store.live_grants_of(user.id, org_id="org-b")) == {home.id, elsewhere.id}
-    assert store.live_grants_of(user.id, org_id="org-a") == [home.id]
-    assert store.live_grants_of(user.id, org_id="org-%") == []
-    store.revoke_grant(home.id, utcnow(), "test")
+    assert set(store.live_grants_of(user.id, utcnow())) == {home.id, elsewhere.id}
+    assert store.live_grants_of(user.id, utcnow(), client_id="rp-two") == [elsewhere.id]
+    assert set(store.live_grants_of(user.id, utcnow(), org_id="org-b")) == {home.id, elsewhere.id}
+    assert store.live_grants_of(user.id, utcnow(), org_id="org-a") == [home.id]
+    assert store.live_grants_of(user.id, utcnow(), org_id="org-%") == []
+    assert store.revoke_grants([home.id, elsewhere.id], utcnow(), "test") == 2
+    assert store.revoke_grants([home.id, elsewhere.id], utcnow(), "test") == 0
+    assert store.revoke_grants([], utcnow(), "test") == 0
     db.session.commit()
-    assert store.live_grants_of(user.id, org_id="org-b") == [elsewhere.id]
+    assert store.live_grants_of(user.id, utcnow()) == []
 
 
 # --- refresh tokens -------------------------------------------------------------------------

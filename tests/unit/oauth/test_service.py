@@ -140,11 +140,15 @@ def test_revoking_the_grants_of_a_person_by_client_and_office(grants, member, ap
     assert grants.revoke_grants_of(user.id, client_id="rp-two", reason="x") == 0
     assert grants.revoke_grants_of(user.id, reason="password_changed") == 1
     assert not grants.access_token_active(access_claims(at_org.id))
-    assert sorted(revocations(user)) == [
-        "membership_changed",
-        "membership_changed",
-        "password_changed",
+    bulk = [json.loads(e.data) for e in events("oauth.grants.revoked", user.id)]
+    assert sorted((b["reason"], b["grants"]) for b in bulk) == [
+        ("membership_changed", 2),
+        ("password_changed", 1),
     ]
+    expired = grants.new_grant(user.id, "rp-app", org.id)
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert grants.revoke_grants_of(user.id, reason="password_changed") == 0  # nothing to end
 
 
 def test_a_rotated_refresh_token_used_again_ends_the_family(grants, member):
