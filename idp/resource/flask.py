@@ -43,7 +43,8 @@ class ResourceServer:
         the client) pass the office check only with ``allow_service``. With ``introspect``
         the idp is asked as well, so a revoked token is refused at once (401; 503 when the
         idp cannot be asked)."""
-        if introspect and self.introspector is None:
+        introspector = self.introspector if introspect else None
+        if introspect and introspector is None:
             raise ValueError("introspect=True needs ResourceServer(..., introspector=...)")
 
         def decorator(view):
@@ -58,9 +59,9 @@ class ResourceServer:
                     claims = self.verifier.verify(header[7:].strip())
                 except InvalidToken as exc:
                     return _error(401, "invalid_token", str(exc))
-                if introspect:
+                if introspector is not None:
                     try:
-                        self.introspector.check(header[7:].strip())
+                        introspector.check(header[7:].strip())
                     except InvalidToken as exc:
                         return _error(401, "invalid_token", str(exc))
                     except IntrospectionUnavailable:

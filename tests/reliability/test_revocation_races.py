@@ -12,48 +12,29 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 import shutil
 import socket
 import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from idp.audit.service import events
-from idp.extensions import db
-from tests.conftest import _empty_all_tables
 from tests.factories import add_member, make_org, make_user
-from tests.http.oauth.conftest import browser_for
-from tests.support.live import LiveServer
+from tests.http.oauth.conftest import browser_for, code_for_signed_in, redeem, serve
 
-REDIRECT = "https://rp.example/cb"
 SCOPE = "openid profile email organization"
 TRIALS = 10
 REPLAYS = 20
 REDIS_SERVER = shutil.which("redis-server")
 
 
-def _serve(make_app, **overrides):
-    server = LiveServer(lambda url: make_app(public_base_url=url, **overrides))
-    with server.app.app_context():
-        _empty_all_tables()
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            db.session.remove()
-
-
 @pytest.fixture
 def live(make_app):
-    yield from _serve(make_app)
+    yield from serve(make_app)
 
 
 def _people(live):
@@ -63,42 +44,18 @@ def _people(live):
     org = make_org()
     user = make_user("racer")
     add_member(user, org, "front_desk")
-    web = clients.add(name="Web", client_id="web", redirect_uris=[REDIRECT], first_party=True)
+    web = clients.add(
+        name="Web", client_id="web", redirect_uris=["https://rp.example/cb"], first_party=True
+    )
     return {"user": user, "auth": ("web", web.secret), "browser": browser_for(live, user)}
 
 
 def _code(live, setup) -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    response = setup["browser"].get(
-        live.url + "/oauth/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "web",
-            "redirect_uri": REDIRECT,
-            "scope": SCOPE,
-            "state": "st",
-            "nonce": "n",
-            "code_challenge": create_s256_code_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-    )
-    query = parse_qs(urlsplit(response.headers["Location"]).query)
-    return query["code"][0], verifier
+    return code_for_signed_in(live, setup["browser"], scope=SCOPE)
 
 
 def _redeem(live, setup, code, verifier) -> requests.Response:
-    return requests.post(
-        live.url + "/oauth/token",
-        auth=setup["auth"],
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "code_verifier": verifier,
-        },
-        timeout=30,
-    )
+    return redeem(live, setup["auth"], code, verifier)
 
 
 def _active(live, setup, token) -> bool:
@@ -226,7 +183,7 @@ def private_redis(tmp_path):
 @pytest.fixture
 def live_on_private_redis(make_app, private_redis):
     url, connection = private_redis
-    for server in _serve(make_app, redis_url=url):
+    for server in serve(make_app, redis_url=url):
         server.redis = connection
         yield server
 

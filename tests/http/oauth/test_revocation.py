@@ -3,21 +3,14 @@ introspection answers inactive, userinfo 401, refresh and token exchange invalid
 
 from __future__ import annotations
 
-import secrets
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 import requests
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from idp.common.clock import Clock
 from idp.oauth.grant_types.token_exchange import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE
 from idp.state import shared_state
 from tests.factories import PASSWORD, add_member, make_org, make_user
-from tests.http.oauth.conftest import browser_for
-
-REDIRECT = "https://rp.example/cb"
-SCOPE = "openid profile organization"
+from tests.http.oauth.conftest import REDIRECT, browser_for, code_for_signed_in, redeem
 
 
 @pytest.fixture
@@ -42,34 +35,18 @@ def setup(live, clients):
     }
 
 
-def sign_in(live, setup, client_id="web", auth=None) -> dict:
-    verifier = secrets.token_urlsafe(48)
-    response = setup["browser"].get(
-        live.url + "/oauth/authorize",
-        params={
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": REDIRECT,
-            "scope": SCOPE,
-            "state": "s",
-            "code_challenge": create_s256_code_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-    )
-    code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
-    issued = requests.post(
-        live.url + "/oauth/token",
-        auth=auth or setup["auth"],
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "code_verifier": verifier,
-        },
-    )
+def sign_in(live, setup) -> dict:
+    issued = redeem(live, setup["auth"], *code_for_signed_in(live, setup["browser"]))
     assert issued.status_code == 200, issued.text
     return issued.json()
+
+
+def token_call(live, setup, grant_type, **data) -> dict:
+    answer = requests.post(
+        live.url + "/oauth/token", auth=setup["auth"], data={"grant_type": grant_type, **data}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def state_of(live, setup, token: dict, auth=None) -> tuple:
@@ -119,29 +96,10 @@ def test_refresh_reuse_revokes_the_access_tokens_too(live, setup):
 
 
 def test_a_code_replayed_later_revokes_what_it_gave(live, setup):
-    verifier = secrets.token_urlsafe(48)
-    response = setup["browser"].get(
-        live.url + "/oauth/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "web",
-            "redirect_uri": REDIRECT,
-            "scope": SCOPE,
-            "code_challenge": create_s256_code_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-    )
-    code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT,
-        "code_verifier": verifier,
-    }
-    token = requests.post(live.url + "/oauth/token", auth=setup["auth"], data=data).json()
+    code, verifier = code_for_signed_in(live, setup["browser"])
+    token = redeem(live, setup["auth"], code, verifier).json()
     assert state_of(live, setup, token) == LIVE
-    again = requests.post(live.url + "/oauth/token", auth=setup["auth"], data=data)
+    again = redeem(live, setup["auth"], code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     assert state_of(live, setup, token) == DEAD
 
@@ -180,26 +138,22 @@ def test_leaving_an_office_revokes_the_grants_acting_for_it(live, setup):
     other = make_org()
     add_member(setup["user"], other, "billing")
     token = sign_in(live, setup)  # acts for the first office
-    exchanged = requests.post(
-        live.url + "/oauth/token",
-        auth=setup["auth"],
-        data={
-            "grant_type": TOKEN_EXCHANGE,
-            "subject_token": token["access_token"],
-            "subject_token_type": ACCESS_TOKEN_TYPE,
-            "organization": other.id,
-        },
-    ).json()
+    exchanged = token_call(
+        live,
+        setup,
+        TOKEN_EXCHANGE,
+        subject_token=token["access_token"],
+        subject_token_type=ACCESS_TOKEN_TYPE,
+        organization=other.id,
+    )
     elsewhere = sign_in(live, setup)
-    switched = requests.post(
-        live.url + "/oauth/token",
-        auth=setup["auth"],
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": elsewhere["refresh_token"],
-            "organization": other.id,
-        },
-    ).json()
+    switched = token_call(
+        live,
+        setup,
+        "refresh_token",
+        refresh_token=elsewhere["refresh_token"],
+        organization=other.id,
+    )
     assert state_of(live, setup, switched) == LIVE
     # Removed from the first office: the grant acting for it ends, the exchanged token too
     # (it belongs to the subject token's grant); the grant now acting for the other office
@@ -222,15 +176,9 @@ def test_a_role_change_in_another_office_ends_a_grant_that_switched_to_it(live, 
     add_member(setup["user"], other, "billing")
     token = sign_in(live, setup)
     untouched = sign_in(live, setup)
-    switched = requests.post(
-        live.url + "/oauth/token",
-        auth=setup["auth"],
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token["refresh_token"],
-            "organization": other.id,
-        },
-    ).json()
+    switched = token_call(
+        live, setup, "refresh_token", refresh_token=token["refresh_token"], organization=other.id
+    )
     membership_changed(setup["user"].id, other.id)
     assert state_of(live, setup, switched) == DEAD
     assert state_of(live, setup, untouched) == LIVE

@@ -6,19 +6,14 @@ already) none (2 and 3). These bounds keep it from growing unnoticed."""
 
 from __future__ import annotations
 
-import secrets
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 import requests
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy import event
 
 from idp.extensions import db
 from tests.factories import add_member, make_org, make_user
-from tests.http.oauth.conftest import browser_for
+from tests.http.oauth.conftest import REDIRECT, browser_for, code_for_signed_in, redeem
 
-REDIRECT = "https://rp.example/cb"
 #: Statements per request at most, with the embedded shared state (its reads are SQL too) ...
 EMBEDDED = {"introspect": 2, "userinfo": 3}
 #: ... and with Redis.
@@ -39,31 +34,8 @@ def token(live, clients):
     user = make_user("counted")
     add_member(user, org, "front_desk")
     web = clients.add(name="Web", client_id="web", redirect_uris=[REDIRECT], first_party=True)
-    verifier = secrets.token_urlsafe(48)
-    response = browser_for(live, user).get(
-        live.url + "/oauth/authorize",
-        params={
-            "response_type": "code",
-            "client_id": "web",
-            "redirect_uri": REDIRECT,
-            "scope": "openid profile organization",
-            "state": "s",
-            "code_challenge": create_s256_code_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-        allow_redirects=False,
-    )
-    code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
-    issued = requests.post(
-        live.url + "/oauth/token",
-        auth=("web", web.secret),
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "code_verifier": verifier,
-        },
-    ).json()
+    code, verifier = code_for_signed_in(live, browser_for(live, user))
+    issued = redeem(live, ("web", web.secret), code, verifier).json()
     return issued["access_token"], ("web", web.secret)
 
 
