@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,8 @@ import pytest
 import requests
 
 from idp.audit.service import events
+from idp.extensions import db
+from tests.conftest import _empty_all_tables
 from tests.factories import add_member, make_org, make_user
 from tests.http.oauth.conftest import browser_for, code_for_signed_in, redeem, serve
 
@@ -30,6 +34,7 @@ SCOPE = "openid profile email organization"
 TRIALS = 10
 REPLAYS = 20
 REDIS_SERVER = shutil.which("redis-server")
+IDP = os.path.join(os.path.dirname(sys.executable), "idp")
 
 
 @pytest.fixture
@@ -86,8 +91,8 @@ def _grant_of(access_token: str) -> str:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["grant_id"]
 
 
-def test_concurrent_code_replays_give_one_token_set_and_revoke_all_of_it(live):
-    setup = _people(live)
+def _replay_trials(live, setup) -> list:
+    """TRIALS times: one code, REPLAYS redemptions released together; what came of each."""
     outcomes = []
     for _trial in range(TRIALS):
         code, verifier = _code(live, setup)
@@ -100,10 +105,9 @@ def test_concurrent_code_replays_give_one_token_set_and_revoke_all_of_it(live):
         with ThreadPoolExecutor(REPLAYS) as pool:
             results = list(pool.map(redeem, range(REPLAYS)))
         statuses = sorted(r.status_code for r in results)
-        winners = [r.json() for r in results if r.status_code == 200]
         assert statuses == [200] + [400] * (REPLAYS - 1), statuses
         assert {r.json()["error"] for r in results if r.status_code == 400} == {"invalid_grant"}
-        token = winners[0]
+        token = next(r.json() for r in results if r.status_code == 200)
         grant_id = _grant_of(token["access_token"])
         outcome = (
             _active(live, setup, token["access_token"]),
@@ -113,7 +117,24 @@ def test_concurrent_code_replays_give_one_token_set_and_revoke_all_of_it(live):
         )
         revoked = [e for e in events("oauth.grant.revoked") if grant_id in e.data]
         outcomes.append((outcome, len(revoked), json.loads(revoked[0].data)["reason"]))
-    assert outcomes == [((False, False, 401, 400), 1, "code_reuse")] * TRIALS
+    return outcomes
+
+
+#: Every trial: access and refresh token inactive, userinfo 401, refresh refused, and the
+#: grant revoked exactly once, for the code's reuse.
+ALL_REVOKED = [((False, False, 401, 400), 1, "code_reuse")] * TRIALS
+
+
+def test_concurrent_code_replays_give_one_token_set_and_revoke_all_of_it(live):
+    assert _replay_trials(live, _people(live)) == ALL_REVOKED
+
+
+@pytest.mark.slow
+def test_concurrent_code_replays_against_idp_serve(gunicorn):
+    """The same against ``idp serve`` (gunicorn, two worker processes with threads): the
+    replays race across processes, not only threads."""
+    assert _replay_trials(gunicorn, _people(gunicorn)) == ALL_REVOKED
+    assert gunicorn.log_path.read_text().lower().count("booting worker") == 2
 
 
 def test_one_redemption_and_no_replay_leaves_the_grant_alone(live):
@@ -124,6 +145,62 @@ def test_one_redemption_and_no_replay_leaves_the_grant_alone(live):
     assert _active(live, setup, token["access_token"]) is True
     assert _active(live, setup, token["refresh_token"]) is True
     assert _userinfo(live, token["access_token"]) == 200
+
+
+# --- idp serve ------------------------------------------------------------------------------
+
+
+class Served:
+    """A running ``idp serve`` and an app of the same settings (same database and shared
+    state) in whose context the test seeds people and reads the audit trail."""
+
+    def __init__(self, url: str, app, log_path):
+        self.url = url
+        self.app = app
+        self.log_path = log_path
+
+
+@pytest.fixture
+def gunicorn(make_app, base_settings, tmp_path):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = make_app(public_base_url=url)
+    settings = {
+        **base_settings,
+        "public_base_url": url,
+        "redis_prefix": app.config["IDP_SETTINGS"].redis_prefix,
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    for name, value in settings.items():
+        env["IDP_" + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+    env.update(IDP_SERVER_HOST="127.0.0.1", IDP_SERVER_PORT=str(port), IDP_SERVER_WORKERS="2")
+    with app.app_context():
+        _empty_all_tables()
+        log = (tmp_path / "serve.log").open("w")
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            [IDP, "serve"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_ready(url, process, tmp_path / "serve.log")
+            yield Served(url, app, tmp_path / "serve.log")
+        finally:
+            process.terminate()
+            process.wait(20)
+            log.close()
+            db.session.remove()
+
+
+def _wait_ready(url: str, process, log_path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("idp serve did not become ready:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
 
 
 # --- Redis emptied ---------------------------------------------------------------------------
