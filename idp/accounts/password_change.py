@@ -24,8 +24,8 @@ def change_password(
 ) -> None:
     """Check the current password and the new one, then store it.
 
-    ``password_changed_at`` moves on, which ends every refresh-token family begun before
-    (the OAuth area re-checks it at each refresh); the caller ends the SSO sessions.
+    ``password_changed_at`` moves on, and every OAuth grant of the person is revoked (its
+    refresh and access tokens stop working now); the caller ends the SSO sessions.
     """
     current = form.get("current_password", "")[:1024]
     new = form.get("password", "")[:1024]
@@ -46,6 +46,9 @@ def change_password(
     user.password_changed_at = clock.now()
     audit.record("password.changed", actor_id=user.id, subject_id=user.id, ip=ip)
     db.session.commit()
+    from idp.oauth.grants import revoke_grants_of
+
+    revoke_grants_of(user.id, reason="password_changed")
 
 
 def send_changed_notice(mailer: Mailer, settings, user: User) -> None:

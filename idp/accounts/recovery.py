@@ -140,7 +140,8 @@ class RecoveryService:
         if self.reset_tokens.consume(token) != user.id:
             raise DomainError(INVALID_LINK)
         user.password_hash = hash_password(password, self.settings)
-        # Moving this on ends every refresh-token family begun before (checked at refresh).
+        # Moving this on ends every refresh-token family begun before (checked at refresh);
+        # the grants are revoked below as well, so that their access tokens stop too.
         user.password_changed_at = self.clock.now()
         audit.record("password.reset", actor_id=user.id, subject_id=user.id, ip=ip)
         if user.status == "locked":
@@ -156,6 +157,9 @@ class RecoveryService:
         db.session.commit()
         from idp.login.current import run_sign_out_hooks
         from idp.login.sessions import SessionStore
+        from idp.oauth.grants import revoke_grants_of
+
+        revoke_grants_of(user.id, reason="password_reset")
 
         # Every session ends, and each is signed out everywhere (back-channel logout).
         for ended in SessionStore(self.state).end_all_for_user(user.id):

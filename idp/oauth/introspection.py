@@ -27,6 +27,7 @@ INTROSPECTED_CLAIMS = (
     "roles",
     "auth_time",
     "acr",
+    "grant_id",
 )
 
 

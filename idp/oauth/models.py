@@ -1,7 +1,10 @@
-"""Tables of the authorization server: clients, refresh-token families, consents.
+"""Tables of the authorization server: clients, grants, refresh tokens, revoked access
+tokens, consents.
 
 Authorization codes are short-lived and single-use, so they live in shared state (an atomic
-``pop`` consumes them across every instance); access tokens are self-contained JWTs.
+``pop`` consumes them across every instance); access tokens are self-contained JWTs. What
+is revoked lives here, in the database, never only in shared state: a flushed Redis forgets
+codes and sessions (people sign in again) but no revocation.
 """
 
 from __future__ import annotations
@@ -104,6 +107,48 @@ class OAuthClient(db.Model):
         }
 
 
+class OAuthGrant(db.Model):
+    """One authorization of a person at one client: a sign-in redeemed through one code.
+
+    Every access token of it names it (the ``grant_id`` claim), and its refresh tokens are
+    one family with ``family_id`` = the grant's id. Revoking the grant (``revoked_at``) ends
+    all of them at once and for good (node-oidc-provider's ``revokeByGrantId``); the row is
+    created when the code is issued, so a replay of the code finds it even while the first
+    redemption is still issuing tokens.
+    """
+
+    __tablename__ = "oauth_grants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    #: The office of the sign-in; ``other_org_ids`` (space-separated) are offices the grant
+    #: switched to since (refresh with ``organization``, token exchange).
+    org_id: Mapped[str | None] = mapped_column(String(36))
+    other_org_ids: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    #: SHA-256 of the code that began it (a replay finds the grant by it).
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: No token of the grant lives longer (the refresh family's bound).
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class RevokedAccessToken(db.Model):
+    """An access token revoked on its own (RFC 7009, by ``jti``); kept until it expires."""
+
+    __tablename__ = "oauth_revoked_access_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class RefreshToken(db.Model):
     """One refresh token of a family; each use rotates it (the old one is marked used)."""
 
@@ -112,6 +157,7 @@ class RefreshToken(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     #: SHA-256 of the token (random, 256 bits).
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    #: The grant (``OAuthGrant.id``) this token belongs to.
     family_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     client_id: Mapped[str] = mapped_column(
         ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False, index=True

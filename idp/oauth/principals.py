@@ -61,7 +61,9 @@ def for_code(code: AuthCode) -> Principal | None:
     user = active_user(code.user_id)
     if user is None:
         return None
-    return for_session(user, code.org_id, code.sid, code.auth_time, code.amr)
+    principal = for_session(user, code.org_id, code.sid, code.auth_time, code.amr)
+    principal.grant_id = code.grant_id or None
+    return principal
 
 
 def _ended(reason: str) -> GrantRefused:
@@ -92,14 +94,15 @@ def for_refresh(row: RefreshToken, org_id: str | None = None) -> Principal:
         sid=row.sid,
         auth_time=row.auth_time,
         amr=row.amr,
-        family_id=row.family_id,
+        grant_id=row.family_id,
         family_started_at=aware(row.family_started_at),
         audience=row.audience,
     )
 
 
 def for_exchange(claims: dict, org_id: str) -> Principal:
-    """The person of an access token, acting for ``org_id`` (re-checked now)."""
+    """The person of an access token, acting for ``org_id`` (re-checked now), in the access
+    token's grant: revoking that grant revokes the exchanged token too."""
     user = active_user(str(claims.get("sub", "")))
     if user is None:
         raise GrantRefused("the user can no longer sign in")
@@ -118,4 +121,5 @@ def for_exchange(claims: dict, org_id: str) -> Principal:
         sid=str(claims.get("sid", "")),
         auth_time=auth_time,
         amr=[],
+        grant_id=str(claims["grant_id"]) if claims.get("grant_id") else None,
     )

@@ -74,7 +74,8 @@ class Principal:
     sid: str
     auth_time: float
     amr: list[str]
-    family_id: str | None = None
+    #: The grant the tokens belong to (``OAuthGrant.id``, the refresh family's id).
+    grant_id: str | None = None
     family_started_at: datetime | None = None
     audience: str = ""
 
@@ -102,6 +103,8 @@ class AuthCode:
     amr: list[str] = field(default_factory=list)
     sid: str = ""
     code_hash: str = ""
+    #: The grant this code begins (created with the code, so a replay can revoke it).
+    grant_id: str = ""
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri

@@ -1,5 +1,6 @@
-"""RFC 7009 token revocation: a refresh token ends its whole family, an access token is
-refused (introspection, userinfo, exchange) until it expires."""
+"""RFC 7009 token revocation: a refresh token revokes its whole grant, the access tokens of
+it included (§2.1); an access token alone is refused (introspection, userinfo, exchange)
+until it expires. Both are rows in the database (:meth:`OAuthService.revoke`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""The only queries on the authorization server's records: codes, refresh tokens, consents,
-client rows, and the short-lived markers in shared state. No policy, no audit: the services
-around the store decide what a reuse or a revocation means (:mod:`idp.oauth.service`).
+"""The only queries on the authorization server's records: codes, grants, refresh tokens,
+revoked access tokens, consents, client rows, and the short-lived markers in shared state.
+No policy, no audit: the services around the store decide what a reuse or a revocation
+means (:mod:`idp.oauth.service`).
+
+Shared state holds only what may be lost (codes, assertion ids); every revocation is a row.
 
 Each write commits its own unit of work, so an effect decided on a refused request (a
 revoked family) stays behind when the request fails.
@@ -13,16 +16,13 @@ import time
 from dataclasses import asdict
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from idp.common.tokens import token_hash
 from idp.extensions import db
-from idp.oauth.models import Consent, OAuthClient, RefreshToken
+from idp.oauth.models import Consent, OAuthClient, OAuthGrant, RefreshToken, RevokedAccessToken
 from idp.oauth.protocol import AuthCode
 from idp.state.base import SharedState
-
-#: A redeemed code is remembered this long so that a replay can be recognised.
-SPENT_CODE_SECONDS = 600
-#: Marks a spent code whose redemption gave no refresh token (nothing to revoke).
-NO_FAMILY = "-"
 
 
 class OAuthStore:
@@ -41,12 +41,108 @@ class OAuthStore:
         raw = self.state.pop(f"oauth:code:{token_hash(code)}")
         return AuthCode(**json.loads(raw)) if raw is not None else None
 
-    def mark_code_spent(self, code_hash: str, family_id: str = NO_FAMILY) -> None:
-        self.state.set(f"oauth:code-spent:{code_hash}", family_id, SPENT_CODE_SECONDS)
+    # --- grants ---------------------------------------------------------------------------
 
-    def spent_code_family(self, code: str) -> str | None:
-        """For a code redeemed recently: the refresh family it gave (or ``NO_FAMILY``)."""
-        return self.state.get(f"oauth:code-spent:{token_hash(code)}")
+    def add_grant(self, row: OAuthGrant) -> OAuthGrant:
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    def grant_of_code(self, code: str) -> str | None:
+        """The id of the grant a code began (issued, whether redeemed or not)."""
+        return db.session.scalar(
+            db.select(OAuthGrant.id).where(OAuthGrant.code_hash == token_hash(code))
+        )
+
+    def delete_grant(self, grant_id: str) -> None:
+        """Forget a grant that never gave a token (not committed)."""
+        db.session.execute(db.delete(OAuthGrant).where(OAuthGrant.id == grant_id))
+
+    def grant_revoked(self, grant_id: str) -> str | None:
+        """Why the grant is revoked (``"unknown"`` for no such grant: no token outlives its
+        grant row); None while it is live."""
+        row = db.session.execute(
+            db.select(OAuthGrant.revoked_at, OAuthGrant.revoked_reason).where(
+                OAuthGrant.id == grant_id
+            )
+        ).first()
+        if row is None:
+            return "unknown"
+        if row.revoked_at is None:
+            return None
+        return row.revoked_reason or "revoked"
+
+    def revoke_grant(self, grant_id: str, now: datetime, reason: str) -> OAuthGrant | None:
+        """Revoke the grant and end its refresh tokens; the grant when this call revoked it
+        (None when it was revoked already or is unknown): of concurrent callers one wins.
+
+        Not committed: the caller records why in the same unit of work."""
+        result = db.session.execute(
+            db.update(OAuthGrant)
+            .where(OAuthGrant.id == grant_id, OAuthGrant.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason[:40])
+        )
+        if result.rowcount != 1:
+            return None
+        self._end_refresh_tokens([grant_id], now)
+        return db.session.get(OAuthGrant, grant_id)
+
+    def revoke_grants(self, grant_ids: list[str], now: datetime, reason: str) -> int:
+        """Revoke those of the grants still live, with their refresh tokens; how many this
+        call revoked (not committed)."""
+        if not grant_ids:
+            return 0
+        result = db.session.execute(
+            db.update(OAuthGrant)
+            .where(OAuthGrant.id.in_(grant_ids), OAuthGrant.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason[:40])
+        )
+        self._end_refresh_tokens(grant_ids, now)
+        return result.rowcount
+
+    def live_grants_of(
+        self,
+        user_id: str,
+        now: datetime,
+        *,
+        org_id: str | None = None,
+        client_id: str | None = None,
+    ) -> list[str]:
+        """Ids of the person's unrevoked, unexpired grants, at one client and/or for one
+        office (acting for it at sign-in or since)."""
+        query = db.select(OAuthGrant.id).where(
+            OAuthGrant.user_id == user_id,
+            OAuthGrant.revoked_at.is_(None),
+            OAuthGrant.expires_at > now,
+        )
+        if client_id is not None:
+            query = query.where(OAuthGrant.client_id == client_id)
+        if org_id is not None:
+            query = query.where(
+                (OAuthGrant.org_id == org_id)
+                | OAuthGrant.other_org_ids.contains(org_id, autoescape=True)
+            )
+        return list(db.session.scalars(query))
+
+    def note_grant_office(self, grant_id: str, org_id: str) -> None:
+        """Remember that the grant now also acts for ``org_id`` (not committed)."""
+        db.session.execute(
+            db.update(OAuthGrant)
+            .where(
+                OAuthGrant.id == grant_id,
+                (OAuthGrant.org_id.is_(None)) | (OAuthGrant.org_id != org_id),
+                ~OAuthGrant.other_org_ids.contains(org_id, autoescape=True),
+            )
+            .values(other_org_ids=OAuthGrant.other_org_ids + " " + org_id)
+        )
+
+    def _end_refresh_tokens(self, grant_ids: list[str], now: datetime) -> int:
+        result = db.session.execute(
+            db.update(RefreshToken)
+            .where(RefreshToken.family_id.in_(grant_ids), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return result.rowcount
 
     # --- refresh tokens ---------------------------------------------------------------------
 
@@ -60,14 +156,6 @@ class OAuthStore:
             db.select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh_token))
         )
 
-    def family_revoked(self, family_id: str) -> bool:
-        found = db.session.scalar(
-            db.select(RefreshToken.id)
-            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
-            .limit(1)
-        )
-        return found is not None
-
     def claim_refresh_token(self, token_id: str, now: datetime) -> bool:
         """Mark the token used, atomically: of two concurrent claims only one succeeds."""
         result = db.session.execute(
@@ -78,34 +166,6 @@ class OAuthStore:
         db.session.commit()
         return result.rowcount == 1
 
-    def revoke_family(self, family_id: str, now: datetime) -> RefreshToken | None:
-        """End every live token of the family; a token of the family when any was live.
-
-        Not committed: the caller records why in the same unit of work."""
-        result = db.session.execute(
-            db.update(RefreshToken)
-            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        if not result.rowcount:
-            return None
-        return db.session.scalar(
-            db.select(RefreshToken).where(RefreshToken.family_id == family_id).limit(1)
-        )
-
-    def revoke_user_client_tokens(self, user_id: str, client_id: str, now: datetime) -> int:
-        """End the person's live refresh tokens at one client (not committed)."""
-        result = db.session.execute(
-            db.update(RefreshToken)
-            .where(
-                RefreshToken.user_id == user_id,
-                RefreshToken.client_id == client_id,
-                RefreshToken.revoked_at.is_(None),
-            )
-            .values(revoked_at=now)
-        )
-        return result.rowcount
-
     def live_families_by_client(self, user_id: str, now: datetime) -> dict[str, int]:
         """client_id -> number of the person's refresh families with a usable token."""
         rows = db.session.execute(
@@ -115,6 +175,9 @@ class OAuthStore:
                 RefreshToken.revoked_at.is_(None),
                 RefreshToken.rotated_at.is_(None),
                 RefreshToken.expires_at > now,
+                ~db.exists().where(
+                    OAuthGrant.id == RefreshToken.family_id, OAuthGrant.revoked_at.is_not(None)
+                ),
             )
             .group_by(RefreshToken.client_id)
         ).all()
@@ -122,13 +185,24 @@ class OAuthStore:
 
     # --- access tokens and client assertions (shared state) ---------------------------------
 
-    def revoke_access_token(self, jti: str, exp: float) -> None:
-        ttl = int(exp - time.time()) + 60
-        if ttl > 0:
-            self.state.set(f"oauth:revoked-jti:{jti}", "1", ttl)
+    def revoke_access_token(self, jti: str, expires_at: datetime) -> None:
+        """Deny one access token until it expires (committed; a second revocation is a no-op)."""
+        if db.session.get(RevokedAccessToken, jti) is not None:
+            return
+        db.session.add(RevokedAccessToken(jti=jti, expires_at=expires_at))
+        try:
+            db.session.commit()
+        except IntegrityError:  # revoked concurrently: the row is there either way
+            db.session.rollback()
 
-    def access_token_revoked(self, jti: str) -> bool:
-        return self.state.get(f"oauth:revoked-jti:{jti}") is not None
+    def access_token_live(self, grant_id: str | None, jti: str) -> bool:
+        """One statement: the token's grant (when it names one) is known and unrevoked, and
+        the token itself was not revoked."""
+        not_denied = ~db.exists().where(RevokedAccessToken.jti == jti)
+        if grant_id is None:
+            return bool(db.session.scalar(db.select(not_denied)))
+        grant_live = db.exists().where(OAuthGrant.id == grant_id, OAuthGrant.revoked_at.is_(None))
+        return bool(db.session.scalar(db.select(db.and_(grant_live, not_denied))))
 
     def add_assertion_id(self, client_id: str, jti: str, exp: float) -> bool:
         """Record a client assertion's id until it expires; False when it was there already."""

@@ -1,6 +1,10 @@
 """The token endpoint's output for every grant: an RFC 9068 access token (audience per
 RFC 8707), plus a refresh token for a person. The grants themselves are in
 :mod:`idp.oauth.grant_types`.
+
+A person's token names its grant (``grant_id``); with the ``openid`` scope its audience
+includes the issuer as well as the resource, since userinfo accepts only tokens meant for
+the issuer. A service's own token (client credentials) names no grant.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from flask import request
 
 from idp.oauth.claims import org_claim
 from idp.oauth.context import minter, service, settings
-from idp.oauth.protocol import IDENTITY_SCOPES, AuthCode, Principal
+from idp.oauth.protocol import IDENTITY_SCOPES, Principal
 from idp.oauth.service import new_refresh_token
 from idp.orgs import access
 
@@ -52,6 +56,14 @@ def granted_scope(client, principal: Principal | None, scope: str | None) -> str
     return " ".join(s for s in requested if s in allowed)
 
 
+def token_audience(aud: str, scope: str) -> str | list[str]:
+    """The ``aud`` claim: the resource, plus the issuer when the token may call userinfo."""
+    issuer = settings().issuer
+    if aud != issuer and "openid" in scope.split():
+        return [aud, issuer]
+    return aud
+
+
 def generate_token(
     grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
 ):
@@ -71,7 +83,7 @@ def generate_token(
     access_token, claims = minter().access_token(
         client_id=client.client_id,
         sub=sub,
-        audience=aud,
+        audience=token_audience(aud, scope),
         scope=scope,
         alg=client.model.id_token_alg,
         org=org,
@@ -79,6 +91,7 @@ def generate_token(
         auth_time=principal.auth_time if principal else None,
         acr=principal.acr if principal else None,
         sid=principal.sid if principal else None,
+        grant_id=principal.grant_id if principal else None,
     )
     token = {
         "token_type": "Bearer",
@@ -94,11 +107,9 @@ def generate_token(
 def save_token(token, oauth_request) -> None:
     if "refresh_token" not in token:
         return
-    code = getattr(oauth_request, "authorization_code", None)
     service().save_refresh_token(
         token["refresh_token"],
         oauth_request.client.client_id,
         oauth_request.user,
         token.get("scope", ""),
-        code=code if isinstance(code, AuthCode) else None,
     )

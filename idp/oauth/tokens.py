@@ -41,7 +41,7 @@ class TokenMinter:
         *,
         client_id: str,
         sub: str,
-        audience: str,
+        audience: str | list[str],
         scope: str,
         alg: str,
         org: dict | None = None,
@@ -49,7 +49,10 @@ class TokenMinter:
         auth_time: float | None = None,
         acr: str | None = None,
         sid: str | None = None,
+        grant_id: str | None = None,
     ) -> tuple[str, dict]:
+        """An RFC 9068 token; ``grant_id`` names the grant it belongs to (none for a service's
+        own token), so that revoking the grant revokes it."""
         now = int(time.time())
         claims = {
             "iss": self.issuer,
@@ -72,6 +75,8 @@ class TokenMinter:
             claims["acr"] = acr
         if sid:
             claims["sid"] = sid
+        if grant_id:
+            claims["grant_id"] = grant_id
         return self.sign(claims, alg, ACCESS_TOKEN_TYP), claims
 
     def logout_token(self, *, client_id: str, sub: str, sid: str, alg: str) -> str:

@@ -1,5 +1,6 @@
 """The OpenID Connect userinfo endpoint: claims about the person of a valid access token
-with the ``openid`` scope, re-read now (an account disabled since is refused)."""
+with the ``openid`` scope whose audience includes the issuer, re-read now (an account
+disabled since, a revoked token or grant is refused)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,10 @@ def userinfo(token: str | None, minter: TokenMinter, grants: OAuthService) -> An
         claims = minter.verify(token, typ=ACCESS_TOKEN_TYP)
     except BadToken as exc:
         return _refused(401, "invalid_token", str(exc))
-    if grants.access_token_revoked(claims.get("jti", "")):
+    aud = claims.get("aud")
+    if minter.issuer not in (aud if isinstance(aud, list) else [aud]):
+        return _refused(401, "invalid_token", "the token is not meant for userinfo (audience)")
+    if not grants.access_token_active(claims):
         return _refused(401, "invalid_token", "revoked")
     scope = claims.get("scope", "")
     if "openid" not in scope.split():

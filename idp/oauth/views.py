@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request
 
 from idp.extensions import csrf
 from idp.oauth import authorize as authorization
-from idp.oauth import discovery, logout
+from idp.oauth import discovery, grants, logout
 from idp.oauth import userinfo as userinfo_endpoint
 from idp.oauth.context import keyring, minter, oauth_server, service, settings
 
@@ -20,6 +20,7 @@ def _setup(state) -> None:
 
     init_oauth(state.app)
     logout.register_backchannel_hook()
+    grants.register_membership_hook()
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])

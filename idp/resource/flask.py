@@ -1,4 +1,5 @@
-"""Flask glue: a decorator that demands a valid token, scopes and the office in the URL."""
+"""Flask glue: a decorator that demands a valid token, scopes and the office in the URL, and
+(``introspect=True``, for high-value calls) asks the idp that the token is not revoked."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 
 from flask import g, jsonify, request
 
+from idp.resource.introspection import IntrospectionUnavailable, Introspector
 from idp.resource.verifier import InvalidToken, TokenVerifier
 
 
@@ -25,15 +27,25 @@ def _error(status: int, error: str, description: str, scope: str | None = None):
 
 
 class ResourceServer:
-    def __init__(self, verifier: TokenVerifier):
+    def __init__(self, verifier: TokenVerifier, introspector: Introspector | None = None):
         self.verifier = verifier
+        self.introspector = introspector
 
     def require(
-        self, scope: str | None = None, org_arg: str | None = None, allow_service: bool = False
+        self,
+        scope: str | None = None,
+        org_arg: str | None = None,
+        allow_service: bool = False,
+        introspect: bool = False,
     ):
         """Demand a token with ``scope``; when ``org_arg`` names a URL argument, the token's
         office must be that one. Service tokens (client credentials: no office, subject is
-        the client) pass the office check only with ``allow_service``."""
+        the client) pass the office check only with ``allow_service``. With ``introspect``
+        the idp is asked as well, so a revoked token is refused at once (401; 503 when the
+        idp cannot be asked)."""
+        introspector = self.introspector if introspect else None
+        if introspect and introspector is None:
+            raise ValueError("introspect=True needs ResourceServer(..., introspector=...)")
 
         def decorator(view):
             @functools.wraps(view)
@@ -47,6 +59,18 @@ class ResourceServer:
                     claims = self.verifier.verify(header[7:].strip())
                 except InvalidToken as exc:
                     return _error(401, "invalid_token", str(exc))
+                if introspector is not None:
+                    try:
+                        introspector.check(header[7:].strip())
+                    except InvalidToken as exc:
+                        return _error(401, "invalid_token", str(exc))
+                    except IntrospectionUnavailable:
+                        response = jsonify(
+                            error="temporarily_unavailable",
+                            error_description="the token could not be checked; try again",
+                        )
+                        response.status_code = 503
+                        return response
                 if scope and scope not in str(claims.get("scope", "")).split():
                     return _error(403, "insufficient_scope", f"needs scope {scope}", scope)
                 if org_arg:

@@ -14,9 +14,9 @@ from idp.common.clock import utcnow
 from idp.common.tokens import random_token, token_hash
 from idp.extensions import db
 from idp.oauth.clients import client_service
-from idp.oauth.models import RefreshToken
+from idp.oauth.models import OAuthGrant, RefreshToken
 from idp.oauth.protocol import AuthCode
-from idp.oauth.store import NO_FAMILY, OAuthStore
+from idp.oauth.store import OAuthStore
 from tests.contract.test_shared_state import BACKENDS, build
 from tests.factories import make_user
 
@@ -67,6 +67,18 @@ def code_data(user_id: str, client_id: str = "rp-one") -> AuthCode:
     )
 
 
+def grant_row(user_id: str, *, client_id: str = "rp-one", org_id=None, code=None):
+    now = utcnow()
+    return OAuthGrant(
+        client_id=client_id,
+        user_id=user_id,
+        org_id=org_id,
+        code_hash=token_hash(code) if code else None,
+        created_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+
+
 def refresh_row(user_id: str, *, family_id: str | None = None, client_id: str = "rp-one"):
     token = random_token(32)
     now = utcnow()
@@ -98,15 +110,55 @@ def test_a_code_is_taken_exactly_once(store, user):
     assert store.take_code(random_token(36)) is None
 
 
-def test_a_spent_code_remembers_the_family_it_gave(store, user):
+# --- grants ---------------------------------------------------------------------------------
+
+
+def test_a_grant_is_found_by_the_code_that_began_it(store, user, clients):
     code = random_token(36)
-    store.save_code(code, code_data(user.id))
-    taken = store.take_code(code)
-    assert store.spent_code_family(code) is None
-    store.mark_code_spent(taken.code_hash)
-    assert store.spent_code_family(code) == NO_FAMILY
-    store.mark_code_spent(taken.code_hash, "family-1")
-    assert store.spent_code_family(code) == "family-1"
+    grant = store.add_grant(grant_row(user.id, code=code))
+    assert store.grant_of_code(code) == grant.id
+    assert store.grant_of_code(random_token(36)) is None
+    store.delete_grant(grant.id)
+    db.session.commit()
+    assert store.grant_of_code(code) is None
+
+
+def test_revoking_a_grant_ends_its_refresh_tokens_once_and_nothing_else(store, user, clients):
+    grant = store.add_grant(grant_row(user.id))
+    other = store.add_grant(grant_row(user.id))
+    _, first = refresh_row(user.id, family_id=grant.id)
+    _, second = refresh_row(user.id, family_id=grant.id)
+    _, elsewhere = refresh_row(user.id, family_id=other.id)
+    for row in (first, second, elsewhere):
+        store.add_refresh_token(row)
+    assert not store.grant_revoked(grant.id)
+    assert store.grant_revoked("unknown-grant") == "unknown"  # no token outlives its grant
+    revoked = store.revoke_grant(grant.id, utcnow(), "test")
+    db.session.commit()
+    assert revoked is not None and revoked.user_id == user.id and revoked.revoked_reason == "test"
+    assert store.grant_revoked(grant.id) == "test" and store.grant_revoked(other.id) is None
+    assert store.revoke_grant(grant.id, utcnow(), "again") is None
+    db.session.expire_all()
+    assert db.session.get(RefreshToken, second.id).revoked_at is not None
+    assert db.session.get(RefreshToken, elsewhere.id).revoked_at is None
+
+
+def test_live_grants_by_client_and_office(store, user, clients):
+    home = store.add_grant(grant_row(user.id, org_id="org-a"))
+    elsewhere = store.add_grant(grant_row(user.id, client_id="rp-two", org_id="org-b"))
+    store.note_grant_office(home.id, "org-b")
+    store.note_grant_office(home.id, "org-a")  # its own office: nothing to note
+    db.session.commit()
+    assert set(store.live_grants_of(user.id, utcnow())) == {home.id, elsewhere.id}
+    assert store.live_grants_of(user.id, utcnow(), client_id="rp-two") == [elsewhere.id]
+    assert set(store.live_grants_of(user.id, utcnow(), org_id="org-b")) == {home.id, elsewhere.id}
+    assert store.live_grants_of(user.id, utcnow(), org_id="org-a") == [home.id]
+    assert store.live_grants_of(user.id, utcnow(), org_id="org-%") == []
+    assert store.revoke_grants([home.id, elsewhere.id], utcnow(), "test") == 2
+    assert store.revoke_grants([home.id, elsewhere.id], utcnow(), "test") == 0
+    assert store.revoke_grants([], utcnow(), "test") == 0
+    db.session.commit()
+    assert store.live_grants_of(user.id, utcnow()) == []
 
 
 # --- refresh tokens -------------------------------------------------------------------------
@@ -130,26 +182,8 @@ def test_a_refresh_token_is_claimed_once(store, user, clients):
     assert db.session.get(RefreshToken, row.id).rotated_at is not None
 
 
-def test_revoking_a_family_ends_all_of_it_and_nothing_else(store, user, clients):
-    family = str(uuid.uuid4())
-    _, first = refresh_row(user.id, family_id=family)
-    _, second = refresh_row(user.id, family_id=family)
-    _, other = refresh_row(user.id)
-    for row in (first, second, other):
-        store.add_refresh_token(row)
-    assert not store.family_revoked(family)
-    revoked = store.revoke_family(family, utcnow())
-    db.session.commit()
-    assert revoked is not None and revoked.family_id == family and revoked.user_id == user.id
-    assert store.family_revoked(family)
-    assert not store.family_revoked(other.family_id)
-    assert store.revoke_family(family, utcnow()) is None  # nothing live any more
-    db.session.expire_all()
-    assert db.session.get(RefreshToken, other.id).revoked_at is None
-
-
-def test_live_families_and_ending_one_clients_tokens(store, user, clients):
-    family = str(uuid.uuid4())
+def test_live_families_by_client(store, user, clients):
+    family = store.add_grant(grant_row(user.id)).id
     for client_id, family_id in (("rp-one", family), ("rp-one", family), ("rp-two", None)):
         store.add_refresh_token(refresh_row(user.id, family_id=family_id, client_id=client_id)[1])
     _, used = refresh_row(user.id, client_id="rp-two")
@@ -157,7 +191,7 @@ def test_live_families_and_ending_one_clients_tokens(store, user, clients):
     store.claim_refresh_token(used.id, utcnow())
     assert store.live_families_by_client(user.id, utcnow()) == {"rp-one": 1, "rp-two": 1}
     assert store.live_families_by_client(user.id, utcnow() + timedelta(days=2)) == {}
-    assert store.revoke_user_client_tokens(user.id, "rp-one", utcnow()) == 2
+    store.revoke_grant(family, utcnow(), "test")
     db.session.commit()
     assert store.live_families_by_client(user.id, utcnow()) == {"rp-two": 1}
 
@@ -165,12 +199,19 @@ def test_live_families_and_ending_one_clients_tokens(store, user, clients):
 # --- access tokens and client assertions ----------------------------------------------------
 
 
-def test_a_revoked_access_token_stays_revoked_until_it_expires(store):
-    assert not store.access_token_revoked("jti-1")
-    store.revoke_access_token("jti-1", time.time() + 300)
-    assert store.access_token_revoked("jti-1")
-    store.revoke_access_token("jti-2", time.time() - 3600)  # long expired: nothing to keep
-    assert not store.access_token_revoked("jti-2")
+def test_an_access_token_is_live_while_neither_it_nor_its_grant_is_revoked(store, user, clients):
+    grant = store.add_grant(grant_row(user.id))
+    assert store.access_token_live(grant.id, "jti-1")
+    assert store.access_token_live(None, "jti-1")
+    assert not store.access_token_live("unknown-grant", "jti-1")
+    store.revoke_access_token("jti-1", utcnow() + timedelta(minutes=5))
+    store.revoke_access_token("jti-1", utcnow() + timedelta(minutes=5))  # twice is fine
+    assert not store.access_token_live(grant.id, "jti-1")
+    assert not store.access_token_live(None, "jti-1")
+    assert store.access_token_live(grant.id, "jti-2")
+    store.revoke_grant(grant.id, utcnow(), "test")
+    db.session.commit()
+    assert not store.access_token_live(grant.id, "jti-2")
 
 
 def test_a_client_assertion_id_is_accepted_once(store):

@@ -1,7 +1,7 @@
 """The authorization code grant (RFC 6749 §4.1) with PKCE S256 (RFC 7636).
 
-A code is consumed atomically when it is read; a replayed code revokes the refresh family
-its first redemption created (:meth:`OAuthService.redeem_code`).
+A code is consumed atomically when it is read; a replayed code revokes the grant the code
+began, with every token of it (:meth:`OAuthService.redeem_code`).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class CodeGrant(AuthorizationCodeGrant):
     def save_authorization_code(self, code, oauth_request):
         principal: Principal = oauth_request.user
         data = oauth_request.payload.data
-        service().store.save_code(
+        service().issue_code(
             code,
             AuthCode(
                 client_id=oauth_request.client.client_id,

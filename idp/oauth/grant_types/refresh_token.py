@@ -18,7 +18,10 @@ class RefreshGrant(RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row = service().usable_refresh_token(refresh_token, self.request.client.client_id)
+        try:
+            row = service().usable_refresh_token(refresh_token, self.request.client.client_id)
+        except GrantRefused as exc:
+            raise InvalidGrantError(str(exc)) from None
         return TokenRecord.of_refresh(row) if row is not None else None
 
     def authenticate_user(self, record: TokenRecord):

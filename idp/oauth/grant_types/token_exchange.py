@@ -1,6 +1,7 @@
 """RFC 8693 token exchange: trade a person's access token (issued to this same client) for
 one acting for another office they belong to, without a new sign-in. Membership, account
-status and password are checked as on a refresh; no refresh token is issued."""
+status and password are checked as on a refresh; no refresh token is issued. The new token
+stays in the subject token's grant (``grant_id``): revoking that grant revokes both."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ class OfficeTokenExchange(BaseGrant, TokenEndpointMixin):
             claims = minter().verify(form["subject_token"], typ=ACCESS_TOKEN_TYP)
         except BadToken as exc:
             raise InvalidGrantError(f"subject_token: {exc}") from None
-        if service().access_token_revoked(claims.get("jti", "")):
+        grants = service()
+        if not grants.access_token_active(claims):
             raise InvalidGrantError("subject_token: revoked")
         if claims.get("client_id") != client.client_id or claims.get("sub") == client.client_id:
             raise InvalidGrantError("subject_token: not a person's token of this client")
@@ -54,6 +56,8 @@ class OfficeTokenExchange(BaseGrant, TokenEndpointMixin):
             principal = principals.for_exchange(claims, org_id)
         except GrantRefused as exc:
             raise InvalidGrantError(str(exc)) from None
+        if principal.org_id:
+            grants.note_office(principal.grant_id, principal.org_id)
         self.request.client = client
         self.request.user = principal
         self.request.exchange_scope = requested or " ".join(sorted(granted))

@@ -98,7 +98,7 @@ def test_confidential_client_code_flow_refresh_and_userinfo(live, clients):
     assert refreshed["refresh_token"] != token["refresh_token"]
 
 
-def test_authorization_and_family_revocation_are_audited(live, clients):
+def test_authorization_and_grant_revocation_are_audited(live, clients):
     from idp.audit.service import events
 
     user = make_user("audited")
@@ -119,5 +119,5 @@ def test_authorization_and_family_revocation_are_audited(live, clients):
         auth=("web-audit", reg.secret),
     )
     assert reuse.status_code == 400
-    revoked = events("oauth.refresh_family.revoked")
+    revoked = events("oauth.grant.revoked")
     assert len(revoked) == 1 and '"refresh_reuse"' in revoked[0].data

@@ -85,7 +85,11 @@ def test_confidential_rs256_client_passes_oauth4webapi(live, clients):
         ALG="RS256",
         AUDIENCE="https://claims.example/api",
     )
-    assert result["ok"] and result["accessClaims"]["aud"] == "https://claims.example/api"
+    # The API is the audience; with openid the issuer is too (the token may call userinfo).
+    assert result["ok"] and result["accessClaims"]["aud"] == [
+        "https://claims.example/api",
+        live.url,
+    ]
 
 
 def test_client_credentials_and_introspection_pass_oauth4webapi(live, clients):

@@ -96,3 +96,30 @@ def test_unknown_kid_refetches_at_most_once_per_interval(ring, tmp_path):
 def test_symmetric_or_none_algorithms_cannot_be_configured():
     with pytest.raises(ValueError):
         TokenVerifier(ISS, AUD, algorithms=("HS256",))
+
+
+def test_introspector_answers_fail_closed():
+    from idp.resource import IntrospectionUnavailable, Introspector
+
+    sent = []
+
+    def answering(answer):
+        def post(url, form, headers, timeout):
+            sent.append((url, form, headers["Authorization"]))
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        return post
+
+    def check(answer):
+        return Introspector(ISS, "rs", "secret", post=answering(answer)).check("tok")
+
+    assert check({"active": True, "sub": "u1"})["sub"] == "u1"
+    assert sent[0][0] == ISS + "/oauth/introspect" and sent[0][1]["token"] == "tok"
+    assert sent[0][2] == "Basic cnM6c2VjcmV0"
+    with pytest.raises(InvalidToken):
+        check({"active": False})
+    for broken in ({}, {"active": "yes"}, ["active"], OSError("refused"), ValueError("json")):
+        with pytest.raises(IntrospectionUnavailable):
+            check(broken)

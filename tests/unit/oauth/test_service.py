@@ -1,5 +1,6 @@
 """The grant service and the principal re-checks, without HTTP: what a replay, a reuse or
-a changed account does to a refresh family, and the audit record it leaves."""
+a changed account does to a grant (its refresh family and access tokens), and the audit
+record it leaves."""
 
 from __future__ import annotations
 
@@ -39,34 +40,115 @@ def member(app):
 def family_of(grants, user, org, *, code: AuthCode | None = None):
     """A refresh token issued at sign-in (as the token endpoint does)."""
     principal = principals.for_session(user, org.id, "sid-1", time.time(), ["pwd"])
+    principal.grant_id = code.grant_id if code else None
     token = random_token(32)
-    row = grants.save_refresh_token(token, "rp-app", principal, "openid", code=code)
+    row = grants.save_refresh_token(token, "rp-app", principal, "openid")
     return token, row
 
 
 def revocations(user):
-    return [json.loads(e.data)["reason"] for e in events("oauth.refresh_family.revoked", user.id)]
+    return [json.loads(e.data)["reason"] for e in events("oauth.grant.revoked", user.id)]
 
 
-def test_a_replayed_code_revokes_the_family_its_first_use_gave(grants, member):
+def access_claims(grant_id: str | None, jti: str = "jti-1") -> dict:
+    return {"jti": jti, "grant_id": grant_id, "exp": time.time() + 300}
+
+
+def test_a_replayed_code_revokes_the_grant_its_first_use_gave(grants, member):
     user, org = member
     code = random_token(36)
-    grants.store.save_code(code, _code(user, org))
+    grants.issue_code(code, _code(user, org))
     redeemed = grants.redeem_code(code, "rp-app")
-    assert redeemed is not None
+    assert redeemed is not None and redeemed.grant_id
     token, row = family_of(grants, user, org, code=redeemed)
+    assert row.family_id == redeemed.grant_id
+    assert grants.access_token_active(access_claims(redeemed.grant_id))
     assert grants.redeem_code(code, "rp-app") is None
-    assert grants.usable_refresh_token(token, "rp-app") is None
+    with pytest.raises(GrantRefused, match="code reuse"):
+        grants.usable_refresh_token(token, "rp-app")
+    assert not grants.access_token_active(access_claims(redeemed.grant_id))
+    assert grants.redeem_code(code, "rp-app") is None  # revoked once, recorded once
     assert revocations(user) == ["code_reuse"]
+
+
+def test_a_replay_before_the_first_redemption_issued_still_catches_its_tokens(grants, member):
+    """The replay lands between the first redemption taking the code and saving tokens."""
+    user, org = member
+    code = random_token(36)
+    grants.issue_code(code, _code(user, org))
+    redeemed = grants.redeem_code(code, "rp-app")
+    assert grants.redeem_code(code, "rp-app") is None  # the replay, first
+    token, _ = family_of(grants, user, org, code=redeemed)  # then the tokens are saved
+    with pytest.raises(GrantRefused):
+        grants.usable_refresh_token(token, "rp-app")
+    assert grants.refresh_record(token).revoked
+    assert not grants.access_token_active(access_claims(redeemed.grant_id))
 
 
 def test_a_code_for_another_client_is_spent_but_not_a_replay(grants, member):
     user, org = member
     code = random_token(36)
-    grants.store.save_code(code, _code(user, org))
+    grants.issue_code(code, _code(user, org))
     assert grants.redeem_code(code, "someone-else") is None
     assert grants.redeem_code(code, "rp-app") is None
     assert revocations(user) == []
+
+
+def test_a_code_saved_before_grants_existed_gets_a_grant_when_redeemed(grants, member):
+    user, org = member
+    code = random_token(36)
+    grants.store.save_code(code, _code(user, org))
+    redeemed = grants.redeem_code(code, "rp-app")
+    assert redeemed.grant_id and grants.access_token_active(access_claims(redeemed.grant_id))
+
+
+def test_an_access_token_is_active_only_while_its_grant_and_itself_are(grants, member):
+    user, org = member
+    _, row = family_of(grants, user, org)
+    live = access_claims(row.family_id)
+    assert grants.access_token_active(live)
+    assert not grants.access_token_active(access_claims("no-such-grant"))
+    assert grants.access_token_active(access_claims(None, "service-jti"))  # a service's token
+    from idp.oauth.protocol import TokenRecord
+
+    grants.revoke(TokenRecord("access_token", "rp-app", "", live["exp"], False, live))
+    assert not grants.access_token_active(live)
+    assert grants.access_token_active(access_claims(row.family_id, "jti-2"))
+    grants.revoke(TokenRecord("access_token", "rp-app", "", live["exp"], False, live))  # again
+    assert revocations(user) == []  # one token, not the grant
+
+
+def test_revoking_the_grants_of_a_person_by_client_and_office(grants, member, app):
+    user, org = member
+    other = make_org()
+    add_member(user, other, "front_desk")
+    registry = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+    registry.add(name="RP2", client_id="rp-two", redirect_uris=["https://rp2.example/cb"])
+    at_org = grants.new_grant(user.id, "rp-app", org.id)
+    at_other = grants.new_grant(user.id, "rp-app", other.id)
+    switched = grants.new_grant(user.id, "rp-two", org.id)
+    grants.note_office(switched.id, other.id)
+    grants.note_office(switched.id, other.id)  # remembered once
+    assert db.session.get(type(switched), switched.id).other_org_ids.split() == [other.id]
+    someone = grants.new_grant(make_user("someone").id, "rp-app", other.id)
+    assert grants.revoke_grants_of(user.id, org_id=other.id, reason="membership_changed") == 2
+    active = {
+        g.id: grants.access_token_active(access_claims(g.id))
+        for g in (at_org, at_other, switched, someone)
+    }
+    assert active == {at_org.id: True, at_other.id: False, switched.id: False, someone.id: True}
+    assert grants.revoke_grants_of(user.id, client_id="rp-two", reason="x") == 0
+    assert grants.revoke_grants_of(user.id, reason="password_changed") == 1
+    assert not grants.access_token_active(access_claims(at_org.id))
+    bulk = [json.loads(e.data) for e in events("oauth.grants.revoked", user.id)]
+    assert sorted((b["reason"], b["grants"]) for b in bulk) == [
+        ("membership_changed", 2),
+        ("password_changed", 1),
+    ]
+    expired = grants.new_grant(user.id, "rp-app", org.id)
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert grants.revoke_grants_of(user.id, reason="password_changed") == 0  # nothing to end
 
 
 def test_a_rotated_refresh_token_used_again_ends_the_family(grants, member):
@@ -76,7 +158,7 @@ def test_a_rotated_refresh_token_used_again_ends_the_family(grants, member):
     assert grants.claim_refresh_token(row)
     assert grants.usable_refresh_token(token, "rp-app") is None
     assert revocations(user) == ["refresh_reuse"]
-    assert grants.revoke_family(row.family_id, reason="again") is False
+    assert grants.revoke_by_grant_id(row.family_id, reason="again") is False
     assert revocations(user) == ["refresh_reuse"]
 
 
@@ -120,7 +202,7 @@ def test_switching_to_an_office_one_does_not_belong_to_keeps_the_family(grants, 
     assert revocations(user) == []
     add_member(user, other, "front_desk")
     switched = grants.refresh_principal(row, other.id)
-    assert (switched.org_id, switched.role, switched.family_id) == (
+    assert (switched.org_id, switched.role, switched.grant_id) == (
         other.id,
         "front_desk",
         row.family_id,

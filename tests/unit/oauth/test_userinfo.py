@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,16 +21,17 @@ def person(app):
     return user, org
 
 
-def token_for(user, org, scope="openid profile organization"):
+def token_for(user, org, scope="openid profile organization", audience="http://idp.test", **extra):
     return minter().access_token(
         client_id="rp-app",
         sub=user.id,
-        audience="http://idp.test",
+        audience=audience,
         scope=scope,
         alg="ES256",
         org={"id": org.id, "name": org.legal_name, "npi": org.npi},
         roles=["billing"],
         auth_time=time.time(),
+        **extra,
     )
 
 
@@ -67,7 +69,8 @@ def test_refusals_are_bearer_errors(person):
     refused = userinfo(no_openid, minter(), service())
     assert (refused.status, refused.body["error"]) == (403, "insufficient_scope")
     token, claims = token_for(user, org)
-    service().store.revoke_access_token(claims["jti"], claims["exp"])
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    service().store.revoke_access_token(claims["jti"], expires)
     revoked = userinfo(token, minter(), service())
     assert revoked.status == 401 and 'error="invalid_token"' in revoked.challenge
     user.status = "disabled"
@@ -76,6 +79,32 @@ def test_refusals_are_bearer_errors(person):
     assert userinfo(fresh, minter(), service()).body["error_description"] == (
         "the user can no longer sign in"
     )
+
+
+def test_only_tokens_meant_for_the_issuer_are_answered(person):
+    user, org = person
+    for_api, _ = token_for(user, org, audience="https://claims.example/api")
+    refused = userinfo(for_api, minter(), service())
+    assert refused.status == 401 and "audience" in refused.body["error_description"]
+    both, _ = token_for(user, org, audience=["https://claims.example/api", "http://idp.test"])
+    assert userinfo(both, minter(), service()).status == 200
+
+
+def test_a_token_of_a_revoked_grant_is_refused(person, app):
+    from idp.oauth.clients import client_service
+
+    user, org = person
+    client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"]).add(
+        name="RP", client_id="rp-app", redirect_uris=["https://rp.example/cb"]
+    )
+    grant = service().new_grant(user.id, "rp-app", org.id)
+    token, _ = token_for(user, org, grant_id=grant.id)
+    assert userinfo(token, minter(), service()).status == 200
+    service().revoke_by_grant_id(grant.id, reason="test")
+    refused = userinfo(token, minter(), service())
+    assert refused.status == 401 and refused.body["error_description"] == "revoked"
+    unknown, _ = token_for(user, org, grant_id="no-such-grant")
+    assert userinfo(unknown, minter(), service()).status == 401
 
 
 def test_bearer_token_from_header_or_form():

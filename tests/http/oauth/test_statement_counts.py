@@ -1,0 +1,70 @@
+"""What introspection and userinfo cost in SQL statements per request (the hot path of every
+resource server). Revocation by grant made the revoked-token check one indexed statement in
+the database instead of a shared-state read: with Redis that is one statement more (0 -> 1
+for introspection, 2 -> 3 for userinfo), with the embedded state (whose reads were SQL
+already) none (2 and 3). These bounds keep it from growing unnoticed."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from sqlalchemy import event
+
+from idp.extensions import db
+from tests.factories import add_member, make_org, make_user
+from tests.http.oauth.conftest import REDIRECT, browser_for, code_for_signed_in, redeem
+
+#: Statements per request at most, with the embedded shared state (its reads are SQL too) ...
+EMBEDDED = {"introspect": 2, "userinfo": 3}
+#: ... and with Redis.
+REDIS = {"introspect": 1, "userinfo": 3}
+
+
+class Counter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def token(live, clients):
+    org = make_org()
+    user = make_user("counted")
+    add_member(user, org, "front_desk")
+    web = clients.add(name="Web", client_id="web", redirect_uris=[REDIRECT], first_party=True)
+    code, verifier = code_for_signed_in(live, browser_for(live, user))
+    issued = redeem(live, ("web", web.secret), code, verifier).json()
+    return issued["access_token"], ("web", web.secret)
+
+
+def count(call) -> int:
+    counter = Counter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return len(counter.statements)
+
+
+def test_introspection_and_userinfo_stay_within_their_statement_budget(live, token):
+    access_token, auth = token
+    budget = REDIS if live.app.config["IDP_SETTINGS"].redis_url else EMBEDDED
+
+    def introspect():
+        answer = requests.post(
+            live.url + "/oauth/introspect", auth=auth, data={"token": access_token}
+        )
+        assert answer.json()["active"] is True
+
+    def info():
+        answer = requests.get(
+            live.url + "/oauth/userinfo", headers={"Authorization": "Bearer " + access_token}
+        )
+        assert answer.status_code == 200
+
+    introspect(), info()  # warm the client cache as a running server has
+    measured = {"introspect": count(introspect), "userinfo": count(info)}
+    assert all(measured[k] <= budget[k] for k in budget), measured
