@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from idp.accounts.models import USER_STATUSES, User
 from idp.errors import Conflict, DomainError, NotFound
 from idp.login.sessions import SessionStore, SsoSession
+from idp.oauth.grants import revoke_grants_of
 from idp.orgs import access
 from idp.orgs.roles import get_role
 
@@ -166,8 +167,8 @@ def lock(
     on_end: Callable[[SsoSession], None],
     ip: str | None = None,
 ) -> User:
-    """Contract: active -> locked; every session ends; the owner is mailed an unlock link
-    (``AccountLocks.lock``). Conflict unless active, or on oneself."""
+    """Contract: active -> locked; every session and OAuth grant ends; the owner is mailed an
+    unlock link (``AccountLocks.lock``). Conflict unless active, or on oneself."""
     user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "lock")
     if user.status != "active":
@@ -176,6 +177,7 @@ def lock(
     locks.lock(user, reason="security_admin", ip=ip)
     ended = _end_sessions(sessions, on_end, user.id)
     _status_changed("admin.user.locked", actor, user, before, ip, sessions_ended=len(ended))
+    revoke_grants_of(user.id, reason="account_locked", actor_id=actor.id)
     return user
 
 
@@ -200,7 +202,7 @@ def disable(
     ip: str | None = None,
 ) -> User:
     """Contract: any status -> disabled; every session ends (with the sign-out hooks) and
-    refresh tokens are refused at their next use (the OAuth layer wants an active user)."""
+    every OAuth grant with it: its refresh and access tokens are refused at once."""
     user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "disable")
     if user.status == "disabled":
@@ -209,6 +211,7 @@ def disable(
     user.status = "disabled"
     _status_changed("admin.user.disabled", actor, user, before, ip)
     _end_sessions(sessions, on_end, user.id)
+    revoke_grants_of(user.id, reason="account_disabled", actor_id=actor.id)
     return user
 
 

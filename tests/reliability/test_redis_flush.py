@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from idp.security import runtime
 from idp.security.lockout import key
 from idp.state import durable_state, shared_state
@@ -105,11 +103,6 @@ def test_markers_are_decided_by_the_database(redis_app, redis):
     assert not durable.add("marker:a", "1", 60)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="access-token revocation (oauth:revoked-jti) is still kept in Redis only; the "
-    "revocation-by-grant phase makes it durable with idp.state.DurableState",
-)
 def test_a_revoked_access_token_stays_revoked_after_a_flush(redis_app, redis):
     secret = add_service_client(redis_app, "batch")
     client = redis_app.test_client()

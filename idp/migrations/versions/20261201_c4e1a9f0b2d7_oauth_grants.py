@@ -4,7 +4,7 @@ Every refresh family becomes a grant (its id is the family id), revoked when any
 the family was revoked: revocation by grant starts from what the families knew.
 
 Revision ID: c4e1a9f0b2d7
-Revises: a2b04a1d8dbf
+Revises: 5d1e8a3c7f20
 Create Date: 2026-12-01 08:55:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1a9f0b2d7'
-down_revision = 'a2b04a1d8dbf'
+down_revision = '5d1e8a3c7f20'
 branch_labels = None
 depends_on = None
 

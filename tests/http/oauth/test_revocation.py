@@ -159,10 +159,7 @@ def test_leaving_an_office_revokes_the_grants_acting_for_it(live, setup):
     # (it belongs to the subject token's grant); the grant now acting for the other office
     # ended as well, since it acted for the first one at sign-in.
     remove_member(
-        setup["org"].id,
-        setup["membership"].id,
-        admin,
-        settings=live.app.config["IDP_SETTINGS"],
+        live.app.config["IDP_SETTINGS"], admin, setup["org"].id, setup["membership"].id
     )
     assert state_of(live, setup, token) == DEAD
     assert state_of(live, setup, exchanged)[::2] == (False, 401)
@@ -199,6 +196,35 @@ def test_disabling_an_account_through_the_one_call_revokes_everything(live, setu
     token, second = sign_in(live, setup), sign_in(live, setup)
     assert revoke_grants_of(setup["user"].id, reason="account_disabled") == 2
     assert state_of(live, setup, token) == DEAD and state_of(live, setup, second) == DEAD
+
+
+@pytest.mark.parametrize("action", ["disable", "lock"])
+def test_a_security_admin_disabling_or_locking_an_account_revokes_its_tokens(
+    live, setup, action
+):
+    from idp.admin import users
+    from idp.login.current import run_sign_out_hooks, store
+    from idp.security.runtime import account_locks
+
+    admin = make_user("grant.admin", platform_role="security_admin")
+    token = sign_in(live, setup)
+    assert state_of(live, setup, token) == LIVE
+    settings = live.app.config["IDP_SETTINGS"]
+    with live.app.test_request_context():
+        if action == "disable":
+            users.disable(
+                settings, admin, setup["user"].id, sessions=store(), on_end=run_sign_out_hooks
+            )
+        else:
+            users.lock(
+                settings,
+                admin,
+                setup["user"].id,
+                locks=account_locks(),
+                sessions=store(),
+                on_end=run_sign_out_hooks,
+            )
+    assert state_of(live, setup, token) == DEAD
 
 
 def test_an_exchanged_token_dies_with_its_subject_grant(live, setup):
