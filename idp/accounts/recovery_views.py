@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from idp import services
 from idp.errors import DomainError
-from idp.security import runtime
 from idp.security.limits import limit
 
 bp = Blueprint("recovery", __name__, url_prefix="/login")
@@ -22,17 +22,17 @@ SENT_USERNAME = "If an account uses that address, we sent its username there."
 def forgot_password():
     if request.method == "GET":
         return render_template("recovery/forgot_password.html", sent=None)
-    runtime.recovery().forgot_password(
+    services.recovery().forgot_password(
         request.form.get("identifier", "")[:254], ip=request.remote_addr
     )
-    minutes = runtime.settings().auth_reset_token_minutes
+    minutes = services.settings().auth_reset_token_minutes
     return render_template("recovery/forgot_password.html", sent=SENT_RESET.format(minutes=minutes))
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limit("password_reset")
 def reset_password(token: str):
-    service = runtime.recovery()
+    service = services.recovery()
     if request.method == "GET":
         if service.reset_user(token) is None:
             return render_template("recovery/link_invalid.html"), 404
@@ -57,7 +57,7 @@ def reset_password(token: str):
 def forgot_username():
     if request.method == "GET":
         return render_template("recovery/forgot_username.html", sent=None)
-    runtime.recovery().forgot_username(request.form.get("email", "")[:254], ip=request.remote_addr)
+    services.recovery().forgot_username(request.form.get("email", "")[:254], ip=request.remote_addr)
     return render_template("recovery/forgot_username.html", sent=SENT_USERNAME)
 
 
@@ -66,6 +66,6 @@ def unlock(token: str):
     """GET asks for a click (mail scanners follow links); POST spends the token."""
     if request.method == "GET":
         return render_template("recovery/unlock.html")
-    runtime.account_locks().unlock_with_token(token, ip=request.remote_addr)
+    services.account_locks().unlock_with_token(token, ip=request.remote_addr)
     flash("Your account is unlocked. Sign in again; choose a new password if in doubt.")
     return redirect(url_for("login.login"))

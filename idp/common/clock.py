@@ -32,3 +32,14 @@ class FixedClock(Clock):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+#: Where a running app keeps its clock (tests install a FixedClock there).
+EXTENSION_KEY = "idp_clock"
+
+
+def app_clock() -> Clock:
+    """The running app's clock: the one installed under ``EXTENSION_KEY``, else real time."""
+    from flask import current_app
+
+    return current_app.extensions.get(EXTENSION_KEY) or Clock()

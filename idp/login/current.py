@@ -26,12 +26,12 @@ What other areas use (names and signatures are stable):
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, redirect, request, url_for
 
+from idp.common.clock import app_clock
 from idp.errors import Forbidden
 from idp.extensions import db
 from idp.login import offices as office_rules
@@ -55,8 +55,7 @@ def cookie_name() -> str:
 
 
 def now() -> float:
-    clock = current_app.extensions.get("idp_clock")
-    return clock.time() if clock is not None else time.time()
+    return app_clock().time()
 
 
 def store() -> SessionStore:

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 from flask import make_response, redirect, request, session
 
+from idp import services
 from idp.accounts.models import User
 from idp.extensions import db
 from idp.login.current import sign_in
-from idp.security import runtime
 
 FLOW_KEY = "auth_flow"
 
 
 def start(user: User, stage: str, next_url: str, trusted: bool) -> None:
-    minutes = runtime.settings().auth_flow_minutes
+    minutes = services.settings().auth_flow_minutes
     session[FLOW_KEY] = {
         "uid": user.id,
         "stage": stage,
         "next": next_url,
         "trusted": trusted,
-        "exp": runtime.clock().time() + minutes * 60,
+        "exp": services.clock().time() + minutes * 60,
     }
 
 
 def current(stage: str | None = None) -> tuple[dict, User] | None:
     data = session.get(FLOW_KEY)
-    if not isinstance(data, dict) or data.get("exp", 0) < runtime.clock().time():
+    if not isinstance(data, dict) or data.get("exp", 0) < services.clock().time():
         session.pop(FLOW_KEY, None)
         return None
     if stage is not None and data.get("stage") != stage:
@@ -47,21 +47,21 @@ def end() -> None:
 
 
 def device_token() -> str | None:
-    return request.cookies.get(runtime.device_cookie_name())
+    return request.cookies.get(services.device_cookie_name())
 
 
 def finish(user: User, amr: list[str], next_url: str, response=None):
     """Record the sign-in, start a fresh SSO session, remember this browser as a device."""
     ip = request.remote_addr or ""
-    runtime.sign_in_service().completed(user, amr, ip=ip)
+    services.sign_in_service().completed(user, amr, ip=ip)
     sign_in(user, amr)
     end()
     response = response if response is not None else redirect(next_url)
     response = make_response(response)
-    settings = runtime.settings()
+    settings = services.settings()
     response.set_cookie(
-        runtime.device_cookie_name(),
-        runtime.devices().issue(device_token(), user.id),
+        services.device_cookie_name(),
+        services.devices().issue(device_token(), user.id),
         max_age=settings.auth_device_cookie_days * 24 * 3600,
         httponly=True,
         secure=settings.is_https,

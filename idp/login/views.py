@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from idp import services
 from idp.login import flow
 from idp.login.current import current_user, safe_next, sign_out
 from idp.login.service import SignInFailed
 from idp.mfa.store import has_passkey
-from idp.security import runtime
 from idp.security.limits import limit
 
 bp = Blueprint("login", __name__)
@@ -36,7 +36,7 @@ def login():
     identifier = request.form.get("username", "")[:254]
     password = request.form.get("password", "")[:1024]
     try:
-        result = runtime.sign_in_service().check_password(
+        result = services.sign_in_service().check_password(
             identifier, password, ip=request.remote_addr or "", device_token=flow.device_token()
         )
     except SignInFailed as exc:
@@ -56,7 +56,7 @@ def verify():
     if found is None:
         return redirect(url_for("login.login"))
     data, user = found
-    service = runtime.sign_in_service()
+    service = services.sign_in_service()
     page = {"passkey": has_passkey(user), "passkey_only": service.passkey_only(user)}
     if request.method == "GET":
         return render_template("login/verify.html", error=None, **page)

@@ -19,6 +19,7 @@ import re
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from idp import services
 from idp.accounts.models import User
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login import flow
@@ -31,7 +32,6 @@ from idp.login.current import (
 from idp.login.service import SignInFailed
 from idp.mfa.passkeys import amr_for
 from idp.mfa.views import enrolling_user
-from idp.security import runtime
 from idp.security.limits import limit
 
 PASSKEY_ID = re.compile(r"[0-9a-f-]{36}")
@@ -67,7 +67,7 @@ def _registering_user() -> tuple[User, dict | None]:
 @limit("totp")
 def register_options():
     user, _ = _registering_user()
-    return _options(runtime.passkeys().registration_options(user))
+    return _options(services.passkeys().registration_options(user))
 
 
 @bp.post("/mfa/passkeys")
@@ -76,7 +76,7 @@ def register():
     user, pending = _registering_user()
     next_url = safe_next(pending["next"] if pending else None, url_for("mfa.manage"))
     try:
-        credential = runtime.passkeys().register(
+        credential = services.passkeys().register(
             user, request.form.get("name", ""), _credential(), ip=request.remote_addr
         )
     except DomainError as exc:
@@ -84,7 +84,7 @@ def register():
             flash(exc.message, "error")
             return redirect(url_for("mfa.enroll"))
         raise
-    codes = runtime.mfa().first_recovery_codes(user)
+    codes = services.mfa().first_recovery_codes(user)
     page = (
         render_template("mfa/recovery_codes.html", codes=codes, next=next_url)
         if codes
@@ -104,7 +104,7 @@ def remove(passkey_id: str):
     if not PASSKEY_ID.fullmatch(passkey_id):
         raise NotFound("No such passkey.")
     user, _ = _registering_user()
-    runtime.passkeys().remove(user, passkey_id, ip=request.remote_addr)
+    services.passkeys().remove(user, passkey_id, ip=request.remote_addr)
     flash("Passkey removed.")
     return redirect(url_for("mfa.manage"))
 
@@ -115,7 +115,7 @@ def remove(passkey_id: str):
 @bp.post("/login/passkey/options")
 @limit("login")
 def passwordless_options():
-    return _options(runtime.passkeys().passwordless_options())
+    return _options(services.passkeys().passwordless_options())
 
 
 @bp.post("/login/passkey")
@@ -123,7 +123,7 @@ def passwordless_options():
 def passwordless():
     next_url = safe_next(request.form.get("next"))
     try:
-        user, amr = runtime.sign_in_service().check_passkey(
+        user, amr = services.sign_in_service().check_passkey(
             _credential(), user=None, ip=request.remote_addr or "", device_token=flow.device_token()
         )
     except SignInFailed as exc:
@@ -144,7 +144,7 @@ def second_factor_options():
     found = flow.current("mfa")
     if found is None:
         raise Forbidden("Your sign-in expired. Sign in again.")
-    return _options(runtime.passkeys().second_factor_options(found[1]))
+    return _options(services.passkeys().second_factor_options(found[1]))
 
 
 @bp.post("/login/verify/passkey")
@@ -154,7 +154,7 @@ def second_factor():
     if found is None:
         return redirect(url_for("login.login"))
     data, user = found
-    service = runtime.sign_in_service()
+    service = services.sign_in_service()
     try:
         user, amr = service.check_passkey(
             _credential(), user=user, ip=request.remote_addr or "", device_token=flow.device_token()

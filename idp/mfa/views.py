@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from idp import services
 from idp.accounts.models import User
 from idp.demo.seed import EXTRA_SEEDERS
 from idp.errors import DomainError, NotFound
@@ -21,7 +22,6 @@ from idp.login.current import (
     safe_next,
 )
 from idp.mfa.demo import seed_demo_mfa
-from idp.security import runtime
 from idp.security.limits import limit
 
 USER_ID = re.compile(r"[0-9a-f-]{36}")
@@ -50,7 +50,7 @@ def enroll():
     if pending is None and not auth_is_fresh(current_session(), user):
         # Changing the second factor of a running session needs a recent sign-in.
         return redirect(reauth_url(url_for("mfa.enroll", next=next_url)))
-    service = runtime.mfa()
+    service = services.mfa()
     enrollment = service.begin_enrollment(user)
     if request.method == "GET":
         return render_template(
@@ -83,20 +83,20 @@ def enroll():
 @login_required
 def manage():
     user = current_user()
-    service = runtime.mfa()
+    service = services.mfa()
     return render_template(
         "mfa/manage.html",
         enrolled=service.has_totp(user),
         has_mfa=service.has_mfa(user),
         remaining=service.remaining_recovery_codes(user),
-        passkeys=runtime.passkeys().credentials(user),
+        passkeys=services.passkeys().credentials(user),
     )
 
 
 @bp.post("/recovery-codes")
 @fresh_auth_required
 def regenerate():
-    codes = runtime.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
+    codes = services.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
     return render_template("mfa/recovery_codes.html", codes=codes, next=url_for("mfa.manage"))
 
 
@@ -107,6 +107,6 @@ def reset(user_id: str):
     target = db.session.get(User, user_id) if USER_ID.fullmatch(user_id) else None
     if target is None:
         raise NotFound("No such person.")
-    runtime.mfa().reset(current_user(), target, mailer=runtime.mailer(), ip=request.remote_addr)
+    services.mfa().reset(current_user(), target, mailer=services.mailer(), ip=request.remote_addr)
     flash(f"Two-step verification of {target.username} was reset; they were told by email.")
     return redirect(safe_next(request.form.get("next"), url_for("mfa.manage")))

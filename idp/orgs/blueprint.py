@@ -3,16 +3,13 @@ approval, accepting an invitation; ``office_views``: an office's members and inv
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
-from idp.common.clock import Clock
+from idp.common.clock import app_clock as clock
+
+__all__ = ["bp", "clock", "ip", "typed"]
 
 bp = Blueprint("orgs", __name__)
-
-
-def clock() -> Clock:
-    """The app's clock (tests may install a FixedClock under ``extensions['idp_clock']``)."""
-    return current_app.extensions.get("idp_clock") or Clock()
 
 
 def ip() -> str | None:

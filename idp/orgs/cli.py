@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.clock import Clock
+from idp.common.clock import app_clock
 from idp.errors import DomainError
 
 
@@ -25,8 +25,7 @@ def expire_memberships_command(as_json: bool) -> None:
     from idp.mail import mailer
     from idp.orgs.expiry import expire_memberships
 
-    # Tests put a FixedClock here, as for the web app.
-    clock = current_app.extensions.get("idp_clock") or Clock()
+    clock = app_clock()
     try:
         report = expire_memberships(
             current_app.config["IDP_SETTINGS"], clock=clock, mailer=mailer()

@@ -14,7 +14,7 @@ from idp.login.current import current_user, fresh_auth_required, login_required,
 from idp.mail import mailer
 from idp.orgs import member_account, members, pages
 from idp.orgs.blueprint import bp, clock, ip, typed
-from idp.security.runtime import mfa, recovery
+from idp.services import mfa, recovery
 from idp.web.errors import status_of
 
 # --- members ------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def change_password():
     from idp.accounts.password_change import change_password as change
     from idp.accounts.password_change import send_changed_notice
     from idp.mail import mailer
-    from idp.security.runtime import clock
+    from idp.services import clock
 
     user = current_user()
     if request.method == "GET":

@@ -295,12 +295,12 @@ COOKIE_JUNK = ["\x00", "a\x00b", "c" * 4000, "ünï☃", str(uuid.UUID(int=7)), 
 def test_junk_cookies_are_no_session_not_an_error(app, people):
     """The session and device cookies come back from the browser: any value is a lookup
     key the state backend must survive."""
+    from idp import services
     from idp.login.current import cookie_name
-    from idp.security import runtime
 
     before = _snapshot()
     app.config["WTF_CSRF_ENABLED"] = False
-    names = [cookie_name(), runtime.device_cookie_name(), "idp_flow"]
+    names = [cookie_name(), services.device_cookie_name(), "idp_flow"]
     for value in COOKIE_JUNK:
         for path, method in [(r, m) for r, methods in ROUTES for m in methods if "<" not in r]:
             client = app.test_client()

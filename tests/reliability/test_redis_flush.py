@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from idp.security import runtime
+from idp import services
 from idp.security.lockout import key
 from idp.state import durable_state, shared_state
 from tests.factories import PASSWORD, make_user
@@ -65,7 +65,7 @@ def test_the_doubling_survives_a_flush(redis_app, redis, clock):
 def test_a_used_totp_code_stays_used_after_a_flush(redis_app, redis, clock):
     user = make_user("pia")
     totp, _ = enroll_totp(user, clock)
-    mfa = runtime.mfa()
+    mfa = services.mfa()
     code = totp.at(clock.time())
     assert mfa.verify_totp(user, code)
     redis.flush()

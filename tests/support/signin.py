@@ -6,7 +6,7 @@ import re
 
 import pyotp
 
-from idp.security import runtime
+from idp import services
 
 CSRF_INPUT = re.compile(rb'name="csrf_token" value="[^"]*"')
 
@@ -18,7 +18,7 @@ def strip_csrf(body: bytes) -> bytes:
 
 def enroll_totp(user, clock) -> tuple[pyotp.TOTP, list[str]]:
     """Give ``user`` an authenticator (inside an app context); returns it and the codes."""
-    service = runtime.mfa()
+    service = services.mfa()
     enrollment = service.begin_enrollment(user)
     totp = pyotp.TOTP(enrollment.secret)
     codes = service.confirm_enrollment(user, totp.at(clock.time()))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from idp.accounts.fields import FieldErrors
 from idp.accounts.mail_limits import MailLimits
 from idp.accounts.verification import service
-from idp.common.clock import Clock
+from idp.common.clock import Clock, app_clock
 from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
 from idp.security.limits import limit
@@ -17,7 +17,7 @@ bp = Blueprint("verification", __name__)
 
 
 def clock() -> Clock:
-    return current_app.extensions.get("idp_clock") or Clock()
+    return app_clock()
 
 
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])

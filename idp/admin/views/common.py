@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, current_app, render_template, request
 
+from idp import services
 from idp.common.clock import Clock
 from idp.login import current
-from idp.security import runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,7 +27,7 @@ def ip() -> str | None:
 
 
 def clock() -> Clock:
-    return runtime.clock()
+    return services.clock()
 
 
 def sessions():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 
+from idp import services
 from idp.accounts.models import USER_STATUSES
 from idp.admin import sessions as session_service
 from idp.admin import users as service
@@ -24,7 +25,6 @@ from idp.admin.views.common import (
 )
 from idp.errors import NotFound
 from idp.login.current import fresh_auth_required, login_required
-from idp.security import runtime
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _lock(user_id: str):
         settings(),
         actor(),
         user_id,
-        locks=runtime.account_locks(),
+        locks=services.account_locks(),
         sessions=sessions(),
         on_end=on_session_end,
         ip=ip(),
@@ -69,7 +69,7 @@ ACTIONS = {
         "Unlock",
         "The account is unlocked.",
         lambda uid: service.unlock(
-            settings(), actor(), uid, locks=runtime.account_locks(), ip=ip()
+            settings(), actor(), uid, locks=services.account_locks(), ip=ip()
         ),
         destructive=False,
     ),
@@ -105,7 +105,7 @@ ACTIONS = {
         "Reset two-step verification",
         "Two-step verification was reset; they were told by email.",
         lambda uid: service.reset_mfa(
-            settings(), actor(), uid, mfa=runtime.mfa(), mailer=runtime.mailer(), ip=ip()
+            settings(), actor(), uid, mfa=services.mfa(), mailer=services.mailer(), ip=ip()
         ),
     ),
     "password-reset": Action(
@@ -117,7 +117,7 @@ ACTIONS = {
         "Send the link",
         "A password-reset link was sent.",
         lambda uid: service.send_password_reset(
-            settings(), actor(), uid, recovery=runtime.recovery(), ip=ip()
+            settings(), actor(), uid, recovery=services.recovery(), ip=ip()
         ),
         destructive=False,
     ),
@@ -151,7 +151,7 @@ def users():
 @bp.get("/users/<user_id>")
 @login_required
 def user(user_id: str):
-    details = service.details(settings(), actor(), user_id, mfa=runtime.mfa())
+    details = service.details(settings(), actor(), user_id, mfa=services.mfa())
     return render_template("admin/user.html", d=details)
 
 
@@ -165,7 +165,7 @@ def user_action(user_id: str, action: str):
         step.run(user_id)
         flash(step.done, "success")
         return redirect(url_for(".user", user_id=user_id))
-    details = service.details(settings(), actor(), user_id, mfa=runtime.mfa())
+    details = service.details(settings(), actor(), user_id, mfa=services.mfa())
     person = details.user.display_name or details.user.username
     values = {
         "name": person,
@@ -186,7 +186,7 @@ def user_action(user_id: str, action: str):
 @login_required
 def user_sessions(user_id: str):
     found = session_service.for_user(settings(), actor(), user_id, sessions=sessions())
-    details = service.details(settings(), actor(), user_id, mfa=runtime.mfa())
+    details = service.details(settings(), actor(), user_id, mfa=services.mfa())
     return render_template("admin/sessions.html", d=details, sessions=found)
 
 

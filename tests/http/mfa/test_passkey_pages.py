@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from idp import services
 from idp.audit.service import events
 from idp.common.clock import FixedClock
 from idp.login.current import cookie_name, store
 from idp.login.service import PASSKEY_REQUIRED
-from idp.security import runtime
 from tests.factories import PASSWORD, add_member, make_org, make_user
 from tests.support.auth import login_as
 from tests.support.roles import roles_with
@@ -52,7 +52,7 @@ def office(app):
 
 def with_passkey(user, key=None) -> SoftAuthenticator:
     key = key or SoftAuthenticator()
-    service = runtime.passkeys()
+    service = services.passkeys()
     options = json.loads(service.registration_options(user))
     service.register(user, "Laptop", key.create(options, origin=BASE))
     return key
@@ -115,7 +115,7 @@ def test_a_bad_passkey_counts_towards_the_lockout_of_its_owner(client, clock):
         answer = key.get(challenge, origin="https://phish.example")
         assert client.post("/login/passkey", data={"credential": json.dumps(answer)}).status_code
     failed = [e for e in events("login.failed") if e.subject_id == user.id]
-    assert len(failed) == 2 and runtime.lockout().account_failures(user.id) == 2
+    assert len(failed) == 2 and services.lockout().account_failures(user.id) == 2
 
 
 def test_options_without_a_sign_in_in_progress_are_refused(client, clock):
@@ -147,13 +147,13 @@ def test_register_and_remove_on_the_two_step_page(client, clock):
     assert page.status_code == 200 and "Your recovery codes" in page.get_data(as_text=True)
     listing = client.get("/mfa").get_data(as_text=True)
     assert "Desk key" in listing and "never" in listing
-    (stored,) = runtime.passkeys().credentials(user)
+    (stored,) = services.passkeys().credentials(user)
     clock.advance(11 * 60)  # no longer a fresh sign-in: removing needs one
     response = client.post(f"/mfa/passkeys/{stored.id}/remove")
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     login_as(client, user, amr=PASSKEY_AMR)
     assert client.post(f"/mfa/passkeys/{stored.id}/remove").status_code == 302
-    assert runtime.passkeys().credentials(user) == []
+    assert services.passkeys().credentials(user) == []
     assert [e.event for e in events() if e.event.startswith("mfa.passkey")] == [
         "mfa.passkey_registered",
         "mfa.passkey_removed",
@@ -168,7 +168,7 @@ def test_a_registration_for_another_origin_is_refused_on_the_page(client, clock)
     )
     response = client.post("/mfa/passkeys", data={"name": "x", "credential": json.dumps(answer)})
     assert response.status_code == 400
-    assert runtime.passkeys().credentials(user) == []
+    assert services.passkeys().credentials(user) == []
 
 
 def test_forced_enrollment_may_register_a_passkey_instead_of_an_app(client, clock, office):

@@ -204,7 +204,7 @@ def test_a_security_admin_disabling_or_locking_an_account_revokes_its_tokens(
 ):
     from idp.admin import users
     from idp.login.current import run_sign_out_hooks, store
-    from idp.security.runtime import account_locks
+    from idp.services import account_locks
 
     admin = make_user("grant.admin", platform_role="security_admin")
     token = sign_in(live, setup)

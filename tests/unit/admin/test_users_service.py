@@ -6,12 +6,12 @@ import json
 
 import pytest
 
+from idp import services
 from idp.admin import users
 from idp.audit.service import events
 from idp.common.clock import FixedClock
 from idp.errors import Conflict, DomainError, Forbidden, NotFound
 from idp.extensions import db
-from idp.security import runtime
 from tests.http.orgs.helpers import make_person
 from tests.support.signin import enroll_totp
 
@@ -24,13 +24,13 @@ def test_only_holders_of_admin_users_manage_may_act(settings, office, sessions, 
     _, boss, desk = office
     calls = [
         lambda actor: users.search(settings, actor, ""),
-        lambda actor: users.details(settings, actor, desk.id, mfa=runtime.mfa()),
+        lambda actor: users.details(settings, actor, desk.id, mfa=services.mfa()),
         lambda actor: users.disable(
             settings, actor, desk.id, sessions=sessions, on_end=ended.append
         ),
         lambda actor: users.enable(settings, actor, desk.id),
         lambda actor: users.send_password_reset(
-            settings, actor, desk.id, recovery=runtime.recovery()
+            settings, actor, desk.id, recovery=services.recovery()
         ),
     ]
     for actor in (boss, desk):
@@ -57,13 +57,13 @@ def test_search_pages_and_cleans_the_query(settings, sec, office):
 def test_details(settings, sec, office):
     org, _, desk = office
     enroll_totp(desk, FixedClock())
-    found = users.details(settings, sec, desk.id, mfa=runtime.mfa())
+    found = users.details(settings, sec, desk.id, mfa=services.mfa())
     assert found.totp and found.recovery_codes_left == 10 and found.status == "active"
     assert [(m.org_name, m.role_label, m.counts) for m in found.memberships] == [
         (org.legal_name, "Front desk", True)
     ]
     with pytest.raises(NotFound):
-        users.details(settings, sec, "junk", mfa=runtime.mfa())
+        users.details(settings, sec, "junk", mfa=services.mfa())
 
 
 def test_disable_ends_sessions_after_the_change_is_recorded(settings, sec, office, sessions, ended):
@@ -88,7 +88,7 @@ def test_enable_waits_for_an_unconfirmed_address(settings, sec):
 
 def test_lock_needs_an_active_account_and_never_oneself(settings, sec, office, sessions, ended):
     _, _, desk = office
-    locks = runtime.account_locks()
+    locks = services.account_locks()
     with pytest.raises(Conflict):
         users.lock(settings, sec, sec.id, locks=locks, sessions=sessions, on_end=ended.append)
     users.lock(settings, sec, desk.id, locks=locks, sessions=sessions, on_end=ended.append)
@@ -110,16 +110,16 @@ def test_reset_mfa_uses_the_mfa_rules(settings, sec, office):
     _, _, desk = office
     enroll_totp(sec, FixedClock())
     with pytest.raises(Forbidden):  # access.may_reset_mfa: never one's own
-        users.reset_mfa(settings, sec, sec.id, mfa=runtime.mfa(), mailer=None)
+        users.reset_mfa(settings, sec, sec.id, mfa=services.mfa(), mailer=None)
     with pytest.raises(DomainError):
-        users.reset_mfa(settings, sec, desk.id, mfa=runtime.mfa(), mailer=None)
+        users.reset_mfa(settings, sec, desk.id, mfa=services.mfa(), mailer=None)
     assert events("admin.user.mfa_reset") == []
 
 
 def test_password_reset_is_refused_for_a_disabled_account(settings, sec, mail):
     person = make_person("gone.away", status="disabled")
     with pytest.raises(Conflict):
-        users.send_password_reset(settings, sec, person.id, recovery=runtime.recovery())
+        users.send_password_reset(settings, sec, person.id, recovery=services.recovery())
     assert events("password.reset_requested") == []
 
 
