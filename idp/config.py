@@ -157,7 +157,12 @@ def cookie_domain(value: Any) -> str | None:
 
 
 #: Never echoed in an error message (logs outlive secrets).
-SECRET_SETTINGS = {"secret_key", "mail_smtp_password", "auth_mfa_encryption_key"}
+SECRET_SETTINGS = {
+    "secret_key",
+    "mail_smtp_password",
+    "auth_mfa_encryption_key",
+    "audit_seal_key",
+}
 
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "public_base_url": http_url,
@@ -213,6 +218,9 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "session_step_up_minutes": int_range(1, 1440),
     "session_cookie_name": cookie_token,
     "session_cookie_domain": cookie_domain,
+    "audit_seal_interval_seconds": int_range(0, 86400),
+    "audit_seal_key": secret,
+    "audit_retention_days": int_range(1, 36500),
 }
 
 

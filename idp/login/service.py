@@ -140,13 +140,16 @@ class SignInService:
         if not attempt.allowed:
             self._fail(attempt, user, ip, "locked", count=False)
         cleaned = "".join(ch for ch in code if ch.isalnum())
-        if cleaned.isdigit() and len(cleaned) == 6:
+        method = "totp" if cleaned.isdigit() and len(cleaned) == 6 else "recovery_code"
+        if method == "totp":
             ok = self.mfa.verify_totp(user, cleaned)
         else:
             ok = self.mfa.use_recovery_code(user, cleaned, ip=ip)
         if not ok:
             self._fail(attempt, user, ip, "bad_code")
         self.lockout.succeeded(attempt)
+        audit.record("mfa.verified", actor_id=user.id, subject_id=user.id, ip=ip, method=method)
+        db.session.commit()
         return ["pwd", "otp"]
 
     def completed(self, user: User, amr: list[str], *, ip: str) -> None:

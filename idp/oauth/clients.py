@@ -240,6 +240,7 @@ class ClientService:
 
     def update(self, client_id: str, *, actor_id: str | None = None, **changes) -> OAuthClient:
         client = self.get(client_id)
+        before = client.to_dict()
         merged = {
             "auth_method": client.token_endpoint_auth_method,
             "grant_types": client.grant_types,
@@ -281,11 +282,15 @@ class ClientService:
         for key in simple:
             if changes.get(key) is not None:
                 setattr(client, key, changes[key])
+        after = client.to_dict()
+        changed = sorted(k for k in after if after[k] != before.get(k))
         audit.record(
             "oauth.client.updated",
             actor_id=actor_id,
             client_id=client_id,
             fields=sorted(k for k, v in changes.items() if v is not None),
+            before={k: before.get(k) for k in changed},
+            after={k: after[k] for k in changed},
         )
         db.session.commit()
         self._changed(client_id)

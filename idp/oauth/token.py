@@ -92,13 +92,13 @@ def generate_token(
 
 
 def save_token(token, oauth_request) -> None:
-    if "refresh_token" not in token:
-        return
+    """Save a refresh token and audit the issue, in one commit before the answer goes out."""
     code = getattr(oauth_request, "authorization_code", None)
-    service().save_refresh_token(
-        token["refresh_token"],
-        oauth_request.client.client_id,
-        oauth_request.user,
-        token.get("scope", ""),
+    service().token_issued(
+        grant_type=oauth_request.payload.grant_type or "",
+        client_id=oauth_request.client.client_id,
+        principal=oauth_request.user,
+        scope=token.get("scope", ""),
+        refresh_token=token.get("refresh_token"),
         code=code if isinstance(code, AuthCode) else None,
     )
