@@ -14,6 +14,7 @@ from flask import Flask
 
 from idp.audit import context
 from idp.audit.chain import app_key, seal
+from idp.audit.writer import DirectWriter
 
 log = logging.getLogger("idp.audit")
 
@@ -29,7 +30,12 @@ def seal_quietly(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """Call after the database is set up (the direct writer binds to its engine)."""
+    from idp.extensions import db
+
     context.init_app(app)
+    with app.app_context():
+        app.extensions["idp.audit.writer"] = DirectWriter(db.engine)
     settings = app.config["IDP_SETTINGS"]
     if not settings.audit_record_token_issuance:
         log.warning("audit.record_token_issuance is false: a benchmark setting, never production")

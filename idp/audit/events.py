@@ -24,7 +24,6 @@ EVENTS: dict[str, tuple[str, str]] = {
         "A recovery code was spent (remaining: how many are left).",
     ),
     "mfa.enrolled": (SUCCESS, "A person set up an authenticator app."),
-    "mfa.reset": (SUCCESS, "An administrator removed a person's second factor."),
     "lockout.locked": (
         FAILURE,
         "Too many failures from one source locked the account for that source (minutes).",
@@ -33,7 +32,6 @@ EVENTS: dict[str, tuple[str, str]] = {
     "account.unlocked": (SUCCESS, "The account was unlocked (method: email_link, security_admin)."),
     "password.reset_requested": (SUCCESS, "A password-reset link was mailed."),
     "password.reset": (SUCCESS, "A password was reset with an emailed link (sessions ended)."),
-    "password.changed": (SUCCESS, "A person changed their own password."),
     # sessions
     "session.signed_out": (SUCCESS, "A person signed out (this browser's SSO session ended)."),
     "session.expired": (
@@ -50,10 +48,6 @@ EVENTS: dict[str, tuple[str, str]] = {
         "a token value.",
     ),
     "oauth.token.revoked": (SUCCESS, "A client revoked an access token (RFC 7009; jti)."),
-    "oauth.refresh_family.revoked": (
-        SUCCESS,
-        "A refresh-token family ended (reason: revoked_by_client, refresh_reuse, code_reuse, ...).",
-    ),
     "oauth.client_auth.failed": (
         FAILURE,
         "A client failed to authenticate at the token, "

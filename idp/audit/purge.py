@@ -62,5 +62,6 @@ def purge(
         )
         result.update(count=count, through=through)
 
+    seal(key)  # chain what waits first: only chained entries can be purged
     seal(key, before_commit=cut)
     return Purged(result["count"], result["through"], cutoff)

@@ -77,9 +77,9 @@ def write(event: str, **fields: Any) -> None:
     crash loses nothing that was acknowledged. One Core INSERT and its COMMIT (no ORM unit
     of work): the token endpoint's hot path.
     """
-    values = entry_values(event, **fields)
-    with db.engine.begin() as conn:
-        conn.execute(AuditEvent.__table__.insert(), values)
+    from flask import current_app
+
+    current_app.extensions["idp.audit.writer"].write(entry_values(event, **fields))
 
 
 def events(event: str | None = None, subject_id: str | None = None) -> list[AuditEvent]:
