@@ -131,17 +131,17 @@ def _walk(conn: Connection, key: bytes) -> Report:
             last_sealed = row.seq
         prev, prev_hash, checked = row, row.hash, checked + 1
     head_seq = prev.seq if prev is not None else start
+    if seals and max(seals) > head_seq:
+        return Report(
+            False,
+            f"seq={head_seq + 1}: deleted: sealed entries up to seq={max(seals)} are missing",
+            checked,
+        )
     if head_seq > last_sealed:
         first = last_sealed + 1
         return Report(
             False,
             f"seq={first}: inserted: entries seq={first}..{head_seq} are not covered by any seal",
-            checked,
-        )
-    if seals and max(seals) > head_seq:
-        return Report(
-            False,
-            f"seq={head_seq + 1}: deleted: sealed entries up to seq={max(seals)} are missing",
             checked,
         )
     return Report(
