@@ -113,8 +113,8 @@ def seal_cost(database_url: str, redis_url: str, prefix: str, workdir: Path) -> 
 
 
 def client_secret(app) -> str:
-    from idp.oauth.clients import client_service
     from idp.extensions import db
+    from idp.oauth.clients import client_service
     from idp.oauth.models import OAuthClient
     from idp.storage import upgrade_database
 

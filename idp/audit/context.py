@@ -41,10 +41,13 @@ def fill(values: dict[str, Any]) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     trust_header = bool(app.config["IDP_SETTINGS"].server_trusted_proxies)
 
-    @app.before_request
     def _assign_request_id() -> None:
         given = request.headers.get(HEADER, "") if trust_header else ""
         g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+    # First of all before_request hooks, so a request refused by one (CSRF, input checks)
+    # still has its id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
 
     @app.after_request
     def _echo_request_id(response):

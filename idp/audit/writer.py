@@ -13,6 +13,7 @@ fork or a broken connection.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import Any
@@ -47,7 +48,7 @@ class DirectWriter:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self.sql = (
-            f"INSERT INTO audit_events ({', '.join(COLUMNS)}) "
+            f"INSERT INTO audit_events ({', '.join(COLUMNS)}) "  # noqa: S608 - our column names
             f"VALUES ({', '.join('?' for _ in COLUMNS)})"
         )
         self._local = threading.local()
@@ -64,7 +65,7 @@ class DirectWriter:
         if not self.sqlite:
             fairy.dbapi_connection.autocommit = True
             numbered = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
-            sql = f"INSERT INTO audit_events ({', '.join(COLUMNS)}) VALUES ({numbered})"
+            sql = f"INSERT INTO audit_events ({', '.join(COLUMNS)}) VALUES ({numbered})"  # noqa: S608
             _check(fairy.dbapi_connection.pgconn.prepare(_STATEMENT, sql.encode()))
         self._local.held = (os.getpid(), fairy)
         with self._lock:
@@ -78,10 +79,8 @@ class DirectWriter:
             with self._lock:
                 if held[1] in self._open:
                     self._open.remove(held[1])
-            try:
+            with contextlib.suppress(Exception):  # already broken
                 held[1].close()
-            except Exception:  # noqa: BLE001, S110 - already broken
-                pass
 
     def write(self, values: dict[str, Any]) -> None:
         if self.sqlite:
@@ -112,7 +111,5 @@ class DirectWriter:
         with self._lock:
             conns, self._open = self._open, []
         for conn in conns:
-            try:
+            with contextlib.suppress(Exception):  # closing what may be broken
                 conn.close()
-            except Exception:  # noqa: BLE001, S110 - closing what may be broken
-                pass

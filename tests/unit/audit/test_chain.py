@@ -91,8 +91,15 @@ def test_an_inserted_entry_is_named(chain):
     sql("UPDATE audit_events SET seq = -seq - 1 WHERE seq >= 3")
     sql("UPDATE audit_events SET seq = -seq WHERE seq < 0")
     before = row(2)
-    forged = AuditEvent(event="login.succeeded", subject_id="intruder", outcome="success",
-                        data="{}", at=utcnow(), seq=3, prev_hash=before.hash)
+    forged = AuditEvent(
+        event="login.succeeded",
+        subject_id="intruder",
+        outcome="success",
+        data="{}",
+        at=utcnow(),
+        seq=3,
+        prev_hash=before.hash,
+    )
     db.session.add(forged)
     db.session.flush()
     forged.hash = entry_hash(before.hash, forged)
@@ -132,8 +139,15 @@ def test_a_forged_seal_is_caught(chain):
 
 def test_entries_appended_behind_the_sealer_are_caught(chain):
     last = row(10)
-    forged = AuditEvent(event="login.succeeded", subject_id="x", outcome="success", data="{}",
-                        at=utcnow(), seq=11, prev_hash=last.hash)
+    forged = AuditEvent(
+        event="login.succeeded",
+        subject_id="x",
+        outcome="success",
+        data="{}",
+        at=utcnow(),
+        seq=11,
+        prev_hash=last.hash,
+    )
     db.session.add(forged)
     db.session.flush()
     forged.hash = entry_hash(last.hash, forged)
@@ -167,7 +181,9 @@ def test_a_transaction_committing_late_is_chained_by_the_next_pass(app, key, mak
     assert head.seq == 2
     report = verify(key)
     assert report.ok, report.message
-    late_row = db.session.scalars(db.select(AuditEvent).where(AuditEvent.subject_id == "late")).one()
+    late_row = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.subject_id == "late")
+    ).one()
     assert late_row.seq == 2
 
 

@@ -16,7 +16,7 @@ from idp.extensions import db
 from idp.login.current import cookie_name, store
 from tests.factories import PASSWORD, make_user
 from tests.support.auth import login_as
-from tests.support.signin import enroll_totp, post_login
+from tests.support.signin import enroll_totp
 
 UA = {"User-Agent": "AuditTest/1.0"}
 IP = "198.51.100.7"
@@ -125,8 +125,11 @@ def password_reset(app, client, clock):
 
     user = make_user("ann")
     link_token = runtime.recovery().reset_tokens.issue(user.id, 600)
-    page = post(client, f"/login/reset-password/{link_token}",
-                {"password": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    page = post(
+        client,
+        f"/login/reset-password/{link_token}",
+        {"password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
     assert page.status_code in (200, 302), page.data[:300]
     return {"subject_id": user.id, "actor_id": user.id}
 
@@ -177,8 +180,11 @@ def ended_all(app, client, clock):
 
 def token_issued(app, client, clock):
     assert token(client, service_client(app)).status_code == 200
-    return {"client_id": "claims-batch", "ip": IP,
-            "data": {"grant_type": "client_credentials", "scope": "claims", "refresh": False}}
+    return {
+        "client_id": "claims-batch",
+        "ip": IP,
+        "data": {"grant_type": "client_credentials", "scope": "claims", "refresh": False},
+    }
 
 
 def client_auth_failed(app, client, clock):
@@ -191,8 +197,9 @@ def client_auth_failed(app, client, clock):
 def token_revoked(app, client, clock):
     auth = service_client(app)
     access = token(client, auth).get_json()["access_token"]
-    answer = client.post("/oauth/revoke", data={"token": access},
-                         headers={"Authorization": auth, **UA})
+    answer = client.post(
+        "/oauth/revoke", data={"token": access}, headers={"Authorization": auth, **UA}
+    )
     assert answer.status_code == 200
     return {"client_id": "claims-batch", "data": {"kind": "access_token"}}
 
@@ -204,8 +211,11 @@ def client_updated(app, client, clock):
     admin = make_user("sec", platform_role="security_admin")
     clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
     clients.update("claims-batch", actor_id=admin.id, name="Claims nightly")
-    return {"actor_id": admin.id, "client_id": "claims-batch",
-            "data": {"before": {"name": "Claims batch"}, "after": {"name": "Claims nightly"}}}
+    return {
+        "actor_id": admin.id,
+        "client_id": "claims-batch",
+        "data": {"before": {"name": "Claims batch"}, "after": {"name": "Claims nightly"}},
+    }
 
 
 def purged(app, client, clock):
