@@ -2,10 +2,12 @@
 
     python benchmarks/token_cpu.py [--requests 2000] [--profile]
 
-Runs twice in one go, on the same database: with the audit entry of each issued token
-(``audit.record_token_issuance = true``, production) and without it (the benchmark-only
-switch), and prints both side by side, plus the sealer's CPU per entry (chaining and
-sealing what the audited run wrote; in production a separate pass, after the response).
+Runs with the audit entry of each issued token (``audit.record_token_issuance = true``,
+production) and without it (the benchmark-only switch), interleaved on the same database,
+and prints both side by side: once with one thread, once with ``--threads`` threads
+sending at once (as a gunicorn gthread worker serves them; throughput is then tokens per
+wall-clock second of this process), plus the sealer's CPU per entry (chaining and sealing
+what the audited runs wrote; in production a separate pass, after the response).
 
 Builds the application on PostgreSQL + Redis (IDP_BENCH_DATABASE_URL, an admin URL: a fresh
 database is created and dropped; IDP_BENCH_REDIS_URL), registers one client and posts
@@ -27,6 +29,7 @@ import os
 import pstats
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -38,6 +41,9 @@ from werkzeug.test import EnvironBuilder
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument(
+        "--threads", type=int, default=4, help="second run: concurrent threads (server.threads)"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative", help="pstats order for --profile")
     args = parser.parse_args()
@@ -58,18 +64,20 @@ def main() -> None:
         if args.profile:
             run(args, url, redis_url, name, workdir, audit=True)
             return
-        results = {}
-        for audit in (True, False, False, True, True, False):  # ABBA: drift hits both alike
-            cpu, wall = run(args, url, redis_url, name, workdir, audit=audit)
-            best = results.get(audit)
-            results[audit] = (cpu, wall) if best is None or cpu < best[0] else best
-        off, on = results[False], results[True]
-        print(
-            f"client_credentials CPU per token: audit off {off[0]:.3f} ms, "
-            f"audit on {on[0]:.3f} ms ({(on[0] / off[0] - 1) * 100:+.1f} %); "
-            f"wall {off[1]:.3f} / {on[1]:.3f} ms ({args.requests} requests each, best of 3, "
-            "one process, WSGI app on PostgreSQL + Redis)"
-        )
+        for threads in (1, args.threads):
+            results = {}
+            for audit in (True, False, False, True, True, False):  # ABBA: drift hits both
+                cpu, wall = run(args, url, redis_url, name, workdir, audit=audit, threads=threads)
+                best = results.get(audit)
+                results[audit] = (cpu, wall) if best is None or cpu < best[0] else best
+            off, on = results[False], results[True]
+            print(
+                f"client_credentials, {threads} thread(s): CPU per token audit off "
+                f"{off[0]:.3f} ms, audit on {on[0]:.3f} ms ({(on[0] / off[0] - 1) * 100:+.1f} %); "
+                f"throughput {1000 / off[1]:.0f} / {1000 / on[1]:.0f} tokens/s "
+                f"({(off[1] / on[1] - 1) * 100:+.1f} %) ({args.requests} requests each, best of 3, "
+                "one process, WSGI app on PostgreSQL + Redis)"
+            )
         print(f"sealer CPU per entry: {seal_cost(url, redis_url, name, workdir):.3f} ms")
     finally:
         with admin.connect() as conn:
@@ -132,7 +140,16 @@ def client_secret(app) -> str:
         ).secret
 
 
-def run(args, database_url: str, redis_url: str, prefix: str, workdir: Path, *, audit: bool):
+def run(
+    args,
+    database_url: str,
+    redis_url: str,
+    prefix: str,
+    workdir: Path,
+    *,
+    audit: bool,
+    threads: int = 1,
+):
     app = make_app(database_url, redis_url, prefix, workdir, audit)
     secret = client_secret(app)
     basic = base64.b64encode(f"bench-svc:{secret}".encode()).decode()
@@ -175,9 +192,19 @@ def run(args, database_url: str, redis_url: str, prefix: str, workdir: Path, *, 
     # Earlier runs' apps stay in memory: keep the collector from scanning them in this run.
     gc.collect()
     gc.freeze()
+
+    def many(count: int) -> None:
+        for _ in range(count):
+            once()
+
+    workers = [
+        threading.Thread(target=many, args=(args.requests // threads,)) for _ in range(threads)
+    ]
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    for _ in range(args.requests):
-        once()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return cpu / args.requests * 1000, wall / args.requests * 1000
 

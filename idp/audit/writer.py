@@ -54,11 +54,13 @@ class DirectWriter:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Any] = []
+        #: Bumped by close(): every thread then opens a new connection.
+        self._generation = 0
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def _connection(self) -> Any:
         held = getattr(self._local, "held", None)
-        if held is not None and held[0] == os.getpid():
+        if held is not None and held[0] == (os.getpid(), self._generation):
             return held[1]
         fairy = self.engine.raw_connection()
         fairy.detach()
@@ -67,7 +69,7 @@ class DirectWriter:
             numbered = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
             sql = f"INSERT INTO audit_events ({', '.join(COLUMNS)}) VALUES ({numbered})"  # noqa: S608
             _check(fairy.dbapi_connection.pgconn.prepare(_STATEMENT, sql.encode()))
-        self._local.held = (os.getpid(), fairy)
+        self._local.held = ((os.getpid(), self._generation), fairy)
         with self._lock:
             self._open.append(fairy)
         return fairy
@@ -110,6 +112,7 @@ class DirectWriter:
     def close(self) -> None:
         with self._lock:
             conns, self._open = self._open, []
+            self._generation += 1
         for conn in conns:
             with contextlib.suppress(Exception):  # closing what may be broken
                 conn.close()
