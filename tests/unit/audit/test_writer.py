@@ -3,10 +3,14 @@ connection, closed with the engine."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import create_engine, func, select
 
 from idp.audit import write
 from idp.audit.models import AuditEvent
+from idp.audit.writer import WriteFailed
 from idp.extensions import db
 
 
@@ -43,3 +47,57 @@ def test_disposing_the_engine_closes_the_kept_connections(app):
     assert writer._open == [] and not kept.is_valid
     write("oauth.token.issued", client_id="svc")  # a new connection, at the first try
     assert writer._local.held[1] is not kept and count_elsewhere(app) == 2
+
+
+def _writers(app, count: int, errors: list) -> list[threading.Thread]:
+    def run(n: int) -> None:
+        with app.app_context():
+            try:
+                write("oauth.token.issued", client_id=f"svc-{n}")
+            except Exception as exc:  # noqa: BLE001 - collected for the test
+                errors.append(exc)
+
+    return [threading.Thread(target=run, args=(n,)) for n in range(count)]
+
+
+def test_writers_waiting_on_a_commit_share_the_next_one(app, monkeypatch):
+    writer = app.extensions["idp.audit.writer"]
+    batches: list[int] = []
+    first_started = threading.Event()
+    real = writer._insert_once
+
+    def slow_first(rows):
+        batches.append(len(rows))
+        if len(batches) == 1:
+            first_started.set()
+            time.sleep(0.3)  # a slow fsync: the others queue up meanwhile
+        real(rows)
+
+    monkeypatch.setattr(writer, "_insert_once", slow_first)
+    errors: list = []
+    leader, *others = _writers(app, 6, errors)
+    leader.start()
+    first_started.wait(5)
+    for thread in others:
+        thread.start()
+    for thread in [leader, *others]:
+        thread.join()
+    assert errors == [] and batches == [1, 5]
+    assert count_elsewhere(app) == 6
+
+
+def test_a_failed_commit_fails_every_writer_of_its_batch(app, monkeypatch):
+    writer = app.extensions["idp.audit.writer"]
+
+    def down(rows):
+        raise OSError("database away")
+
+    monkeypatch.setattr(writer, "_insert_once", down)
+    errors: list = []
+    threads = _writers(app, 3, errors)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(errors) == 3 and all(isinstance(e, WriteFailed) for e in errors)
+    assert count_elsewhere(app) == 0
