@@ -22,41 +22,33 @@ PER_WRITER = 40
 WRITER = """
 import json, sys
 from idp import create_app
-from idp.audit import record, write
-from idp.audit.chain import app_key, seal
-from idp.extensions import db
+from tests.contract.test_audit_chain import write_and_seal
 
 app = create_app(json.loads(sys.argv[1]))
-name, count = sys.argv[2], int(sys.argv[3])
-with app.app_context():
-    for i in range(count):
-        if i % 2:
-            write("oauth.token.issued", client_id=name, n=i)
-        else:
-            record("login.failed", subject_id=name, n=i)
-            db.session.commit()
-        if i % 7 == 0:
-            seal(app_key(app))
-    seal(app_key(app))
-    db.engine.dispose()
+write_and_seal(app, sys.argv[2], int(sys.argv[3]))
 """
 
 
-def _write_and_seal(app, name: str, errors: list) -> None:
+def write_and_seal(app, name: str, count: int = PER_WRITER) -> None:
+    """Half the entries in a unit of work, half on their own; a sealer pass now and then."""
     from idp.audit import record, write
 
+    with app.app_context():
+        for i in range(count):
+            if i % 2:
+                write("oauth.token.issued", client_id=name, n=i)
+            else:
+                record("login.failed", subject_id=name, n=i)
+                db.session.commit()
+            if i % 7 == 0:
+                seal(app_key(app))
+        seal(app_key(app))
+        db.session.remove()
+
+
+def _write_and_seal(app, name: str, errors: list) -> None:
     try:
-        with app.app_context():
-            for i in range(PER_WRITER):
-                if i % 2:
-                    write("oauth.token.issued", client_id=name, n=i)
-                else:
-                    record("login.failed", subject_id=name, n=i)
-                    db.session.commit()
-                if i % 7 == 0:
-                    seal(app_key(app))
-            seal(app_key(app))
-            db.session.remove()
+        write_and_seal(app, name)
     except Exception as exc:  # noqa: BLE001 - reported by the test
         errors.append(exc)
 

@@ -48,6 +48,24 @@ def row(seq: int) -> AuditEvent:
     return db.session.scalars(db.select(AuditEvent).where(AuditEvent.seq == seq)).one()
 
 
+def forge(seq: int, after: AuditEvent) -> AuditEvent:
+    """An entry an intruder adds, with a correct hash linked to ``after``."""
+    forged = AuditEvent(
+        event="login.succeeded",
+        subject_id="intruder",
+        outcome="success",
+        data="{}",
+        at=utcnow(),
+        seq=seq,
+        prev_hash=after.hash,
+    )
+    db.session.add(forged)
+    db.session.flush()
+    forged.hash = entry_hash(after.hash, forged)
+    db.session.commit()
+    return forged
+
+
 def test_an_intact_chain_verifies(chain):
     report = verify(chain)
     assert report.ok, report.message
@@ -90,20 +108,7 @@ def test_an_inserted_entry_is_named(chain):
     """A forged entry with a correct hash, linked to its predecessor, positions shifted."""
     sql("UPDATE audit_events SET seq = -seq - 1 WHERE seq >= 3")
     sql("UPDATE audit_events SET seq = -seq WHERE seq < 0")
-    before = row(2)
-    forged = AuditEvent(
-        event="login.succeeded",
-        subject_id="intruder",
-        outcome="success",
-        data="{}",
-        at=utcnow(),
-        seq=3,
-        prev_hash=before.hash,
-    )
-    db.session.add(forged)
-    db.session.flush()
-    forged.hash = entry_hash(before.hash, forged)
-    db.session.commit()
+    forged = forge(3, row(2))
     report = verify(chain)
     assert not report.ok
     assert report.message.startswith(f"seq=3 id={forged.id}: inserted"), report.message
@@ -138,20 +143,7 @@ def test_a_forged_seal_is_caught(chain):
 
 
 def test_entries_appended_behind_the_sealer_are_caught(chain):
-    last = row(10)
-    forged = AuditEvent(
-        event="login.succeeded",
-        subject_id="x",
-        outcome="success",
-        data="{}",
-        at=utcnow(),
-        seq=11,
-        prev_hash=last.hash,
-    )
-    db.session.add(forged)
-    db.session.flush()
-    forged.hash = entry_hash(last.hash, forged)
-    db.session.commit()
+    forge(11, row(10))
     report = verify(chain)
     assert not report.ok and report.message.startswith("seq=11: inserted")
 
