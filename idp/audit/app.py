@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask
+from flask import Flask, Response
 
 from idp.audit import context
 from idp.audit.chain import app_key, seal
@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
     last = [time.monotonic()]
 
     @app.after_request
-    def _seal_now_and_then(response):
+    def _seal_now_and_then(response: Response) -> Response:
         now = time.monotonic()
         if now - last[0] >= interval:
             last[0] = now

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -142,7 +143,7 @@ def _chain_batch(conn: Connection, head: Head, key: bytes, now: datetime) -> Hea
     return Head(seq, prev, head.chained + len(rows))
 
 
-def seal(key: bytes, *, before_commit=None) -> Head:
+def seal(key: bytes, *, before_commit: Callable[[Connection, Head], None] | None = None) -> Head:
     """Chain every committed unchained entry and seal the head; returns the head.
 
     ``before_commit(conn, head)`` runs inside the locked transaction of the first batch

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.audit.chain import app_key, iso, seal
 from idp.audit.purge import purge
@@ -49,6 +53,20 @@ def _filters(values: dict) -> Filters:
     return Filters(**{k: values[k] for k in Filters.__dataclass_fields__})
 
 
+def one_line_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A database that is down or refuses: one line and exit 1, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (SQLAlchemyError, OSError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise click.ClickException(f"audit: database error: {first}") from None
+
+    return wrapper
+
+
 @click.group("audit")
 def cli() -> None:
     """The audit trail: chain, verify, search, export, purge."""
@@ -56,6 +74,7 @@ def cli() -> None:
 
 @cli.command("seal")
 @with_appcontext
+@one_line_errors
 def seal_command() -> None:
     """Chain the entries waiting and sign the new head (run regularly, e.g. every minute)."""
     head = seal(app_key(current_app))
@@ -64,6 +83,7 @@ def seal_command() -> None:
 
 @cli.command("verify")
 @with_appcontext
+@one_line_errors
 def verify_command() -> None:
     """Check the whole chain; exit 1 naming the first broken entry."""
     report = verify(app_key(current_app))
@@ -97,6 +117,7 @@ def _row(entry) -> dict:
 @click.option("--per-page", type=click.IntRange(1, 200), default=50)
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
+@one_line_errors
 def search_command(page: int, per_page: int, as_json: bool, **values) -> None:
     """Entries newest first, filtered."""
     result = query(_filters(values), page, per_page)
@@ -118,6 +139,7 @@ def search_command(page: int, per_page: int, as_json: bool, **values) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl")
 @filter_options
 @with_appcontext
+@one_line_errors
 def export_command(fmt: str, **values) -> None:
     """Stream chained entries with their chain proof, ending with the sealed head."""
     seal(app_key(current_app))
@@ -129,6 +151,7 @@ def export_command(fmt: str, **values) -> None:
 @cli.command("purge")
 @click.option("--days", type=click.IntRange(1), help="Override audit.retention_days.")
 @with_appcontext
+@one_line_errors
 def purge_command(days: int | None) -> None:
     """Delete entries older than the retention, keeping the rest verifiable."""
     retention = days or current_app.config["IDP_SETTINGS"].audit_retention_days

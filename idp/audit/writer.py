@@ -81,7 +81,8 @@ class DirectWriter:
         fairy = self.engine.raw_connection()
         fairy.detach()
         if not self.sqlite:
-            fairy.dbapi_connection.autocommit = True
+            driver: Any = fairy.dbapi_connection
+            driver.autocommit = True
         self._local.held = ((os.getpid(), self._generation), fairy)
         with self._lock:
             self._open.append(fairy)

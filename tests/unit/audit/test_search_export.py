@@ -148,3 +148,12 @@ def test_cli_purge_and_bad_input(app, entries):
     bad = runner.invoke(cli, ["search", "--since", "yesterday"])
     assert bad.exit_code == 2 and "ISO date" in bad.output
     assert runner.invoke(cli, ["purge", "--days", "0"]).exit_code == 2
+
+
+def test_cli_errors_are_one_line(make_app, tmp_path):
+    broken = make_app(database_url=f"sqlite:///{tmp_path}/missing/dir/idp.sqlite")
+    for args in (["verify"], ["seal"], ["search"], ["export"], ["purge"]):
+        result = broken.test_cli_runner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith("Error: audit: database error:")
+        assert result.output.strip().count("\n") == 0
