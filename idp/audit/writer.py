@@ -32,6 +32,9 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 _STATEMENT = b"idp_audit_insert_"
 #: Most entries one statement commits.
 MAX_BATCH = 64
+#: Commits under way at once (each on its thread's connection): while some wait for the
+#: disk, the next batch is already on its way, and the database groups their flushes.
+MAX_IN_FLIGHT = 4
 
 
 class _Slot:
@@ -68,7 +71,7 @@ class DirectWriter:
         self._lock = threading.Lock()
         self._cv = threading.Condition()
         self._queue: list[_Slot] = []
-        self._flushing = False
+        self._flushing = 0
         self._open: list[Any] = []
         #: Bumped by close(): every thread then opens a new connection.
         self._generation = 0
@@ -141,20 +144,20 @@ class DirectWriter:
                     raise
 
     def write(self, values: dict[str, Any]) -> None:
-        """Durable when this returns. Group commit: while one thread's batch is being
-        committed, the entries of other threads queue up, and the next of them to run
-        commits them all with one statement (one fsync for many tokens); alone, a thread
-        commits its own entry at once."""
+        """Durable when this returns. Group commit: while ``MAX_IN_FLIGHT`` batches are
+        being committed, the entries of other threads queue up, and the next of them to
+        run commits them all with one statement (one fsync for many tokens); alone, a
+        thread commits its own entry at once."""
         slot = _Slot(self._params(values))
         with self._cv:
             self._queue.append(slot)
         while True:
             with self._cv:
-                while not slot.done and self._flushing:
+                while not slot.done and (self._flushing >= MAX_IN_FLIGHT or not self._queue):
                     self._cv.wait()
                 if slot.done:
                     break
-                self._flushing = True
+                self._flushing += 1
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             error: Exception | None = None
             try:
@@ -164,7 +167,7 @@ class DirectWriter:
             with self._cv:
                 for done in batch:
                     done.done, done.error = True, error
-                self._flushing = False
+                self._flushing -= 1
                 self._cv.notify_all()
         if slot.error is not None:
             raise WriteFailed(f"audit entry not written: {slot.error}") from slot.error

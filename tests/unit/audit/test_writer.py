@@ -61,6 +61,9 @@ def _writers(app, count: int, errors: list) -> list[threading.Thread]:
 
 
 def test_writers_waiting_on_a_commit_share_the_next_one(app, monkeypatch):
+    from idp.audit import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "MAX_IN_FLIGHT", 1)
     writer = app.extensions["idp.audit.writer"]
     batches: list[int] = []
     first_started = threading.Event()
@@ -101,3 +104,32 @@ def test_a_failed_commit_fails_every_writer_of_its_batch(app, monkeypatch):
         thread.join()
     assert len(errors) == 3 and all(isinstance(e, WriteFailed) for e in errors)
     assert count_elsewhere(app) == 0
+
+
+def test_a_second_batch_does_not_wait_for_the_first_commit(app, monkeypatch):
+    """Up to MAX_IN_FLIGHT commits run at once: the first does not finish until the second
+    has started."""
+    writer = app.extensions["idp.audit.writer"]
+    second_started = threading.Event()
+    calls: list[bool] = []
+    real = writer._insert_once
+
+    def overlapping(rows):
+        calls.append(True)
+        if len(calls) == 1:
+            calls.append(second_started.wait(5))
+        else:
+            second_started.set()
+        real(rows)
+
+    monkeypatch.setattr(writer, "_insert_once", overlapping)
+    errors: list = []
+    first, second = _writers(app, 2, errors)
+    first.start()
+    while not calls:
+        time.sleep(0.01)
+    second.start()
+    first.join()
+    second.join()
+    assert errors == [] and calls[1] is True
+    assert count_elsewhere(app) == 2
