@@ -53,6 +53,10 @@ EVENTS: dict[str, tuple[str, str]] = {
         "A client failed to authenticate at the token, "
         "introspection or revocation endpoint (method, endpoint).",
     ),
+    "oauth.client.disabled": (
+        SUCCESS,
+        "An administrator disabled a client (its refresh tokens end; before -> after).",
+    ),
     "oauth.client.updated": (SUCCESS, "An administrator changed a client (before -> after)."),
     # the audit trail itself
     "audit.purged": (

@@ -315,6 +315,7 @@ class ClientService:
         from idp.oauth.models import RefreshToken
 
         client = self.get(client_id)
+        was = client.disabled
         client.disabled = disabled
         if disabled:
             db.session.execute(
@@ -326,6 +327,8 @@ class ClientService:
             "oauth.client.disabled" if disabled else "oauth.client.enabled",
             actor_id=actor_id,
             client_id=client_id,
+            before={"disabled": was},
+            after={"disabled": disabled},
         )
         db.session.commit()
         self._changed(client_id)

@@ -218,6 +218,20 @@ def client_updated(app, client, clock):
     }
 
 
+def client_disabled(app, client, clock):
+    from idp.oauth.clients import client_service
+
+    service_client(app)
+    admin = make_user("sec", platform_role="security_admin")
+    clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+    clients.set_disabled("claims-batch", actor_id=admin.id)
+    return {
+        "actor_id": admin.id,
+        "client_id": "claims-batch",
+        "data": {"before": {"disabled": False}, "after": {"disabled": True}},
+    }
+
+
 def purged(app, client, clock):
     from idp.audit.chain import app_key
     from idp.audit.purge import purge
@@ -251,7 +265,18 @@ CASES = {
     "oauth.client_auth.failed": client_auth_failed,
     "oauth.token.revoked": token_revoked,
     "oauth.client.updated": client_updated,
+    "oauth.client.disabled": client_disabled,
     "audit.purged": purged,
+}
+
+
+#: Driven through the service, not over HTTP: no request context to record.
+OUTSIDE_A_REQUEST = {
+    "account.locked",
+    "audit.purged",
+    "oauth.client.updated",
+    "oauth.client.disabled",
+    "mfa.enrolled",
 }
 
 
@@ -275,7 +300,13 @@ def test_event_is_recorded_with_its_context(case, app, clock):
         assert getattr(entry, name) == value, name
     assert entry.outcome == EVENTS[event][0]
     assert entry.at is not None
-    if event not in {"account.locked", "audit.purged", "oauth.client.updated", "mfa.enrolled"}:
+    if event not in {
+        "account.locked",
+        "audit.purged",
+        "oauth.client.updated",
+        "oauth.client.disabled",
+        "mfa.enrolled",
+    }:
         # Written during a request: the request's id and user agent are on the entry.
         assert entry.request_id and len(entry.request_id) >= 16
         assert entry.user_agent == "AuditTest/1.0"
