@@ -29,11 +29,13 @@ class AuditEvent(db.Model):
     subject_id: Mapped[str | None] = mapped_column(String(36), index=True)
     org_id: Mapped[str | None] = mapped_column(String(36), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: Not indexed (nor ``request_id``): every index is written on the token endpoint's
+    #: hot path; a search by address or request id narrows by time (``at``) first.
+    ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     #: ``success`` or ``failure``.
     outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="success")
-    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    request_id: Mapped[str | None] = mapped_column(String(64))
     #: JSON object with event details (``before``/``after`` for changes); never secrets.
     data: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     #: Place in the chain, given by the sealer; empty while the entry waits to be chained.

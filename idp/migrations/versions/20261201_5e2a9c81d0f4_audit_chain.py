@@ -27,8 +27,6 @@ def upgrade():
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_audit_events_client_id'), ['client_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_ip'), ['ip'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_events_request_id'), ['request_id'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_audit_events_seq'), ['seq'])
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.alter_column('outcome', server_default=None)
@@ -61,8 +59,6 @@ def downgrade():
     op.drop_table('audit_seals')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_audit_events_seq'), type_='unique')
-        batch_op.drop_index(batch_op.f('ix_audit_events_request_id'))
-        batch_op.drop_index(batch_op.f('ix_audit_events_ip'))
         batch_op.drop_index(batch_op.f('ix_audit_events_client_id'))
         batch_op.drop_column('hash')
         batch_op.drop_column('prev_hash')
