@@ -84,6 +84,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from idp.audit.app import init_app as init_audit
     from idp.web.errors import register_error_handlers
     from idp.web.headers import register_security_headers
     from idp.web.inputs import register_input_checks
@@ -91,6 +92,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_input_checks(app)
     register_security_headers(app, settings)
+    init_audit(app)
 
     from idp.blueprints import register_blueprints
     from idp.services import register_services

@@ -19,6 +19,7 @@ COMMAND_GROUPS: list[str] = [
     "idp.oauth.cli",
     "idp.jwk.cli",
     "idp.orgs.cli",
+    "idp.audit.cli",
 ]
 
 

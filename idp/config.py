@@ -168,7 +168,12 @@ def cookie_domain(value: Any) -> str | None:
 
 
 #: Never echoed in an error message (logs outlive secrets).
-SECRET_SETTINGS = {"secret_key", "mail_smtp_password", "auth_mfa_encryption_key"}
+SECRET_SETTINGS = {
+    "secret_key",
+    "mail_smtp_password",
+    "auth_mfa_encryption_key",
+    "audit_seal_key",
+}
 
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "public_base_url": http_url,
@@ -239,6 +244,9 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "webauthn_user_verification": one_of("required", "preferred", "discouraged"),
     "webauthn_challenge_seconds": int_range(30, 600),
     "webauthn_sign_count_regression": one_of("refuse", "flag"),
+    "audit_seal_interval_seconds": int_range(0, 86400),
+    "audit_seal_key": secret,
+    "audit_retention_days": int_range(1, 36500),
 }
 
 

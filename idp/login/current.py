@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, redirect, request, url_for
 
+from idp.audit import sessions as audit_sessions
 from idp.common.clock import app_clock
 from idp.errors import Forbidden
 from idp.extensions import db
@@ -59,7 +60,7 @@ def now() -> float:
 
 
 def store() -> SessionStore:
-    return SessionStore(shared_state(), clock=now)
+    return SessionStore(shared_state(), clock=now, on_expired=audit_sessions.expired)
 
 
 privileges.install(store)
@@ -258,6 +259,7 @@ def sign_out() -> SsoSession | None:
     _remember(None)
     _set_cookie("")
     if ended is not None:
+        audit_sessions.signed_out(ended)
         run_sign_out_hooks(ended)
     return ended
 

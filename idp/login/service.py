@@ -165,13 +165,16 @@ class SignInService:
             audit.record("login.failed", subject_id=user.id, ip=ip, reason="passkey_required")
             db.session.commit()
             raise SignInFailed(PASSKEY_REQUIRED)
-        if cleaned.isdigit() and len(cleaned) == 6:
+        method = "totp" if cleaned.isdigit() and len(cleaned) == 6 else "recovery_code"
+        if method == "totp":
             ok = self.mfa.verify_totp(user, cleaned)
         else:
             ok = self.mfa.use_recovery_code(user, cleaned, ip=ip)
         if not ok:
             self._fail(attempt, user, ip, "bad_code")
         self.lockout.succeeded(attempt)
+        audit.record("mfa.verified", actor_id=user.id, subject_id=user.id, ip=ip, method=method)
+        db.session.commit()
         return ["pwd", "otp"]
 
     def passkey_only(self, user: User) -> bool:

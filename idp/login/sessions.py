@@ -95,10 +95,23 @@ class SsoSession:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+#: A record stays this long past its absolute expiry, so the next request of its browser
+#: finds it expired (and it is audited as such) rather than simply gone.
+EXPIRED_GRACE = 3600
+
+
 class SessionStore:
-    def __init__(self, state: SharedState, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        state: SharedState,
+        clock: Callable[[], float] = time.time,
+        on_expired: Callable[[SsoSession, str], None] | None = None,
+    ):
+        """``on_expired(session, reason)`` runs once for a session found expired (reason
+        ``idle`` or ``absolute``) by the request that ended it."""
         self.state = state
         self.clock = clock
+        self.on_expired = on_expired
 
     def _generation(self, user_id: str) -> str:
         return self.state.get(f"sso-gen:{user_id}") or ""
@@ -154,7 +167,7 @@ class SessionStore:
         return session
 
     def save(self, session: SsoSession) -> None:
-        ttl = int(session.expires_at - self.clock()) + 1
+        ttl = int(session.expires_at - self.clock()) + EXPIRED_GRACE
         if ttl > 0:
             self.state.set(f"sso:{session.sid}", session.to_json(), ttl)
 
@@ -168,12 +181,17 @@ class SessionStore:
         session = SsoSession.from_json(raw)
         now = self.clock()
         generation = self._generation(session.user_id)
-        if (
-            now >= session.expires_at
-            or session.idle_expired(now)
-            or (generation and generation != session.gen)
-        ):
+        if generation and generation != session.gen:
             self.delete(sid)
+            return None
+        expired = (
+            "absolute"
+            if now >= session.expires_at
+            else ("idle" if session.idle_expired(now) else None)
+        )
+        if expired:
+            if self.delete(sid) is not None and self.on_expired is not None:
+                self.on_expired(session, expired)
             return None
         return session
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import time
+from urllib.parse import unquote
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
@@ -47,6 +48,22 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
 
     def resolve_client_public_key(self, client):
         return KeySet.import_key_set(json.loads(client.model.jwks_json or '{"keys": []}'))
+
+
+def claimed_client_id(request) -> str | None:
+    """The client id a request claims (Basic user name, else the form's ``client_id``),
+    for the audit entry of a failed authentication; never the secret."""
+    value = request.headers.get("Authorization") or ""
+    scheme, _, credentials = value.partition(" ")
+    if scheme.lower() == "basic" and credentials:
+        try:
+            user = base64.b64decode(credentials, validate=True).decode("utf-8").split(":", 1)[0]
+        except (binascii.Error, UnicodeDecodeError):
+            user = ""
+        if user:
+            return unquote(user)[:64]
+    claimed = request.payload.client_id if request.payload is not None else None
+    return str(claimed)[:64] if claimed else None
 
 
 def readable_authorization(value: str | None) -> bool:

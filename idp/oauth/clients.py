@@ -231,6 +231,7 @@ class ClientService:
 
     def update(self, client_id: str, *, actor_id: str | None = None, **changes) -> OAuthClient:
         client = self.get(client_id)
+        before = client.to_dict()
         merged = {
             "auth_method": client.token_endpoint_auth_method,
             "grant_types": client.grant_types,
@@ -272,11 +273,15 @@ class ClientService:
         for key in simple:
             if changes.get(key) is not None:
                 setattr(client, key, changes[key])
+        after = client.to_dict()
+        changed = sorted(k for k in after if after[k] != before.get(k))
         audit.record(
             "oauth.client.updated",
             actor_id=actor_id,
             client_id=client_id,
             fields=sorted(k for k, v in changes.items() if v is not None),
+            before={k: before.get(k) for k in changed},
+            after={k: after[k] for k in changed},
         )
         db.session.commit()
         self._changed(client_id)
@@ -301,6 +306,7 @@ class ClientService:
         from idp.oauth.models import RefreshToken
 
         client = self.get(client_id)
+        was = client.disabled
         client.disabled = disabled
         if disabled:
             db.session.execute(
@@ -312,6 +318,8 @@ class ClientService:
             "oauth.client.disabled" if disabled else "oauth.client.enabled",
             actor_id=actor_id,
             client_id=client_id,
+            before={"disabled": was},
+            after={"disabled": disabled},
         )
         db.session.commit()
         self._changed(client_id)

@@ -13,8 +13,8 @@ from authlib.oauth2.rfc6749 import InvalidClientError, UnsupportedResponseTypeEr
 from authlib.oauth2.rfc9207 import IssuerParameter
 
 from idp.jwk.keyring import KeyRing
-from idp.oauth.client_auth import PrivateKeyJwt, readable_authorization
-from idp.oauth.context import query_client, settings
+from idp.oauth.client_auth import PrivateKeyJwt, claimed_client_id, readable_authorization
+from idp.oauth.context import query_client, service, settings
 from idp.oauth.grant_types.authorization_code import CodeGrant, S256Challenge
 from idp.oauth.grant_types.client_credentials import ServiceGrant
 from idp.oauth.grant_types.refresh_token import RefreshGrant
@@ -33,9 +33,13 @@ class Issuer(IssuerParameter):
 
 class Server(AuthorizationServer):
     def authenticate_client(self, request, methods, endpoint="token"):
-        if not readable_authorization(request.headers.get("Authorization")):
-            raise InvalidClientError(description="The Authorization header cannot be read.")
-        return super().authenticate_client(request, methods, endpoint)
+        try:
+            if not readable_authorization(request.headers.get("Authorization")):
+                raise InvalidClientError(description="The Authorization header cannot be read.")
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError as exc:
+            service().client_auth_failed(claimed_client_id(request), endpoint, exc.description)
+            raise
 
     def get_authorization_grant(self, request):
         """Authlib quotes an unknown response_type in its error description, and raises

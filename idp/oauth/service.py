@@ -161,6 +161,42 @@ class OAuthService:
         )
         return row
 
+    def token_issued(
+        self,
+        *,
+        grant_type: str,
+        client_id: str,
+        principal: Principal | None,
+        scope: str,
+        refresh_token: str | None,
+    ) -> None:
+        """Audit tokens the endpoint is about to hand out (never their values), with the
+        refresh token they come with in the same commit. A service's token changes nothing
+        else: its entry is written on its own, before the answer."""
+        fields = {"grant_type": grant_type, "client_id": client_id, "scope": scope}
+        if principal is None:
+            if self.settings.audit_record_token_issuance:
+                audit.write("oauth.token.issued", refresh=False, **fields)
+            return
+        audit.record(
+            "oauth.token.issued",
+            actor_id=principal.user.id,
+            subject_id=principal.user.id,
+            org_id=principal.org_id,
+            refresh=refresh_token is not None,
+            **fields,
+        )
+        if refresh_token is None:
+            db.session.commit()
+            return
+        self.save_refresh_token(refresh_token, client_id, principal, scope)
+
+    def client_auth_failed(self, client_id: str | None, endpoint: str, reason: str) -> None:
+        """Audit a refused client authentication (written at once: the request fails)."""
+        audit.write(
+            "oauth.client_auth.failed", client_id=client_id, endpoint=endpoint, reason=reason
+        )
+
     def find_refresh_token(self, refresh_token: str | None) -> RefreshToken | None:
         if not refresh_token or len(refresh_token) > MAX_REFRESH_TOKEN:
             return None
@@ -243,8 +279,18 @@ class OAuthService:
         if record.refresh is not None:
             self.revoke_by_grant_id(record.refresh.family_id, reason="revoked_by_client")
         elif record.kind == "access_token":
-            expires = datetime.fromtimestamp(record.expires_at, UTC)
-            self.store.revoke_access_token(str(record.claims.get("jti", "")), expires)
+            jti = str(record.claims.get("jti", ""))
+            sub = record.claims.get("sub")
+            audit.record(
+                "oauth.token.revoked",
+                subject_id=sub if sub != record.client_id else None,
+                client_id=record.client_id,
+                kind="access_token",
+                jti=jti,
+            )
+            # The entry commits with the revocation (the store commits it).
+            self.store.revoke_access_token(jti, datetime.fromtimestamp(record.expires_at, UTC))
+            db.session.commit()
 
     def access_token_active(self, claims: dict) -> bool:
         """The grant the token names is unrevoked and the token was not revoked alone (one

@@ -105,11 +105,11 @@ def generate_token(
 
 
 def save_token(token, oauth_request) -> None:
-    if "refresh_token" not in token:
-        return
-    service().save_refresh_token(
-        token["refresh_token"],
-        oauth_request.client.client_id,
-        oauth_request.user,
-        token.get("scope", ""),
+    """Save a refresh token and audit the issue, in one commit before the answer goes out."""
+    service().token_issued(
+        grant_type=oauth_request.payload.grant_type or "",
+        client_id=oauth_request.client.client_id,
+        principal=oauth_request.user,
+        scope=token.get("scope", ""),
+        refresh_token=token.get("refresh_token"),
     )

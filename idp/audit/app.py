@@ -1,0 +1,53 @@
+"""The audit trail inside an application: request ids and the periodic sealer pass.
+
+Each process chains and seals what is waiting at most every ``audit.seal_interval_seconds``
+(after a response has been sent, never on the request's own time); ``idp audit seal`` does
+the same from a job, and with the interval at 0 it is the only sealer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, Response
+
+from idp.audit import context
+from idp.audit.chain import app_key, seal
+from idp.audit.writer import DirectWriter
+
+log = logging.getLogger("idp.audit")
+
+
+def seal_quietly(app: Flask) -> None:
+    """A sealer pass whose failure (database away) only waits for the next one: the
+    entries are safe, unchained, in the table."""
+    try:
+        with app.app_context():
+            seal(app_key(app))
+    except Exception as exc:  # noqa: BLE001 - the next pass retries; nothing is lost
+        log.warning("audit sealer pass failed: %s", exc)
+
+
+def init_app(app: Flask) -> None:
+    """Call after the database is set up (the direct writer binds to its engine)."""
+    from idp.extensions import db
+
+    context.init_app(app)
+    with app.app_context():
+        app.extensions["idp.audit.writer"] = DirectWriter(db.engine)
+    settings = app.config["IDP_SETTINGS"]
+    if not settings.audit_record_token_issuance:
+        log.warning("audit.record_token_issuance is false: a benchmark setting, never production")
+    interval = settings.audit_seal_interval_seconds
+    if not interval:
+        return
+    last = [time.monotonic()]
+
+    @app.after_request
+    def _seal_now_and_then(response: Response) -> Response:
+        now = time.monotonic()
+        if now - last[0] >= interval:
+            last[0] = now
+            response.call_on_close(lambda: seal_quietly(app))
+        return response

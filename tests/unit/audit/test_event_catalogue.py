@@ -1,0 +1,313 @@
+"""Every event of the catalogue (idp/audit/events.py, docs/audit.md) is written by the code
+it names, with the context an auditor needs: one row per event, driven over HTTP or
+through the service that records it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from idp.audit.events import EVENTS
+from idp.audit.models import AuditEvent
+from idp.common.clock import FixedClock
+from idp.extensions import db
+from idp.login.current import cookie_name, store
+from tests.factories import PASSWORD, make_user
+from tests.support.auth import login_as
+from tests.support.signin import enroll_totp
+
+UA = {"User-Agent": "AuditTest/1.0"}
+IP = "198.51.100.7"
+
+
+@pytest.fixture
+def clock(app):
+    fixed = FixedClock()
+    app.extensions["idp_clock"] = fixed
+    app.config["WTF_CSRF_ENABLED"] = False
+    return fixed
+
+
+def post(client, path, data=None, **kw):
+    return client.post(path, data=data or {}, headers=UA, environ_base={"REMOTE_ADDR": IP}, **kw)
+
+
+def service_client(app, grant_types=("client_credentials",)):
+    from idp.oauth.clients import client_service
+
+    registered = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"]).add(
+        name="Claims batch",
+        client_id="claims-batch",
+        grant_types=list(grant_types),
+        scopes=["claims"],
+        default_audience="https://claims.example/api",
+    )
+    return "Basic " + base64.b64encode(f"claims-batch:{registered.secret}".encode()).decode()
+
+
+def token(client, auth):
+    return client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "claims"},
+        headers={"Authorization": auth, **UA},
+        environ_base={"REMOTE_ADDR": IP},
+    )
+
+
+# Each driver makes the event happen and returns the fields its entry must carry.
+
+
+def login_succeeded(app, client, clock):
+    user = make_user("ann")
+    assert post(client, "/login", {"username": "ann", "password": PASSWORD}).status_code == 302
+    return {"subject_id": user.id, "actor_id": user.id, "ip": IP, "data": {"amr": ["pwd"]}}
+
+
+def login_failed(app, client, clock):
+    user = make_user("ann")
+    assert post(client, "/login", {"username": "ann", "password": "nope" * 4}).status_code == 401
+    return {"subject_id": user.id, "ip": IP, "data": {"reason": "bad_password"}}
+
+
+def _totp_user(clock):
+    user = make_user("tom")
+    totp, codes = enroll_totp(user, clock)
+    return user, totp, codes
+
+
+def mfa_verified(app, client, clock):
+    user, totp, _ = _totp_user(clock)
+    post(client, "/login", {"username": "tom", "password": PASSWORD})
+    assert post(client, "/login/verify", {"code": totp.at(clock.time())}).status_code == 302
+    return {"subject_id": user.id, "data": {"method": "totp"}}
+
+
+def recovery_code_used(app, client, clock):
+    user, _, codes = _totp_user(clock)
+    post(client, "/login", {"username": "tom", "password": PASSWORD})
+    assert post(client, "/login/verify", {"code": codes[0]}).status_code == 302
+    return {"subject_id": user.id, "ip": IP, "data": {"remaining": len(codes) - 1}}
+
+
+def lockout_locked(app, client, clock):
+    user = make_user("ann")
+    for i in range(app.config["IDP_SETTINGS"].auth_lockout_failures):
+        post(client, "/login", {"username": "ann", "password": f"wrong password {i}"})
+    return {"subject_id": user.id, "ip": IP, "data": {"source": "ip"}}
+
+
+def account_locked(app, client, clock):
+    from idp import services
+
+    user = make_user("ann")
+    services.account_locks().lock(user, reason="failure_ceiling", ip=IP)
+    return {"subject_id": user.id, "ip": IP, "data": {"reason": "failure_ceiling"}}
+
+
+def account_unlocked(app, client, clock):
+    user = make_user("luke", status="locked")
+    admin = make_user("sec", platform_role="security_admin")
+    login_as(client, admin)
+    assert post(client, f"/security/users/{user.id}/unlock").status_code == 302
+    return {"actor_id": admin.id, "subject_id": user.id, "data": {"method": "security_admin"}}
+
+
+def password_reset_requested(app, client, clock):
+    user = make_user("ann")
+    assert post(client, "/login/forgot-password", {"identifier": "ann"}).status_code == 200
+    return {"subject_id": user.id, "ip": IP}
+
+
+def password_reset(app, client, clock):
+    from idp import services
+
+    user = make_user("ann")
+    link_token = services.recovery().reset_tokens.issue(user.id, 600)
+    page = post(
+        client,
+        f"/login/reset-password/{link_token}",
+        {"password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
+    assert page.status_code in (200, 302), page.data[:300]
+    return {"subject_id": user.id, "actor_id": user.id}
+
+
+def mfa_enrolled(app, client, clock):
+    user, _, _ = _totp_user(clock)
+    return {"subject_id": user.id}
+
+
+def session_ended(app, client, clock):
+    user = make_user("ann")
+    login_as(client, user)
+    other = login_as(app.test_client(), user)
+    assert post(client, f"/account/sessions/{other.public_id}/end").status_code == 302
+    return {"subject_id": user.id, "actor_id": user.id, "data": {"session": other.public_id}}
+
+
+def signed_out(app, client, clock):
+    user = make_user("ann")
+    session = login_as(client, user)
+    assert post(client, "/logout").status_code == 302
+    return {"subject_id": user.id, "data": {"session": session.public_id}}
+
+
+def expired_idle(app, client, clock):
+    user = make_user("ann")
+    session = login_as(client, user)
+    clock.advance(session.idle_seconds + 1)
+    client.get("/account", headers=UA)
+    return {"subject_id": user.id, "data": {"reason": "idle", "session": session.public_id}}
+
+
+def expired_absolute(app, client, clock):
+    user = make_user("ann")
+    session = store().create(user.id, ["pwd"], idle_seconds=10**6, absolute_seconds=600)
+    client.set_cookie(cookie_name(), session.sid)
+    clock.advance(601)
+    client.get("/account", headers=UA)
+    return {"subject_id": user.id, "data": {"reason": "absolute"}}
+
+
+def ended_all(app, client, clock):
+    user = make_user("ann")
+    login_as(client, user)
+    assert post(client, "/account/sessions/end-all").status_code == 302
+    return {"subject_id": user.id, "actor_id": user.id, "ip": IP, "data": {"count": 1}}
+
+
+def token_issued(app, client, clock):
+    assert token(client, service_client(app)).status_code == 200
+    return {
+        "client_id": "claims-batch",
+        "ip": IP,
+        "data": {"grant_type": "client_credentials", "scope": "claims", "refresh": False},
+    }
+
+
+def client_auth_failed(app, client, clock):
+    service_client(app)
+    bad = "Basic " + base64.b64encode(b"claims-batch:wrong-secret").decode()
+    assert token(client, bad).status_code == 401
+    return {"client_id": "claims-batch", "ip": IP, "data": {"endpoint": "token"}}
+
+
+def token_revoked(app, client, clock):
+    auth = service_client(app)
+    access = token(client, auth).get_json()["access_token"]
+    answer = client.post(
+        "/oauth/revoke", data={"token": access}, headers={"Authorization": auth, **UA}
+    )
+    assert answer.status_code == 200
+    return {"client_id": "claims-batch", "data": {"kind": "access_token"}}
+
+
+def client_updated(app, client, clock):
+    from idp.oauth.clients import client_service
+
+    service_client(app)
+    admin = make_user("sec", platform_role="security_admin")
+    clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+    clients.update("claims-batch", actor_id=admin.id, name="Claims nightly")
+    return {
+        "actor_id": admin.id,
+        "client_id": "claims-batch",
+        "data": {"before": {"name": "Claims batch"}, "after": {"name": "Claims nightly"}},
+    }
+
+
+def client_disabled(app, client, clock):
+    from idp.oauth.clients import client_service
+
+    service_client(app)
+    admin = make_user("sec", platform_role="security_admin")
+    clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+    clients.set_disabled("claims-batch", actor_id=admin.id)
+    return {
+        "actor_id": admin.id,
+        "client_id": "claims-batch",
+        "data": {"before": {"disabled": False}, "after": {"disabled": True}},
+    }
+
+
+def purged(app, client, clock):
+    from idp.audit.chain import app_key
+    from idp.audit.purge import purge
+    from idp.audit.service import record
+
+    record("login.succeeded", subject_id="old")
+    db.session.commit()
+    db.session.execute(db.update(AuditEvent).values(at=clock.now().replace(year=2001)))
+    db.session.commit()
+    purge(app_key(app), 30)
+    return {"data": {"through_seq": 1, "count": 1}}
+
+
+CASES = {
+    "login.succeeded": login_succeeded,
+    "login.failed": login_failed,
+    "mfa.verified": mfa_verified,
+    "mfa.recovery_code_used": recovery_code_used,
+    "lockout.locked": lockout_locked,
+    "account.locked": account_locked,
+    "account.unlocked": account_unlocked,
+    "password.reset_requested": password_reset_requested,
+    "password.reset": password_reset,
+    "mfa.enrolled": mfa_enrolled,
+    "session.ended": session_ended,
+    "session.signed_out": signed_out,
+    "session.expired/idle": expired_idle,
+    "session.expired/absolute": expired_absolute,
+    "session.ended_all": ended_all,
+    "oauth.token.issued": token_issued,
+    "oauth.client_auth.failed": client_auth_failed,
+    "oauth.token.revoked": token_revoked,
+    "oauth.client.updated": client_updated,
+    "oauth.client.disabled": client_disabled,
+    "audit.purged": purged,
+}
+
+
+#: Driven through the service, not over HTTP: no request context to record.
+OUTSIDE_A_REQUEST = {
+    "account.locked",
+    "audit.purged",
+    "oauth.client.updated",
+    "oauth.client.disabled",
+    "mfa.enrolled",
+}
+
+
+def test_every_catalogued_event_has_a_case():
+    assert {name.split("/")[0] for name in CASES} == set(EVENTS)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_event_is_recorded_with_its_context(case, app, clock):
+    event = case.split("/")[0]
+    client = app.test_client()
+    expected = CASES[case](app, client, clock)
+    db.session.expire_all()
+    entries = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event == event)).all()
+    assert entries, f"no {event} entry"
+    entry = entries[-1]
+    data = json.loads(entry.data)
+    for name, value in expected.pop("data", {}).items():
+        assert data.get(name) == value, (name, data)
+    for name, value in expected.items():
+        assert getattr(entry, name) == value, name
+    assert entry.outcome == EVENTS[event][0]
+    assert entry.at is not None
+    if event not in {
+        "account.locked",
+        "audit.purged",
+        "oauth.client.updated",
+        "oauth.client.disabled",
+        "mfa.enrolled",
+    }:
+        # Written during a request: the request's id and user agent are on the entry.
+        assert entry.request_id and len(entry.request_id) >= 16
+        assert entry.user_agent == "AuditTest/1.0"
+    assert "wrong-secret" not in entry.data and "eyJ" not in entry.data  # no secret, no JWT
