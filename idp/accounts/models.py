@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 USER_STATUSES = ("pending_email", "active", "locked", "disabled")
 
@@ -16,7 +16,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -26,9 +26,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -42,9 +42,9 @@ GENESIS = "0" * 64
 #: Entries chained per transaction (a pass runs as many as there are waiting).
 BATCH = 2000
 
-events_table = AuditEvent.__table__
-seals_table = AuditSeal.__table__
-head_table = AuditChainHead.__table__
+events_table = cast(Table, AuditEvent.__table__)
+seals_table = cast(Table, AuditSeal.__table__)
+head_table = cast(Table, AuditChainHead.__table__)
 
 #: The columns a hash covers, in this order (``seq`` is the position, not content).
 HASHED = (

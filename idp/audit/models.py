@@ -15,10 +15,10 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -44,7 +44,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str | None] = mapped_column(String(64))
 
 
-class AuditSeal(db.Model):
+class AuditSeal(Model):
     """An HMAC over the chain head at one moment (written by each sealer pass)."""
 
     __tablename__ = "audit_seals"
@@ -58,7 +58,7 @@ class AuditSeal(db.Model):
     mac: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The one row (id 1) the sealer locks: the last chained seq and hash."""
 
     __tablename__ = "audit_chain"

@@ -12,10 +12,10 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 
-class IssuedKey(db.Model):
+class IssuedKey(Model):
     __tablename__ = "signing_keys"
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -11,6 +11,7 @@ own connections, never the caller's unit of work.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -23,7 +24,7 @@ from idp.jwk.models import IssuedKey
 
 log = logging.getLogger(__name__)
 
-TABLE = IssuedKey.__table__
+TABLE = cast(sa.Table, IssuedKey.__table__)
 
 
 class KeysUnavailable(Unavailable):

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.accounts.models import new_id
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 
-class TotpCredential(db.Model):
+class TotpCredential(Model):
     """A confirmed authenticator; the secret is encrypted (Fernet) with the MFA key."""
 
     __tablename__ = "mfa_totp"
@@ -24,7 +24,7 @@ class TotpCredential(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """One single-use recovery code, stored as a keyed hash (HMAC-SHA256)."""
 
     __tablename__ = "mfa_recovery_codes"
@@ -38,7 +38,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class WebAuthnCredential(db.Model):
+class WebAuthnCredential(Model):
     """A registered passkey or security key (WebAuthn public-key credential).
 
     ``credential_id`` is the authenticator's id in base64url (unique across users: it is how

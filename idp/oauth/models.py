@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.accounts.models import new_id
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 GRANT_TYPES = (
@@ -32,7 +32,7 @@ def _load(text: str | None) -> list:
     return json.loads(text) if text else []
 
 
-class OAuthClient(db.Model):
+class OAuthClient(Model):
     """A relying party or service registered by a security admin."""
 
     __tablename__ = "oauth_clients"
@@ -107,7 +107,7 @@ class OAuthClient(db.Model):
         }
 
 
-class OAuthGrant(db.Model):
+class OAuthGrant(Model):
     """One authorization of a person at one client: a sign-in redeemed through one code.
 
     Every access token of it names it (the ``grant_id`` claim), and its refresh tokens are
@@ -139,7 +139,7 @@ class OAuthGrant(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
 
 
-class RevokedAccessToken(db.Model):
+class RevokedAccessToken(Model):
     """An access token revoked on its own (RFC 7009, by ``jti``); kept until it expires."""
 
     __tablename__ = "oauth_revoked_access_tokens"
@@ -149,7 +149,7 @@ class RevokedAccessToken(db.Model):
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class RefreshToken(db.Model):
+class RefreshToken(Model):
     """One refresh token of a family; each use rotates it (the old one is marked used)."""
 
     __tablename__ = "oauth_refresh_tokens"
@@ -183,7 +183,7 @@ class RefreshToken(db.Model):
         return _load(self.amr_json)
 
 
-class Consent(db.Model):
+class Consent(Model):
     """Scopes a person allowed a third-party client; remembered until revoked."""
 
     __tablename__ = "oauth_consents"

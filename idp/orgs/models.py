@@ -17,13 +17,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.accounts.models import new_id
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 ORG_STATUSES = ("pending", "approved", "rejected", "suspended")
 MEMBERSHIP_STATUSES = ("active", "deactivated")
 
 
-class Organization(db.Model):
+class Organization(Model):
     """A practice, clinic or billing service."""
 
     __tablename__ = "organizations"
@@ -62,7 +62,7 @@ class Organization(db.Model):
         return "*****" + self.tax_id[-4:]
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A person's role in one organization."""
 
     __tablename__ = "memberships"
@@ -92,7 +92,7 @@ class Membership(db.Model):
     organization = relationship("Organization", back_populates="memberships", lazy="joined")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An emailed invitation to join an organization with a role.
 
     Only the SHA-256 of the link's token is stored. Re-sending replaces the token (the old

@@ -3,10 +3,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.extensions import db
+from idp.extensions import Model
 
 
-class StateEntry(db.Model):
+class StateEntry(Model):
     """A row of the embedded shared-state backend (see idp.state.sql_state)."""
 
     __tablename__ = "shared_state"
@@ -17,7 +17,7 @@ class StateEntry(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)
 
 
-class DurableEntry(db.Model):
+class DurableEntry(Model):
     """Security state that must outlive Redis' data (see idp.state.durable): the same shape
     as ``shared_state``, kept apart so the Redis deployments have it too."""
 

@@ -24,6 +24,10 @@ return v
 INTACT_KEY = "state:intact"
 
 
+def _text(value: bytes | str | None) -> str | None:
+    """The client decodes responses (``decode_responses``); this tells the type checker."""
+    return value.decode() if isinstance(value, bytes) else value
+
 
 class RedisState(SharedState):
     name = "redis"
@@ -47,7 +51,7 @@ class RedisState(SharedState):
         return int(self._incr(keys=[self._k(key)], args=[amount, max(1, int(ttl))]))
 
     def get(self, key: str) -> str | None:
-        return self.client.get(self._k(key))
+        return _text(self.client.get(self._k(key)))
 
     def set(self, key: str, value: str, ttl: int) -> None:
         self.client.set(self._k(key), value, ex=max(1, int(ttl)))
@@ -56,7 +60,7 @@ class RedisState(SharedState):
         return bool(self.client.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
 
     def pop(self, key: str) -> str | None:
-        return self.client.getdel(self._k(key))
+        return _text(self.client.getdel(self._k(key)))
 
     def delete(self, key: str) -> None:
         self.client.delete(self._k(key))
@@ -70,7 +74,7 @@ class RedisState(SharedState):
 
     def get_intact(self, key: str) -> tuple[str | None, bool]:
         value, marker = self.client.mget([self._k(key), self._k(INTACT_KEY)])
-        return value, marker is not None
+        return _text(value), marker is not None
 
     def restore(self, entries: list[tuple[str, str, int]]) -> None:
         # One MULTI/EXEC: a flush lands before all of it (the marker is gone too, and the

@@ -44,7 +44,7 @@ MALFORMED = {400, 411, 413, 414, 415, 431}
 def status_of(exc: DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS:
-            return STATUS[kind]  # type: ignore[index]
+            return STATUS[kind]
     return 400
 
 
@@ -105,9 +105,10 @@ def register_error_handlers(app) -> None:
         else:
             code = (exc.name or "error").lower().replace(" ", "_")
         response = _respond(exc.code or 500, code, exc.description or exc.name)
-        if exc.code == 405 and exc.valid_methods:
+        allowed = getattr(exc, "valid_methods", None)
+        if exc.code == 405 and allowed:
             body, status = response
-            return body, status, {"Allow": ", ".join(exc.valid_methods)}
+            return body, status, {"Allow": ", ".join(allowed)}
         return response
 
     @app.errorhandler(Exception)

@@ -7,12 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from idp.accounts.models import new_id
 from idp.common.clock import utcnow
-from idp.extensions import db
+from idp.extensions import Model
 
 PURPOSES = ("registration", "email_change", "invitation")
 
 
-class EmailVerification(db.Model):
+class EmailVerification(Model):
     """One emailed link. Only the SHA-256 of its token is kept; it is used at most once."""
 
     __tablename__ = "email_verifications"
