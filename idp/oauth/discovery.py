@@ -1,7 +1,17 @@
 """What the issuer publishes about itself: OpenID Connect Discovery / RFC 8414 metadata and
-the JWKS of its signing keys."""
+the JWKS of its signing keys.
+
+Both are served from bodies serialized once (:class:`Published`, with a strong ``ETag``):
+the metadata once per process (it depends on settings only), the JWKS once per set of
+published key ids (a rotation, a new next key or a retired key dropping out changes the
+set, and with it the body). Relying parties that send ``If-None-Match`` get a 304.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
 
 from idp.jwk.keyring import KeyRing
 from idp.login.assurance import ACR_VALUES
@@ -75,3 +85,40 @@ def metadata(settings) -> dict:
 def jwks(keyring: KeyRing) -> dict:
     """Public keys only: the active, next and recently retired keys of the ring."""
     return keyring.jwks()
+
+
+@dataclass(frozen=True)
+class Published:
+    """A JSON body ready to send, with its strong entity tag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, document: dict) -> Published:
+        body = json.dumps(document, separators=(",", ":")).encode()
+        return cls(body, hashlib.sha256(body).hexdigest()[:32])
+
+
+#: Per-process caches: settings never change in a running process; key sets are few.
+_METADATA: dict[int, tuple[object, Published]] = {}
+_JWKS: dict[tuple[str, tuple[str, ...]], Published] = {}
+
+
+def metadata_body(settings) -> Published:
+    cached = _METADATA.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        cached = (settings, Published.of(metadata(settings)))
+        _METADATA[id(settings)] = cached
+    return cached[1]
+
+
+def jwks_body(keyring: KeyRing) -> Published:
+    """The JWKS body, rebuilt only when the set of published key ids changes."""
+    key = (str(keyring.folder), tuple(s.kid for s in keyring.published()))
+    body = _JWKS.get(key)
+    if body is None:
+        if len(_JWKS) > 16:
+            _JWKS.clear()
+        body = _JWKS[key] = Published.of(jwks(keyring))
+    return body
