@@ -113,8 +113,8 @@ def _worker(kind: str, base: str, creds: dict, until: float, out: list, errors: 
                 code_flow(http, base, creds)
             else:
                 sign_in(http, base, creds)
-        except (FlowFailed, requests.RequestException, KeyError):
-            errors.append(1)
+        except (FlowFailed, requests.RequestException, KeyError) as exc:
+            errors.append(f"{type(exc).__name__}: {exc}"[:300])
             continue
         out.append(time.perf_counter() - start)
     http.close()
@@ -122,7 +122,7 @@ def _worker(kind: str, base: str, creds: dict, until: float, out: list, errors: 
 
 def drive(kind: str, base: str, creds: dict, threads: int, duration: float) -> dict:
     latencies: list[float] = []
-    errors: list[int] = []
+    errors: list[str] = []
     until = time.monotonic() + duration
     started = time.perf_counter()
     workers = [
@@ -141,6 +141,7 @@ def drive(kind: str, base: str, creds: dict, threads: int, duration: float) -> d
         "p50": statistics.median(ordered) * 1000,
         "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
         "errors": len(errors),
+        "first_errors": sorted(set(errors))[:3],
     }
 
 

@@ -108,6 +108,8 @@ def measure_driver(
     )
     cpu = harness.cpu_seconds(server.pid) - before
     data = json.loads(out.strip().splitlines()[-1])
+    for error in data["first_errors"]:
+        print(f"# {kind}: {error}", file=sys.stderr)
     return Measured(data["ops"], data["seconds"], data["p50"], data["p99"], data["errors"], cpu)
 
 

@@ -183,6 +183,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_port": int_range(1, 65535),
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
+    "server_kind": one_of("gunicorn", "granian"),
     "server_workers": int_range(1, 64),
     "server_threads": int_range(1, 64),
     "orgs_invitation_ttl_days": int_range(1, 90),
