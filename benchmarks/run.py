@@ -253,6 +253,19 @@ class Bench:
             lambda: inproc(instance, *args),
         )
 
+    def check_metrics(self, port: int) -> None:
+        """The listener answers with the tokens just issued (summed over the workers)."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+        issued = [
+            line
+            for line in text.splitlines()
+            if line.startswith('idp_tokens_issued_total{grant_type="client_credentials"}')
+        ]
+        self.memory.append(f"metrics listener: {issued[0] if issued else 'NO TOKENS COUNTED'}")
+
     def note_memory(self, server: Server, when: str) -> None:
         sizes = harness.rss_mib(server.pid)
         shown = ", ".join(f"{s:.0f}" for s in sizes)
@@ -277,13 +290,21 @@ class Bench:
                     self.flow_rows(instance, server, creds, "default")
                     self.signin_rows(instance, server, creds)
             if self.want("metrics"):
-                env = self.server_env({**CHEAP_HASH, "IDP_METRICS_ENABLED": "true"})
+                metrics_port = harness.free_port()
+                env = self.server_env(
+                    {
+                        **CHEAP_HASH,
+                        "IDP_METRICS_ENABLED": "true",
+                        "IDP_METRICS_BIND": f"127.0.0.1:{metrics_port}",
+                    }
+                )
                 with harness.serving(instance, "metrics-on", env, self.serve_argv()) as server:
                     svc = {"BENCH_BASIC": basic(creds["svc"]), "BENCH_SCOPE": "claims"}
                     self.repeat(
                         Row("client-credentials, metrics on", self.args.connections),
                         lambda: self.wrk(instance, server, "client_credentials", dict(svc)),
                     )
+                    self.check_metrics(metrics_port)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -125,6 +125,12 @@ def serve_command(workers: int | None, kind: str | None) -> None:
     create_app(settings)  # start-up checks (signing keys) fail here with one line
     kind = kind or settings.server_kind
     argv = SERVERS[kind](settings, workers)
+    if settings.metrics_enabled:
+        from idp.metrics.exposition import multiproc_dir
+
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", multiproc_dir(settings.instance_path))
+        if kind == "gunicorn":
+            argv[1:1] = ["-c", "python:idp.metrics.gunicorn_conf"]
     click.echo(
         f"serving on http://{settings.server_host}:{settings.server_port} "
         f"({kind}, {workers or settings.server_workers} workers)"

@@ -4,6 +4,7 @@ import sys
 
 from idp import create_app
 from idp.jwk.registry import KeysUnavailable
+from idp.metrics import install
 
 try:
     app = create_app()
@@ -11,3 +12,4 @@ except KeysUnavailable as exc:
     print(f"idp: {exc}", file=sys.stderr, flush=True)
     # gunicorn's APP_LOAD_ERROR: the arbiter stops instead of respawning the worker.
     raise SystemExit(4) from None
+install(app)
