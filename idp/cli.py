@@ -18,6 +18,7 @@ from idp.config import ConfigError, load_settings
 COMMAND_GROUPS: list[str] = [
     "idp.oauth.cli",
     "idp.jwk.cli",
+    "idp.maintenance.purge",
 ]
 
 
