@@ -271,6 +271,35 @@ class Bench:
         shown = ", ".join(f"{s:.0f}" for s in sizes)
         self.memory.append(f"{server.label} {when}: RSS per process MiB [{shown}]")
 
+    def run_growth(self, admin_url: str, redis_url: str) -> None:
+        """Client credentials, refresh and the code flow at a small and a grown database."""
+        from benchmarks.growth import seed_bulk
+
+        self.wanted = {"client_credentials", "refresh", "flow_cheap"}
+        scales = [
+            ("small", self.args.growth_small_users, 0),
+            ("grown", self.args.growth_users, self.args.growth_rows),
+        ]
+        by_scale: dict[str, list[Row]] = {}
+        for label, users, rows in scales:
+            start = len(self.rows)
+            with harness.bench_instance(admin_url, redis_url) as instance:
+                instance.run("init")
+                creds = json.loads(instance.python("benchmarks.seed").strip().splitlines()[-1])
+                self.memory.append(
+                    f"{label}: " + seed_bulk(instance.env["IDP_DATABASE_URL"], users, rows)
+                )
+                env = self.server_env(CHEAP_HASH)
+                with harness.serving(instance, label, env, self.serve_argv()) as server:
+                    self.protocol_rows(instance, server, creds)
+                    self.flow_rows(instance, server, creds, "cheap")
+            for row in self.rows[start:]:
+                row.name += f" [{label}: {users:,} users, {rows:,} rows]"
+            by_scale[label] = self.rows[start:]
+        for small, grown in zip(by_scale["small"], by_scale["grown"], strict=True):
+            if small.runs and grown.runs and grown.median().rate:
+                grown.note = f"{small.median().rate / grown.median().rate:.2f}x slower than small"
+
     def run_idp(self, admin_url: str, redis_url: str) -> None:
         with harness.bench_instance(admin_url, redis_url) as instance:
             instance.run("init")
@@ -325,6 +354,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--redis", default=os.environ.get("IDP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="client credentials, refresh, code flow: small vs grown",
+    )
+    parser.add_argument("--growth-users", type=int, default=1_000_000)
+    parser.add_argument("--growth-rows", type=int, default=10_000_000)
+    parser.add_argument("--growth-small-users", type=int, default=1_000)
     peer.add_arguments(parser)
     return parser.parse_args(argv)
 
@@ -349,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     if args.peer:
         bench.rows = peer.run_peer(args)
+    elif args.growth:
+        bench.run_growth(args.database, args.redis)
     else:
         bench.run_idp(args.database, args.redis)
     server = args.server or "idp serve default"
