@@ -83,8 +83,8 @@ def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
 
 def _granian_argv(settings, workers: int | None = None) -> list[str]:
     """granian's WSGI server: Rust HTTP parsing and I/O, the app on ``threads`` blocking
-    threads per worker. Its access log cannot redact URLs, so it stays off (the request
-    log of idp.metrics covers requests, redacted)."""
+    threads per worker. Its access log cannot redact URLs, so it stays off and the app
+    writes one instead (idp.metrics.hooks, redacted)."""
     granian = shutil.which("granian") or os.path.join(os.path.dirname(sys.executable), "granian")
     return [
         granian,
@@ -125,6 +125,7 @@ def serve_command(workers: int | None, kind: str | None) -> None:
     settings = load_settings()
     create_app(settings)  # start-up checks (signing keys) fail here with one line
     kind = kind or settings.server_kind
+    os.environ["IDP_SERVER_KIND"] = kind  # the workers' settings say which server runs them
     argv = SERVERS[kind](settings, workers)
     if settings.metrics_enabled:
         from idp.metrics.exposition import multiproc_dir

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 
@@ -73,9 +74,39 @@ def _observe(response):
     return response
 
 
-def install_request_hooks(app: Flask, *, metrics: bool) -> None:
+ACCESS = logging.getLogger("idp.access")
+
+
+def _access_line(response):
+    """The access log under granian (whose own log cannot redact URLs): one line per
+    answer, secrets in paths and queries redacted as in gunicorn's access log."""
+    from idp.web.accesslog import redact
+
+    path = request.full_path.rstrip("?")
+    ACCESS.info(
+        '%s "%s %s %s" %s %s rid=%s',
+        request.remote_addr or "-",
+        request.method,
+        redact(path),
+        request.environ.get("SERVER_PROTOCOL", "-"),
+        response.status_code,
+        response.calculate_content_length() or "-",
+        g.get("request_id", "-"),
+    )
+    return response
+
+
+def install_request_hooks(app: Flask, *, metrics: bool, access_log: bool = False) -> None:
     app.before_request(_begin)
     app.after_request(_tag)
+    if access_log:
+        if not ACCESS.handlers:
+            handler = logging.StreamHandler(sys.stdout)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            ACCESS.addHandler(handler)
+            ACCESS.propagate = False
+        ACCESS.setLevel(logging.INFO)
+        app.after_request(_access_line)
     if not metrics:
         return
     from idp.metrics import instruments
