@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--peer-client-id", default="bench-svc")
     parser.add_argument("--peer-client-secret", default="")
     parser.add_argument("--peer-scope", default="", help="scope for client credentials")
+    parser.add_argument(
+        "--peer-introspect-extra",
+        default="",
+        help="form fields added when getting the token to introspect (e.g. resource=...)",
+    )
 
 
 def _get(url: str) -> dict:
@@ -75,9 +80,12 @@ def run_peer(args: argparse.Namespace) -> list:
             for _ in range(args.runs):
                 row.runs.append(wrk(meta["token_endpoint"], "client_credentials", env))
             rows.append(row)
-            token = _post(
-                meta["token_endpoint"], basic, f"grant_type=client_credentials{scope}".encode()
-            )["access_token"]
+            extra = f"&{args.peer_introspect_extra}" if args.peer_introspect_extra else ""
+            body = f"grant_type=client_credentials{scope}{extra}".encode()
+            token = _post(meta["token_endpoint"], basic, body)["access_token"]
+            check = _post(meta["introspection_endpoint"], basic, f"token={token}".encode())
+            if not check.get("active"):
+                raise SystemExit(f"the peer does not introspect its token as active: {check}")
             row = Row("peer introspection", args.connections)
             env = {"BENCH_BASIC": basic, "BENCH_TOKEN": token}
             for _ in range(args.runs):

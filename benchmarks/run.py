@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.run_growth(args.database, args.redis)
     else:
         bench.run_idp(args.database, args.redis)
-    server = args.server or "idp serve default"
+    server = "peer (see --peer)" if args.peer else (args.server or "idp serve default")
     print(
         f"# server {server}, {args.workers} workers x {args.threads} threads, "
         f"{args.runs} runs x {args.duration:g}s, {time.time() - started:.0f}s in all"
