@@ -5,6 +5,7 @@ import sys
 from idp import create_app
 from idp.jwk.registry import KeysUnavailable
 from idp.metrics import install
+from idp.oauth.discovery import PublishedFastPath
 
 try:
     app = create_app()
@@ -13,3 +14,4 @@ except KeysUnavailable as exc:
     # gunicorn's APP_LOAD_ERROR: the arbiter stops instead of respawning the worker.
     raise SystemExit(4) from None
 install(app)
+app.wsgi_app = PublishedFastPath(app)  # type: ignore[method-assign]

@@ -122,3 +122,69 @@ def jwks_body(keyring: KeyRing) -> Published:
             _JWKS.clear()
         body = _JWKS[key] = Published.of(jwks(keyring))
     return body
+
+
+#: Paths answered by :class:`PublishedFastPath`, with the Cache-Control max-age of each.
+FAST_PATHS = {
+    "/.well-known/openid-configuration": ("metadata", 300),
+    "/.well-known/oauth-authorization-server": ("metadata", 300),
+    "/oauth/jwks": ("jwks", 60),
+    "/.well-known/jwks.json": ("jwks", 60),
+}
+
+
+class PublishedFastPath:
+    """WSGI middleware: GET and HEAD of the discovery and JWKS paths answered from the
+    published bodies before Flask (no request context, session, CSRF, hooks or routing:
+    none of it has anything to do for a fixed public document). Everything else, a query
+    string, and any error while building a body go to the app unchanged, so the answers
+    and their failures stay the app's. Installed by ``idp.wsgi`` (the production servers).
+    """
+
+    def __init__(self, app) -> None:
+        from idp.web.headers import CSP
+
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self.settings = app.config["IDP_SETTINGS"]
+        headers = [
+            ("Content-Security-Policy", CSP),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+        ]
+        if self.settings.is_https:
+            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        self.headers = headers
+
+    def _published(self, kind: str) -> Published:
+        if kind == "metadata":
+            return metadata_body(self.settings)
+        return jwks_body(self.app.extensions["idp.keyring"])
+
+    def __call__(self, environ, start_response):
+        found = FAST_PATHS.get(environ.get("PATH_INFO", ""))
+        method = environ.get("REQUEST_METHOD")
+        if found is None or method not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+            return self.wsgi_app(environ, start_response)
+        kind, max_age = found
+        try:
+            published = self._published(kind)
+        except Exception:  # noqa: BLE001 - the app answers (and logs) its own failures
+            return self.wsgi_app(environ, start_response)
+        headers = [
+            ("ETag", f'"{published.etag}"'),
+            ("Cache-Control", f"public, max-age={max_age}"),
+            *self.headers,
+        ]
+        wanted = environ.get("HTTP_IF_NONE_MATCH")
+        if wanted:
+            from werkzeug.http import parse_etags
+
+            if parse_etags(wanted).contains(published.etag):
+                start_response("304 Not Modified", headers)
+                return [b""]
+        headers.append(("Content-Type", "application/json"))
+        headers.append(("Content-Length", str(len(published.body))))
+        start_response("200 OK", headers)
+        return [b"" if method == "HEAD" else published.body]

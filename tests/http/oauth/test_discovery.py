@@ -66,3 +66,21 @@ def test_jwks_body_and_etag_change_when_the_key_ring_does(app, client):
     assert after.status_code == 200 and after.headers["ETag"] != etag
     kids = {k["kid"] for k in after.get_json()["keys"]}
     assert kids == {s.kid for s in ring.published()}
+
+
+def test_fast_path_answers_as_the_app_does(app, client):
+    from werkzeug.test import Client
+
+    from idp.oauth.discovery import PublishedFastPath
+
+    KeyRing(app.config["IDP_SETTINGS"].keys_path).ensure_active("ES256")
+    fast = Client(PublishedFastPath(app))
+    for path in ("/.well-known/openid-configuration", "/oauth/jwks"):
+        slow, quick = client.get(path), fast.get(path)
+        assert quick.status_code == 200 and quick.get_data() == slow.get_data()
+        for header in ("ETag", "Cache-Control", "Content-Type", "X-Content-Type-Options"):
+            assert quick.headers[header] == slow.headers[header]
+        again = fast.get(path, headers={"If-None-Match": quick.headers["ETag"]})
+        assert again.status_code == 304 and again.get_data() == b""
+    assert fast.post("/oauth/jwks").status_code == 405  # everything else: the app
+    assert fast.get("/oauth/jwks?x=1").get_json() == client.get("/oauth/jwks").get_json()
