@@ -1,6 +1,6 @@
 """Profile one scenario on the live server with py-spy (sampling, no code change):
 
-    python -m benchmarks.profile introspection|client_credentials|discovery|refresh|flow
+    python -m benchmarks.profile introspection|client_credentials|discovery|refresh|flow|signins
         [--duration 8] [--server gunicorn|granian] [--top 25]
 
 Starts the same instance as ``make bench`` with one worker, drives the scenario, records
@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 
 from benchmarks import harness
-from benchmarks.run import CHEAP_HASH, Bench, basic, client_token, parse_args
+from benchmarks.run import CHEAP_HASH, DEFAULT_HASH, Bench, basic, client_token, parse_args
 
 
 def summarize(folded: Path, top: int) -> str:
@@ -60,7 +60,7 @@ def main() -> None:
     with harness.bench_instance(bench_args.database, bench_args.redis) as instance:
         instance.run("init")
         creds = json.loads(instance.python("benchmarks.seed").strip().splitlines()[-1])
-        env = bench.server_env(CHEAP_HASH)
+        env = bench.server_env(DEFAULT_HASH if args.scenario == "signins" else CHEAP_HASH)
         with harness.serving(instance, "profile", env, bench.serve_argv()) as server:
             workers = [p for p in harness.process_tree(server.pid) if p != server.pid]
             target = workers[-1] if workers else server.pid
@@ -87,10 +87,11 @@ def main() -> None:
             )
 
             def load() -> None:
-                if args.scenario == "flow":
+                if args.scenario in ("flow", "signins"):
                     from benchmarks.run import measure_driver
 
-                    measure_driver(instance, server, "flows", creds, 16, args.duration)
+                    kind = "flows" if args.scenario == "flow" else "signins"
+                    measure_driver(instance, server, kind, creds, 16, args.duration)
                 elif args.scenario == "refresh":
                     bench.refresh(instance, server, creds)
                 else:
