@@ -22,7 +22,7 @@ import secrets
 import statistics
 import threading
 import time
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -103,6 +103,62 @@ def code_flow(http: requests.Session, base: str, creds: dict) -> dict:
     return _expect(token, 200, "token").json()
 
 
+FORM = re.compile(r'<form[^>]*action="([^"]+)"')
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def peer_code_flow(http: requests.Session, base: str, creds: dict) -> dict:
+    """The same flow at oidc-provider's development interactions (a login form, then a
+    consent form: one step more than idp's first-party client), following its redirects."""
+    web = creds["web"]
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    answer = http.get(
+        creds["authorization_endpoint"],
+        params={
+            "response_type": "code",
+            "client_id": web["client_id"],
+            "redirect_uri": web["redirect_uri"],
+            "scope": "openid",
+            "state": secrets.token_urlsafe(8),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+        allow_redirects=False,
+    )
+    for _ in range(12):
+        location = urljoin(base, answer.headers.get("Location", ""))
+        if location.startswith(web["redirect_uri"]):
+            break
+        page = http.get(location, allow_redirects=False)
+        if page.status_code in (302, 303):
+            answer = page
+            continue
+        action = FORM.search(page.text)
+        if page.status_code != 200 or not action:
+            raise FlowFailed(f"peer interaction: {page.status_code}")
+        fields = dict(HIDDEN.findall(page.text))
+        if fields.get("prompt") == "login":
+            fields.update(login=creds["user"]["username"], password=creds["user"]["password"])
+        answer = http.post(urljoin(base, action.group(1)), data=fields, allow_redirects=False)
+    else:
+        raise FlowFailed("peer flow did not end at the redirect URI")
+    code = parse_qs(urlsplit(location).query).get("code", [""])[0]
+    token = http.post(
+        creds["token_endpoint"],
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": web["redirect_uri"],
+            "code_verifier": verifier,
+        },
+        auth=(web["client_id"], web["secret"]),
+    )
+    return _expect(token, 200, "peer token").json()
+
+
 def _worker(kind: str, base: str, creds: dict, until: float, out: list, errors: list) -> None:
     http = requests.Session()
     while time.monotonic() < until:
@@ -111,6 +167,8 @@ def _worker(kind: str, base: str, creds: dict, until: float, out: list, errors: 
         try:
             if kind == "flows":
                 code_flow(http, base, creds)
+            elif kind == "peerflows":
+                peer_code_flow(http, base, creds)
             else:
                 sign_in(http, base, creds)
         except (FlowFailed, requests.RequestException, KeyError) as exc:
@@ -147,7 +205,7 @@ def drive(kind: str, base: str, creds: dict, threads: int, duration: float) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["flows", "signins", "chains"])
+    parser.add_argument("kind", choices=["flows", "signins", "chains", "peerflows"])
     parser.add_argument("--base", required=True)
     parser.add_argument("--creds", required=True, help="the seed's JSON")
     parser.add_argument("--threads", type=int, default=16)

@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--peer-client-id", default="bench-svc")
     parser.add_argument("--peer-client-secret", default="")
     parser.add_argument("--peer-scope", default="", help="scope for client credentials")
+    parser.add_argument("--peer-web-client-id", default="bench-web")
+    parser.add_argument("--peer-web-secret", default="", help="runs the code flow when set")
+    parser.add_argument("--peer-redirect-uri", default="https://rp.bench.example/cb")
     parser.add_argument(
         "--peer-introspect-extra",
         default="",
@@ -47,6 +50,48 @@ def _post(url: str, basic: str, body: bytes) -> dict:
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return json.loads(response.read())
+
+
+def peer_flows(args: argparse.Namespace, meta: dict, origin: str, pid: int | None):
+    """The code + PKCE flow through the peer's own sign-in and consent forms."""
+    import subprocess
+    import sys
+
+    from benchmarks import harness
+    from benchmarks.harness import LOAD_CPU, Measured
+    from benchmarks.run import Row
+
+    creds = {
+        "web": {
+            "client_id": args.peer_web_client_id,
+            "secret": args.peer_web_secret,
+            "redirect_uri": args.peer_redirect_uri,
+        },
+        "user": {"username": "bench.user", "password": "any"},
+        "authorization_endpoint": meta["authorization_endpoint"],
+        "token_endpoint": meta["token_endpoint"],
+    }
+    row = Row("peer code + PKCE flow (login + consent)", args.connections, "flows/s")
+    for _ in range(args.runs):
+        before = harness.cpu_seconds(pid) if pid else 0.0
+        argv = [sys.executable, "-m", "benchmarks.flow", "peerflows", "--base", origin]
+        argv += ["--creds", json.dumps(creds), "--threads", str(args.connections)]
+        argv += ["--duration", str(args.duration)]
+        out = subprocess.run(
+            harness.pinned(LOAD_CPU, argv),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=harness.ROOT,
+        ).stdout
+        cpu = (harness.cpu_seconds(pid) - before) if pid else float("nan")
+        data = json.loads(out.strip().splitlines()[-1])
+        for error in data["first_errors"]:
+            print(f"# peer flows: {error}", file=sys.stderr)
+        row.runs.append(
+            Measured(data["ops"], data["seconds"], data["p50"], data["p99"], data["errors"], cpu)
+        )
+    return row
 
 
 def run_peer(args: argparse.Namespace) -> list:
@@ -91,6 +136,8 @@ def run_peer(args: argparse.Namespace) -> list:
             for _ in range(args.runs):
                 row.runs.append(wrk(meta["introspection_endpoint"], "introspection", env))
             rows.append(row)
+        if args.peer_web_secret:
+            rows.append(peer_flows(args, meta, origin, pid))
         row = Row("peer discovery + JWKS", args.connections)
         env = {
             "BENCH_DISCOVERY_PATH": parts.path,
