@@ -59,7 +59,7 @@ def peer_flows(args: argparse.Namespace, meta: dict, origin: str, pid: int | Non
 
     from benchmarks import harness
     from benchmarks.harness import LOAD_CPU, Measured
-    from benchmarks.run import Row
+    from benchmarks.table import Row
 
     creds = {
         "web": {
@@ -96,7 +96,7 @@ def peer_flows(args: argparse.Namespace, meta: dict, origin: str, pid: int | Non
 
 def run_peer(args: argparse.Namespace) -> list:
     from benchmarks import harness
-    from benchmarks.run import Row
+    from benchmarks.table import Row
 
     meta = _get(args.peer)
     parts = urlsplit(args.peer)

@@ -18,7 +18,6 @@ import argparse
 import base64
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from benchmarks import harness, peer
 from benchmarks.harness import LOAD_CPU, SERVER_CPU, Instance, Measured, Server
+from benchmarks.table import Row, render
 
 CHEAP_HASH = {"IDP_AUTH_ARGON2_TIME_COST": "1", "IDP_AUTH_ARGON2_MEMORY_KIB": "8"}
 DEFAULT_HASH = {"IDP_AUTH_ARGON2_TIME_COST": "2", "IDP_AUTH_ARGON2_MEMORY_KIB": "19456"}
@@ -44,49 +44,6 @@ SCENARIOS = [
 
 def basic(client: dict) -> str:
     return base64.b64encode(f"{client['client_id']}:{client['secret']}".encode()).decode()
-
-
-class Row:
-    def __init__(self, name: str, concurrency: int | str, unit: str = "req/s"):
-        self.name = name
-        self.concurrency = concurrency
-        self.unit = unit
-        self.runs: list[Measured] = []
-        self.note = ""
-
-    def median(self) -> Measured:
-        ordered = sorted(self.runs, key=lambda m: m.rate)
-        return ordered[len(ordered) // 2]
-
-    def cells(self) -> list[str]:
-        if not self.runs:
-            return [self.name, str(self.concurrency), "-", "-", "-", "-", "-", self.note]
-        mid = self.median()
-        cpu = statistics.median(m.cpu_ms_per_op for m in self.runs)
-        return [
-            self.name,
-            str(self.concurrency),
-            f"{mid.rate:,.1f} {self.unit}" if mid.rate < 100 else f"{mid.rate:,.0f} {self.unit}",
-            f"{mid.p50:.1f}",
-            f"{mid.p99:.1f}",
-            str(sum(m.errors for m in self.runs)),
-            "-" if cpu != cpu else f"{cpu:.2f}",  # NaN: not measured (in-process rows)
-            self.note,
-        ]
-
-
-HEADER = ["scenario", "conc", "rate (median)", "p50 ms", "p99 ms", "errors", "CPU ms/op", "note"]
-
-
-def render(rows: list[Row]) -> str:
-    table = [HEADER, *(row.cells() for row in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
-    out = []
-    for n, line in enumerate(table):
-        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |")
-        if n == 0:
-            out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(out)
 
 
 def measure_driver(

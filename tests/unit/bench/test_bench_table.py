@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from benchmarks.harness import Measured, measured_from, parse_wrk
-from benchmarks.run import Row, parse_args, render
+from benchmarks.run import parse_args
+from benchmarks.table import Row, render
 
 WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:5000/oauth/token
   2 threads and 16 connections
