@@ -159,7 +159,11 @@ def peer_code_flow(http: requests.Session, base: str, creds: dict) -> dict:
     return _expect(token, 200, "peer token").json()
 
 
-def _worker(kind: str, base: str, creds: dict, until: float, out: list, errors: list) -> None:
+def _worker(
+    kind: str, base: str, creds: dict, until: float, out: list, errors: list, n: int
+) -> None:
+    people = creds.get("users") or [creds["user"]]
+    creds = {**creds, "user": people[n % len(people)]}  # one person per thread
     http = requests.Session()
     while time.monotonic() < until:
         http.cookies.clear()
@@ -184,8 +188,8 @@ def drive(kind: str, base: str, creds: dict, threads: int, duration: float) -> d
     until = time.monotonic() + duration
     started = time.perf_counter()
     workers = [
-        threading.Thread(target=_worker, args=(kind, base, creds, until, latencies, errors))
-        for _ in range(threads)
+        threading.Thread(target=_worker, args=(kind, base, creds, until, latencies, errors, n))
+        for n in range(threads)
     ]
     for worker in workers:
         worker.start()
@@ -215,9 +219,11 @@ def main() -> None:
     creds = json.loads(args.creds)
     if args.kind == "chains":
         http = requests.Session()
-        for _ in range(args.count):
+        people = creds.get("users") or [creds["user"]]
+        for n in range(args.count):
             http.cookies.clear()
-            print(code_flow(http, args.base, creds)["refresh_token"])
+            person = {**creds, "user": people[n % len(people)]}
+            print(code_flow(http, args.base, person)["refresh_token"])
         return
     print(json.dumps(drive(args.kind, args.base, creds, args.threads, args.duration)))
 

@@ -3,7 +3,10 @@
 - ``bench-svc``: client_credentials for ``https://claims.example/api`` (scope ``claims``);
 - ``bench-rs``: the resource server of that audience, which introspects its tokens;
 - ``bench-web``: a confidential first-party code-flow client (PKCE, refresh tokens);
-- ``bench.user``: an active member of one approved office, with a known password.
+- ``bench.user0`` … ``bench.user31``: active members of one approved office, with a known
+  password. One person per flow thread: parallel attempts at one account from one address
+  are capped by the lockout's slots (``auth_lockout_failures``), as they should be; a
+  sign-in wave is many people.
 
 Prints the credentials as one JSON object.
 """
@@ -15,7 +18,7 @@ import json
 AUDIENCE = "https://claims.example/api"
 REDIRECT = "https://rp.bench.example/cb"
 PASSWORD = "bench sign-in password 2026"  # noqa: S105 - a throwaway benchmark account
-USERNAME = "bench.user"
+USERS = 32
 
 
 def seed() -> dict:
@@ -63,24 +66,29 @@ def seed() -> dict:
         status="approved",
         decided_at=utcnow(),
     )
-    user = User(
-        username=USERNAME,
-        email="bench.user@bench.example",
-        email_verified=True,
-        display_name="Bench User",
-        status="active",
-        password_hash=hash_password(PASSWORD, settings),
-        password_changed_at=utcnow(),
-    )
-    db.session.add_all([org, user])
+    users = [
+        User(
+            username=f"bench.user{n}",
+            email=f"bench.user{n}@bench.example",
+            email_verified=True,
+            display_name=f"Bench User {n}",
+            status="active",
+            password_hash=hash_password(PASSWORD, settings),
+            password_changed_at=utcnow(),
+        )
+        for n in range(USERS)
+    ]
+    db.session.add_all([org, *users])
     db.session.flush()
-    db.session.add(Membership(user_id=user.id, org_id=org.id, role="front_desk"))
+    db.session.add_all(Membership(user_id=u.id, org_id=org.id, role="front_desk") for u in users)
     db.session.commit()
+    people = [{"username": u.username, "password": PASSWORD} for u in users]
     return {
         "svc": {"client_id": "bench-svc", "secret": svc.secret, "scope": "claims"},
         "rs": {"client_id": "bench-rs", "secret": rs.secret},
         "web": {"client_id": "bench-web", "secret": web.secret, "redirect_uri": REDIRECT},
-        "user": {"username": USERNAME, "password": PASSWORD},
+        "user": people[0],
+        "users": people,
         "audience": AUDIENCE,
     }
 
