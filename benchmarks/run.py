@@ -255,7 +255,10 @@ class Bench:
             by_scale[label] = self.rows[start:]
         for small, grown in zip(by_scale["small"], by_scale["grown"], strict=True):
             if small.runs and grown.runs and grown.median().rate:
-                grown.note = f"{small.median().rate / grown.median().rate:.2f}x slower than small"
+                # The rate moves with other load on a shared machine; CPU per op hardly does.
+                rate = small.median().rate / grown.median().rate
+                cpu = grown.cpu_ms_per_op() / small.cpu_ms_per_op()
+                grown.note = f"vs small: rate {rate:.2f}x slower, CPU/op {cpu:.2f}x"
 
     def run_idp(self, admin_url: str, redis_url: str) -> None:
         with harness.bench_instance(admin_url, redis_url) as instance:

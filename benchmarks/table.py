@@ -19,11 +19,14 @@ class Row:
         ordered = sorted(self.runs, key=lambda m: m.rate)
         return ordered[len(ordered) // 2]
 
+    def cpu_ms_per_op(self) -> float:
+        return statistics.median(m.cpu_ms_per_op for m in self.runs)
+
     def cells(self) -> list[str]:
         if not self.runs:
             return [self.name, str(self.concurrency), "-", "-", "-", "-", "-", self.note]
         mid = self.median()
-        cpu = statistics.median(m.cpu_ms_per_op for m in self.runs)
+        cpu = self.cpu_ms_per_op()
         return [
             self.name,
             str(self.concurrency),
