@@ -125,3 +125,21 @@ def test_the_listener_serves_once_per_port():
     assert start_listener(f"127.0.0.1:{port}") is False  # a second worker leaves it be
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         assert response.status == 200
+
+
+def test_json_log_lines_carry_the_request_id(app):
+    import json
+    import logging
+
+    from idp.metrics.hooks import JsonFormatter, install_request_hooks
+
+    install_request_hooks(app, metrics=False)
+    formatter = JsonFormatter()
+    record = logging.LogRecord("idp.test", logging.WARNING, __file__, 1, "hello %s", ("x",), None)
+    with app.test_request_context("/", headers={"X-Request-ID": "req-42"}):
+        app.preprocess_request()
+        line = json.loads(formatter.format(record))
+    assert line["message"] == "hello x" and line["level"] == "WARNING"
+    assert line["request_id"] == "req-42"
+    outside = json.loads(formatter.format(record))
+    assert "request_id" not in outside and outside["ts"].endswith("Z")
