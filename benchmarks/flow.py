@@ -62,6 +62,21 @@ def sign_in(http: requests.Session, base: str, creds: dict, next_url: str = "/")
     return _expect(posted, 302, "sign-in").headers["Location"]
 
 
+def redeem(http: requests.Session, url: str, web: dict, code: str, verifier: str) -> dict:
+    """The code and its PKCE verifier at the token endpoint; the token answer."""
+    token = http.post(
+        url,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": web["redirect_uri"],
+            "code_verifier": verifier,
+        },
+        auth=(web["client_id"], web["secret"]),
+    )
+    return _expect(token, 200, "token").json()
+
+
 def code_flow(http: requests.Session, base: str, creds: dict) -> dict:
     """One full authorization-code + PKCE flow through the sign-in form; the token answer."""
     web = creds["web"]
@@ -90,17 +105,7 @@ def code_flow(http: requests.Session, base: str, creds: dict) -> dict:
     code = _location_params(_expect(back, 302, "authorize after sign-in")).get("code")
     if not code:
         raise FlowFailed(f"no code: {back.headers.get('Location')}")
-    token = http.post(
-        base + "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": web["redirect_uri"],
-            "code_verifier": verifier,
-        },
-        auth=(web["client_id"], web["secret"]),
-    )
-    return _expect(token, 200, "token").json()
+    return redeem(http, base + "/oauth/token", web, code, verifier)
 
 
 FORM = re.compile(r'<form[^>]*action="([^"]+)"')
@@ -146,17 +151,7 @@ def peer_code_flow(http: requests.Session, base: str, creds: dict) -> dict:
     else:
         raise FlowFailed("peer flow did not end at the redirect URI")
     code = parse_qs(urlsplit(location).query).get("code", [""])[0]
-    token = http.post(
-        creds["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": web["redirect_uri"],
-            "code_verifier": verifier,
-        },
-        auth=(web["client_id"], web["secret"]),
-    )
-    return _expect(token, 200, "peer token").json()
+    return redeem(http, creds["token_endpoint"], web, code, verifier)
 
 
 def _worker(
