@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -118,7 +119,7 @@ def main() -> None:
             driver.join()
             spy_proc.wait(60)
             print(summarize(folded, args.top))
-            keep = Path("/tmp") / f"idp-profile-{args.scenario}.folded"
+            keep = Path(tempfile.gettempdir()) / f"idp-profile-{args.scenario}.folded"
             shutil.copy(folded, keep)
             print(f"folded stacks: {keep}")
 
