@@ -2,6 +2,7 @@
 # make test   run the whole suite: embedded default, then PostgreSQL + Redis
 # make lint   ruff check and ruff format --check
 # make typecheck   mypy on idp/
+# make bench  the benchmark table (PostgreSQL + Redis on loopback; installs wrk if missing)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -10,7 +11,9 @@ TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-embedded test-postgres test-deps lint typecheck install
+BENCH_ARGS ?=
+
+.PHONY: bench demo test test-embedded test-postgres test-deps lint typecheck install
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +46,8 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } \
+	  || { echo "wrk is missing: apt-get install wrk (as root)"; exit 1; }
+	$(VENV)/bin/python -m benchmarks.run $(BENCH_ARGS)

@@ -88,11 +88,13 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     from idp.web.errors import register_error_handlers
     from idp.web.headers import register_security_headers
     from idp.web.inputs import register_input_checks
+    from idp.web.sessions import register_session_interface
 
     register_error_handlers(app)
     register_input_checks(app)
     register_security_headers(app, settings)
     init_audit(app)
+    register_session_interface(app)
 
     from idp.blueprints import register_blueprints
     from idp.services import register_services

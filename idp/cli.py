@@ -20,6 +20,7 @@ COMMAND_GROUPS: list[str] = [
     "idp.jwk.cli",
     "idp.orgs.cli",
     "idp.audit.cli",
+    "idp.maintenance.purge",
 ]
 
 
@@ -97,18 +98,63 @@ def _gunicorn_argv(settings, workers: int | None = None) -> list[str]:
     ]
 
 
+def _granian_argv(settings, workers: int | None = None) -> list[str]:
+    """granian's WSGI server: Rust HTTP parsing and I/O, the app on ``threads`` blocking
+    threads per worker. Its access log cannot redact URLs, so it stays off and the app
+    writes one instead (idp.metrics.hooks, redacted)."""
+    granian = shutil.which("granian") or os.path.join(os.path.dirname(sys.executable), "granian")
+    return [
+        granian,
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(workers or settings.server_workers),
+        "--blocking-threads",
+        str(settings.server_threads),
+        "--host",
+        settings.server_host,
+        "--port",
+        str(settings.server_port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--workers-kill-timeout",
+        "10",
+        "idp.wsgi:app",
+    ]
+
+
+SERVERS = {"gunicorn": _gunicorn_argv, "granian": _granian_argv}
+
+
 @cli.command("serve")
 @click.option("--workers", type=click.IntRange(1, 64), help="Override server.workers.")
-def serve_command(workers: int | None) -> None:
-    """Run the production server (gunicorn) with the configured workers."""
+@click.option(
+    "--server",
+    "kind",
+    type=click.Choice(sorted(SERVERS)),
+    help="Override server.kind (the HTTP server: gunicorn gthread or granian WSGI).",
+)
+def serve_command(workers: int | None, kind: str | None) -> None:
+    """Run the production server with the configured workers."""
     from idp import create_app
 
     settings = load_settings()
     create_app(settings)  # start-up checks (signing keys) fail here with one line
-    argv = _gunicorn_argv(settings, workers)
-    count = workers or settings.server_workers
-    click.echo(f"serving on http://{settings.server_host}:{settings.server_port} ({count} workers)")
-    os.execv(argv[0], argv)  # noqa: S606 - replace this process with gunicorn
+    kind = kind or settings.server_kind
+    os.environ["IDP_SERVER_KIND"] = kind  # the workers' settings say which server runs them
+    argv = SERVERS[kind](settings, workers)
+    if settings.metrics_enabled:
+        from idp.metrics.exposition import multiproc_dir
+
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", multiproc_dir(settings.instance_path))
+        if kind == "gunicorn":
+            argv[1:1] = ["-c", "python:idp.metrics.gunicorn_conf"]
+    click.echo(
+        f"serving on http://{settings.server_host}:{settings.server_port} "
+        f"({kind}, {workers or settings.server_workers} workers)"
+    )
+    os.execv(argv[0], argv)  # noqa: S606 - replace this process with the server
 
 
 @cli.command("demo")

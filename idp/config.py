@@ -129,6 +129,13 @@ def redis_url(value: Any) -> str | None:
     )
 
 
+def host_port(value: Any) -> str | None:
+    host, _, port = value.rpartition(":")
+    if value == "" or (host and port.isdigit() and 0 < int(port) < 65536):
+        return None
+    return "empty or host:port, such as 127.0.0.1:9100"
+
+
 def secret(value: Any) -> str | None:
     if value == "" or len(value) >= 32:
         return None
@@ -173,12 +180,16 @@ SECRET_SETTINGS = {
     "mail_smtp_password",
     "auth_mfa_encryption_key",
     "audit_seal_key",
+    "metrics_token",
 }
 
 CHECKS: dict[str, Callable[[Any], str | None]] = {
     "public_base_url": http_url,
     "secret_key": secret,
     "log_level": one_of("DEBUG", "INFO", "WARNING", "ERROR"),
+    "log_format": one_of("text", "json"),
+    "metrics_bind": host_port,
+    "metrics_token": secret,
     "instance_dir": not_empty,
     "keys_dir": not_empty,
     "database_url": database_url,
@@ -188,6 +199,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "mail_smtp_port": int_range(1, 65535),
     "mail_smtp_timeout_seconds": int_range(1, 300),
     "server_port": int_range(1, 65535),
+    "server_kind": one_of("gunicorn", "granian"),
     "server_workers": int_range(1, 64),
     "server_threads": int_range(1, 64),
     "orgs_invitation_ttl_days": int_range(1, 90),

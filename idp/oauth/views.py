@@ -3,7 +3,7 @@ endpoint module, and renders. Authlib does the protocol."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from idp.extensions import csrf
 from idp.oauth import authorize as authorization
@@ -62,20 +62,23 @@ def userinfo():
     return response
 
 
+def _published(document: discovery.Published, max_age: int) -> Response:
+    headers = {"ETag": f'"{document.etag}"', "Cache-Control": f"public, max-age={max_age}"}
+    if request.if_none_match.contains(document.etag):
+        return Response(status=304, headers=headers)
+    return Response(document.body, mimetype="application/json", headers=headers)
+
+
 @bp.get("/oauth/jwks")
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    response = jsonify(discovery.jwks(keyring()))
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+    return _published(discovery.jwks_body(keyring()), 60)
 
 
 @bp.get("/.well-known/openid-configuration")
 @bp.get("/.well-known/oauth-authorization-server")
 def metadata():
-    response = jsonify(discovery.metadata(settings()))
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return _published(discovery.metadata_body(settings()), 300)
 
 
 @bp.route("/oauth/logout", methods=["GET", "POST"])

@@ -122,12 +122,26 @@ def test_demo_serves_and_is_ready(tmp_path):
         proc.wait(timeout=20)
 
 
+def _children(pid: int) -> int:
+    from pathlib import Path
+
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                count += 1
+        except (OSError, IndexError, ValueError):
+            continue
+    return count
+
+
 @pytest.mark.slow
-def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path):
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path, server):
     assert run_idp(["init"], tmp_path).returncode == 0
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
-    env.update(IDP_SERVER_PORT=str(port), IDP_SERVER_WORKERS="2")
+    env.update(IDP_SERVER_PORT=str(port), IDP_SERVER_WORKERS="2", IDP_SERVER_KIND=server)
     proc = subprocess.Popen(
         [IDP, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -145,8 +159,13 @@ def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path):
         assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {
             "status": "ok"
         }
+        workers = _children(proc.pid)
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0].decode()
-    assert "gunicorn" in output.lower()
-    assert output.lower().count("booting worker") == 2
+    assert f"({server}, 2 workers)" in output
+    assert workers == 2
+    if server == "gunicorn":
+        assert output.lower().count("booting worker") == 2
+    else:  # the app's own access log, with the request id
+        assert '"GET /healthz HTTP/1.1" 200' in output and "rid=" in output

@@ -1,0 +1,1 @@
+"""``make bench``: the benchmark command (``python -m benchmarks.run``) and its scenarios."""

@@ -1,0 +1,1 @@
+"""Scheduled upkeep of the database (``idp purge``)."""

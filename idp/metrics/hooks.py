@@ -1,0 +1,177 @@
+"""Per-request work of this package: the request id, the metrics of the answer, and the
+JSON log format. Kept to a clock read and a few label lookups per request (the benchmark's
+"metrics on" row shows the cost)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, g, has_request_context, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+#: An incoming id is kept only when it is short and plain (it goes into every log line).
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+KNOWN_GRANTS = {
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+}
+
+
+def request_id() -> str | None:
+    """The id of the request being answered (from ``X-Request-ID`` or generated)."""
+    return g.get("request_id") if has_request_context() else None
+
+
+def _begin() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
+    g.metrics_started = time.perf_counter()
+
+
+def _tag(response):
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    return response
+
+
+def _dependency(exc: BaseException) -> str | None:
+    """``postgresql`` or ``redis`` when ``exc`` (or what caused it) came from one."""
+    from redis.exceptions import RedisError
+    from sqlalchemy.exc import DBAPIError
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, DBAPIError):
+            return "postgresql"
+        if isinstance(exc, RedisError):
+            return "redis"
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _observe(response):
+    from idp.metrics import instruments
+
+    started = g.get("metrics_started")
+    rule = request.url_rule
+    endpoint = rule.rule if rule is not None else "unmatched"
+    if started is not None:
+        instruments.REQUEST_SECONDS.labels(endpoint, request.method).observe(
+            time.perf_counter() - started
+        )
+    status = response.status_code
+    instruments.RESPONSES.labels(endpoint, f"{status // 100}xx").inc()
+    if endpoint == "/oauth/token" and status == 200:
+        grant = request.form.get("grant_type", "")
+        instruments.TOKENS_ISSUED.labels(grant if grant in KNOWN_GRANTS else "other").inc()
+    return response
+
+
+ACCESS = logging.getLogger("idp.access")
+
+
+def _access_line(response):
+    """The access log under granian (whose own log cannot redact URLs): one line per
+    answer, secrets in paths and queries redacted as in gunicorn's access log."""
+    from idp.web.accesslog import redact
+
+    path = request.full_path.rstrip("?")
+    ACCESS.info(
+        '%s "%s %s %s" %s %s rid=%s',
+        request.remote_addr or "-",
+        request.method,
+        redact(path),
+        request.environ.get("SERVER_PROTOCOL", "-"),
+        response.status_code,
+        response.calculate_content_length() or "-",
+        g.get("request_id", "-"),
+    )
+    return response
+
+
+def install_request_hooks(app: Flask, *, metrics: bool, access_log: bool = False) -> None:
+    app.before_request(_begin)
+    app.after_request(_tag)
+    if access_log:
+        if not ACCESS.handlers:
+            handler = logging.StreamHandler(sys.stdout)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            ACCESS.addHandler(handler)
+            ACCESS.propagate = False
+        ACCESS.setLevel(logging.INFO)
+        app.after_request(_access_line)
+    if not metrics:
+        return
+    from idp.metrics import instruments
+
+    app.after_request(_observe)
+    original = app.handle_user_exception
+
+    def counting(exc):
+        """Count dependency errors, then answer exactly as the app's own handlers do."""
+        dependency = _dependency(exc)
+        if dependency:
+            instruments.DEPENDENCY_ERRORS.labels(dependency).inc()
+        return original(exc)
+
+    app.handle_user_exception = counting  # type: ignore[method-assign]
+    _count_audit_events()
+
+
+_AUDIT_HOOKED = False
+
+
+def _count_audit_events() -> None:
+    """Sign-ins, failures and lockouts, counted as their audit rows are written."""
+    global _AUDIT_HOOKED
+    if _AUDIT_HOOKED:
+        return
+    from sqlalchemy import event
+
+    from idp.audit.models import AuditEvent
+    from idp.metrics.instruments import AUDIT_COUNTERS
+
+    @event.listens_for(AuditEvent, "after_insert")
+    def _counted(mapper, connection, target) -> None:
+        counter = AUDIT_COUNTERS.get(target.event)
+        if counter is not None:
+            counter.inc()
+
+    _AUDIT_HOOKED = True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = request_id()
+        if rid:
+            line["request_id"] = rid
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line)
+
+
+JsonFormatter.converter = time.gmtime  # type: ignore[assignment]
+
+
+def install_logging(settings) -> None:
+    if settings.log_format != "json":
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers = [handler]

@@ -1,0 +1,40 @@
+"""The benchmark command's parsing and table (no timing: a fixture of wrk's output)."""
+
+from __future__ import annotations
+
+from benchmarks.harness import Measured, measured_from, parse_wrk
+from benchmarks.run import parse_args
+from benchmarks.table import Row, render
+
+WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:5000/oauth/token
+  2 threads and 16 connections
+  3000 requests in 3.00s, 1.2MB read
+Requests/sec:   1000.00
+BENCH-JSON {"requests": 3000, "duration_us": 3000000, "p50_us": 12500, "p99_us": 31000, \
+"errors": {"connect": 0, "read": 0, "write": 0, "status": 2, "timeout": 1}}
+"""
+
+
+def test_wrk_summary_line_becomes_a_measurement():
+    measured = measured_from(parse_wrk(WRK_OUTPUT), cpu=1.5)
+    assert measured.ops == 3000 and measured.rate == 1000.0
+    assert (measured.p50, measured.p99, measured.errors) == (12.5, 31.0, 3)
+    assert measured.cpu_ms_per_op == 0.5
+
+
+def test_table_shows_the_median_run_and_summed_errors():
+    row = Row("client-credentials", 16)
+    for rate, errors in ((900, 0), (1100, 1), (1000, 0)):
+        row.runs.append(Measured(rate * 10, 10.0, rate / 100, rate / 10, errors, rate * 0.01))
+    table = render([row, Row("not run", 16)])
+    lines = table.splitlines()
+    assert lines[0].startswith("| scenario")
+    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    assert cells[:7] == ["client-credentials", "16", "1,000 req/s", "10.0", "100.0", "1", "1.00"]
+    assert "| not run " in lines[3]
+
+
+def test_defaults_are_the_issue_shape():
+    args = parse_args([])
+    assert (args.connections, args.runs, args.workers, args.threads) == (16, 3, 2, 4)
+    assert args.redis.endswith("/14")
