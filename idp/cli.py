@@ -49,7 +49,7 @@ def _init(quiet: bool = False) -> None:
     upgrade_database()
     ring = current_app.extensions.get("idp.keyring") or KeyRing(settings.keys_path)
     key = check_keys(ring, KeyRegistry(db.engine), settings.oauth_signing_alg)
-    if not quiet:
+    if not quiet and key is not None:
         click.echo(
             f"database ready: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}"
         )

@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from idp.audit import record
 from idp.errors import DomainError
@@ -85,12 +86,13 @@ def _identity() -> Identity | None:
     )
 
 
-def _refusal(decision: Decision):
+def _refusal(decision: Decision) -> Response:
     if _prefers_json() or decision.status == 401:
-        body = jsonify(error=decision.reason, error_description=decision.message)
-    else:
-        body = render_template("error.html", status=decision.status, message=decision.message)
-    return make_response(body, decision.status)
+        return make_response(
+            jsonify(error=decision.reason, error_description=decision.message), decision.status
+        )
+    page = render_template("error.html", status=decision.status, message=decision.message)
+    return make_response(page, decision.status)
 
 
 def _check(redirect_browsers: bool):

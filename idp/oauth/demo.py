@@ -10,7 +10,7 @@ from flask import current_app
 
 from idp.oauth.clients import client_service
 
-WEB_APP = {
+WEB_APP: dict[str, Any] = {
     "client_id": "demo-portal-web",
     "name": "Plan Provider Portal (demo web app)",
     "redirect_uris": ["http://127.0.0.1:8001/callback"],
@@ -30,7 +30,7 @@ WEB_APP = {
     ],
     "default_audience": "https://eligibility.example/api https://claims.example/api",
 }
-SPA = {
+SPA: dict[str, Any] = {
     "client_id": "demo-scheduler-spa",
     "name": "Scheduling (demo single-page app)",
     "redirect_uris": ["http://127.0.0.1:8002/callback"],

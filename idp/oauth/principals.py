@@ -9,6 +9,7 @@ the grant (revoking the refresh family) is the service's decision (:mod:`idp.oau
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from idp.accounts.models import User
 from idp.errors import DomainError
@@ -28,6 +29,14 @@ class GrantRefused(DomainError):
     def __init__(self, message: str, *, reason: str | None = None):
         super().__init__(message)
         self.reason = reason
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
 
 
 def aware(value: datetime | None) -> datetime | None:
