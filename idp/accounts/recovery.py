@@ -12,6 +12,7 @@ import json
 import unicodedata
 
 from idp import audit
+from idp.accounts.events import own_action
 from idp.accounts.mail_limits import MailLimits
 from idp.accounts.models import User
 from idp.accounts.password_policy import check_password
@@ -143,16 +144,10 @@ class RecoveryService:
         # Moving this on ends every refresh-token family begun before (checked at refresh);
         # the grants are revoked below as well, so that their access tokens stop too.
         user.password_changed_at = self.clock.now()
-        audit.record("password.reset", actor_id=user.id, subject_id=user.id, ip=ip)
+        own_action("password.reset", user, ip=ip)
         if user.status == "locked":
             user.status = "active"
-            audit.record(
-                "account.unlocked",
-                actor_id=user.id,
-                subject_id=user.id,
-                ip=ip,
-                method="password_reset",
-            )
+            own_action("account.unlocked", user, ip=ip, method="password_reset")
             self.state.delete(account_key(user.id))
         db.session.commit()
         from idp.login.current import run_sign_out_hooks

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from idp.accounts import fields
+from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
 from idp.accounts.passwords import hash_password
@@ -261,23 +262,15 @@ def _join(invitation: Invitation, user: User, clock: Clock, ip: str | None) -> M
         raise InvitationGone("This invitation has already been used. Sign in instead.")
     member = Membership(user_id=user.id, org_id=invitation.org_id, role=invitation.role)
     db.session.add(member)
-    record(
+    own_action(
         "org.invitation.accepted",
-        actor_id=user.id,
-        subject_id=user.id,
+        user,
         org_id=invitation.org_id,
         ip=ip,
         invitation_id=invitation.id,
         role=invitation.role,
     )
-    record(
-        "org.member.added",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=invitation.org_id,
-        ip=ip,
-        role=invitation.role,
-    )
+    own_action("org.member.added", user, org_id=invitation.org_id, ip=ip, role=invitation.role)
     return member
 
 
@@ -316,14 +309,7 @@ def accept_with_new_account(
         db.session.rollback()
         raise FieldErrors({"username": "This username was just taken. Choose another."}) from None
     member = _join(invitation, user, clock, ip)
-    record(
-        "account.created",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=invitation.org_id,
-        ip=ip,
-        via="invitation",
-    )
+    own_action("account.created", user, org_id=invitation.org_id, ip=ip, via="invitation")
     try:
         db.session.commit()
     except IntegrityError:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
 from idp.accounts.passwords import hash_password
@@ -103,14 +104,8 @@ def register_practice(
         ) from None
     db.session.add(Membership(user_id=user.id, org_id=org.id, role=ADMIN_ROLE))
     token = verification.issue(user, form.email, "registration", settings=settings, clock=clock)
-    record(
-        "org.registered",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=org.id,
-        ip=ip,
-        legal_name=form.legal_name,
-        npi=form.npi,
+    own_action(
+        "org.registered", user, org_id=org.id, ip=ip, legal_name=form.legal_name, npi=form.npi
     )
     db.session.flush()
     send_or_undo(lambda: verification.send_registration_link(mailer, settings, user, token))
