@@ -12,7 +12,7 @@ from idp.accounts import fields
 from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
-from idp.accounts.passwords import hash_password
+from idp.accounts.signup import check_username_free, password_account
 from idp.audit import record
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
@@ -289,18 +289,11 @@ def accept_with_new_account(
     if account_for_invitation(invitation) is not None:
         raise Conflict("An account already uses this email address. Sign in to accept.")
     errors = dict(form.errors)
-    if "username" not in errors and store.user_by_username(form.username) is not None:
-        errors["username"] = "This username is taken. Choose another."
+    check_username_free(form.username, errors)
     if errors:
         raise FieldErrors(errors)
-    user = User(
-        username=form.username,
-        email=invitation.email,
-        email_verified=True,
-        display_name=form.display_name,
-        status="active",
-        password_hash=hash_password(form.password, settings),
-        password_changed_at=clock.now(),
+    user = password_account(
+        form, invitation.email, email_verified=True, settings=settings, now=clock.now()
     )
     db.session.add(user)
     try:

@@ -32,10 +32,6 @@ def orgs_with_status(status: str) -> list[Organization]:
     )
 
 
-def user_by_username(username: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.username == username))
-
-
 def user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == email))
 
