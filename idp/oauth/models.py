@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.accounts.models import new_id
+from idp.accounts.models import BelongsToUser, new_id
 from idp.common.clock import utcnow
 from idp.extensions import db
 
@@ -183,16 +183,12 @@ class RefreshToken(db.Model):
         return _load(self.amr_json)
 
 
-class Consent(db.Model):
+class Consent(BelongsToUser, db.Model):
     """Scopes a person allowed a third-party client; remembered until revoked."""
 
     __tablename__ = "oauth_consents"
     __table_args__ = (UniqueConstraint("user_id", "client_id", name="uq_consent_user_client"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
     client_id: Mapped[str] = mapped_column(
         ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False
     )
