@@ -32,6 +32,11 @@ def _load(text: str | None) -> list:
     return json.loads(text) if text else []
 
 
+def _json_list(column: str) -> property:
+    """A read-only list view of a text column that holds a JSON array (``[]`` when empty)."""
+    return property(lambda row: _load(getattr(row, column)), doc=f"The list in ``{column}``.")
+
+
 class OAuthClient(db.Model):
     """A relying party or service registered by a security admin."""
 
@@ -62,21 +67,13 @@ class OAuthClient(db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    @property
-    def redirect_uris(self) -> list[str]:
-        return _load(self.redirect_uris_json)
+    redirect_uris = _json_list("redirect_uris_json")
 
-    @property
-    def post_logout_redirect_uris(self) -> list[str]:
-        return _load(self.post_logout_redirect_uris_json)
+    post_logout_redirect_uris = _json_list("post_logout_redirect_uris_json")
 
-    @property
-    def grant_types(self) -> list[str]:
-        return _load(self.grant_types_json)
+    grant_types = _json_list("grant_types_json")
 
-    @property
-    def scopes(self) -> list[str]:
-        return _load(self.scopes_json)
+    scopes = _json_list("scopes_json")
 
     @property
     def is_public(self) -> bool:
@@ -178,9 +175,7 @@ class RefreshToken(db.Model):
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @property
-    def amr(self) -> list[str]:
-        return _load(self.amr_json)
+    amr = _json_list("amr_json")
 
 
 class Consent(BelongsToUser, db.Model):
@@ -198,6 +193,4 @@ class Consent(BelongsToUser, db.Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    @property
-    def scopes(self) -> list[str]:
-        return _load(self.scopes_json)
+    scopes = _json_list("scopes_json")
