@@ -46,6 +46,19 @@ def _send_invitation(mailer, settings, invitation: Invitation, token: str, invit
     )
 
 
+def _event(event: str, actor: User, invitation: Invitation, ip: str | None, **data) -> None:
+    """Record what an administrator did to an invitation; the caller commits."""
+    record(
+        event,
+        actor_id=actor.id,
+        org_id=invitation.org_id,
+        ip=ip,
+        invitation_id=invitation.id,
+        email=invitation.email,
+        **data,
+    )
+
+
 def invitations_of(settings, actor: User, org_id: str) -> list[Invitation]:
     """The office's invitations, newest first, for an administrator of it."""
     access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
@@ -98,13 +111,11 @@ def create_and_send(
     )
     db.session.add(invitation)
     db.session.flush()
-    record(
+    _event(
         "org.invitation.created",
-        actor_id=actor.id,
-        org_id=org_id,
-        ip=ip,
-        invitation_id=invitation.id,
-        email=email,
+        actor,
+        invitation,
+        ip,
         role=role_name,
         before=None,
         after={"email": email, "role": role_name, "state": "pending"},
@@ -175,16 +186,8 @@ def resend_invitation(
     invitation.token_hash = token_hash(token)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(days=settings.orgs_invitation_ttl_days)
-    record(
-        "org.invitation.resent",
-        actor_id=actor.id,
-        org_id=org_id,
-        ip=ip,
-        invitation_id=invitation.id,
-        email=invitation.email,
-        before=before,
-        after={"state": "pending", "expires_at": invitation.expires_at.isoformat()},
-    )
+    after = {"state": "pending", "expires_at": invitation.expires_at.isoformat()}
+    _event("org.invitation.resent", actor, invitation, ip, before=before, after=after)
     db.session.flush()
     send_or_undo(lambda: _send_invitation(mailer, settings, invitation, token, actor))
     db.session.commit()
@@ -207,16 +210,8 @@ def revoke_invitation(
     if invitation.revoked_at is None:
         before = {"state": invitation.state(clock.now())}
         invitation.revoked_at = clock.now()
-        record(
-            "org.invitation.revoked",
-            actor_id=actor.id,
-            org_id=org_id,
-            ip=ip,
-            invitation_id=invitation.id,
-            email=invitation.email,
-            before=before,
-            after={"state": "revoked"},
-        )
+        after = {"state": "revoked"}
+        _event("org.invitation.revoked", actor, invitation, ip, before=before, after=after)
         db.session.commit()
     return invitation
 
