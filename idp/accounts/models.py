@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.common.clock import utcnow
@@ -14,6 +14,16 @@ USER_STATUSES = ("pending_email", "active", "locked", "disabled")
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+class BelongsToUser:
+    """Mixin for a row that belongs to one account: a uuid ``id`` and the owner's ``user_id``
+    (indexed, deleted with the account). Both come first in the table, as they always have."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id, sort_order=-1)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True, sort_order=-1
+    )
 
 
 class User(Model):

@@ -12,6 +12,7 @@ import json
 import unicodedata
 
 from idp import audit
+from idp.accounts.events import own_action
 from idp.accounts.mail_limits import MailLimits
 from idp.accounts.models import User
 from idp.accounts.password_policy import check_password
@@ -82,14 +83,39 @@ class LinkTokens:
         return self._valid(self.state.pop(self._key(token)))
 
 
-class RecoveryService:
+class LinkMailer:
+    """Base of the services that mail an account's owner single-use links
+    (``LinkTokens`` of ``link_kind``), built from ``public_base_url``."""
+
+    link_kind: str
+
     def __init__(self, settings, state: SharedState, mailer, clock: Clock | None = None):
         self.settings = settings
         self.state = state
         self.mailer = mailer
         self.clock = clock or Clock()
-        self.reset_tokens = LinkTokens(state, "reset", self.clock)
+        self.tokens = LinkTokens(state, self.link_kind, self.clock)
+
+    def link(self, path: str) -> str:
+        return self.settings.public_base_url.rstrip("/") + path
+
+    def mail_owner(self, user: User, template: str, **values: object) -> None:
+        """Mail the account's owner, addressed by name, in the background: the page's answer
+        must look the same (and come as fast) whether or not the mail server is slow or down."""
+        name = user.display_name or user.username
+        send_detached(self.mailer, user.email, template, name=name, **values)
+
+
+class RecoveryService(LinkMailer):
+    link_kind = "reset"
+
+    def __init__(self, settings, state: SharedState, mailer, clock: Clock | None = None):
+        super().__init__(settings, state, mailer, clock)
         self.mail_limits = MailLimits(state, settings)
+
+    @property
+    def reset_tokens(self) -> LinkTokens:
+        return self.tokens
 
     def _limited(self, kind: str, user: User, ip: str | None) -> bool:
         """Past the recipient's or account's mail limit: send nothing (the page is the same)."""
@@ -97,9 +123,6 @@ class RecoveryService:
             return False
         db.session.commit()
         return True
-
-    def link(self, path: str) -> str:
-        return self.settings.public_base_url.rstrip("/") + path
 
     def forgot_password(self, identifier: str, *, ip: str | None = None) -> None:
         """Mail a reset link when the username or address is known; silent otherwise."""
@@ -109,21 +132,14 @@ class RecoveryService:
         if self._limited("password_reset", user, ip):
             return
         minutes = self.settings.auth_reset_token_minutes
-        token = self.reset_tokens.issue(user.id, minutes * 60)
+        token = self.tokens.issue(user.id, minutes * 60)
         audit.record("password.reset_requested", subject_id=user.id, ip=ip)
         db.session.commit()
-        send_detached(
-            self.mailer,
-            user.email,
-            "password_reset",
-            name=user.display_name or user.username,
-            username=user.username,
-            minutes=minutes,
-            link=self.link("/login/reset-password/" + token),
-        )
+        link = self.link("/login/reset-password/" + token)
+        self.mail_owner(user, "password_reset", username=user.username, minutes=minutes, link=link)
 
     def reset_user(self, token: str) -> User | None:
-        uid = self.reset_tokens.peek(token)
+        uid = self.tokens.peek(token)
         return db.session.get(User, uid) if uid else None
 
     def reset_password(
@@ -137,22 +153,16 @@ class RecoveryService:
         problems = check_password(password, username=user.username, email=user.email)
         if problems:
             raise DomainError(" ".join(problems), field="password")
-        if self.reset_tokens.consume(token) != user.id:
+        if self.tokens.consume(token) != user.id:
             raise DomainError(INVALID_LINK)
         user.password_hash = hash_password(password, self.settings)
         # Moving this on ends every refresh-token family begun before (checked at refresh);
         # the grants are revoked below as well, so that their access tokens stop too.
         user.password_changed_at = self.clock.now()
-        audit.record("password.reset", actor_id=user.id, subject_id=user.id, ip=ip)
+        own_action("password.reset", user, ip=ip)
         if user.status == "locked":
             user.status = "active"
-            audit.record(
-                "account.unlocked",
-                actor_id=user.id,
-                subject_id=user.id,
-                ip=ip,
-                method="password_reset",
-            )
+            own_action("account.unlocked", user, ip=ip, method="password_reset")
             self.state.delete(account_key(user.id))
         db.session.commit()
         from idp.login.current import run_sign_out_hooks
@@ -176,11 +186,5 @@ class RecoveryService:
             return
         audit.record("username.reminder_sent", subject_id=user.id, ip=ip)
         db.session.commit()
-        send_detached(
-            self.mailer,
-            user.email,
-            "username_reminder",
-            name=user.display_name or user.username,
-            username=user.username,
-            sign_in_link=self.link("/login"),
-        )
+        sign_in = self.link("/login")
+        self.mail_owner(user, "username_reminder", username=user.username, sign_in_link=sign_in)

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from idp.accounts.models import User
+from idp.accounts.store import require_user
 from idp.errors import NotFound
 from idp.login.sessions import SessionStore, SsoSession
 from idp.orgs import access
 from idp.orgs import store as org_store
 from idp.self_service.service import SessionView, list_sessions
 
-from . import MANAGE_SESSIONS, recording, store
+from . import MANAGE_SESSIONS, recording
 
 
 @dataclass(frozen=True)
@@ -26,17 +27,10 @@ class AdminSession:
     office_name: str | None
 
 
-def _target(user_id: str) -> User:
-    user = store.get_user(user_id)
-    if user is None:
-        raise NotFound("No such person.")
-    return user
-
-
 def for_user(settings, actor: User, user_id: str, *, sessions: SessionStore) -> list:
     """Contract: the user's live sessions (most recent first) as ``AdminSession``; NotFound."""
     access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
-    user = _target(user_id)
+    user = require_user(user_id)
     names: dict[str, str | None] = {}
     result = []
     for view in list_sessions(sessions, user.id, current_sid=None):
@@ -60,7 +54,7 @@ def end_one(
     """Contract: ends the user's session with this public id and runs ``on_end`` for it;
     NotFound when the user has no such live session."""
     access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
-    user = _target(user_id)
+    user = require_user(user_id)
     target = sessions.find_public(user.id, public_id or "")
     ended = sessions.delete(target.sid) if target else None
     if ended is None:

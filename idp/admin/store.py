@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from sqlalchemy import func, or_
@@ -11,7 +10,6 @@ from idp.accounts.models import User
 from idp.extensions import db
 from idp.orgs.models import Membership, Organization
 
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MAX_QUERY = 200
 
 
@@ -25,10 +23,6 @@ def clean_query(text: str | None) -> str:
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def get_user(user_id: str) -> User | None:
-    return db.session.get(User, user_id) if UUID_RE.fullmatch(user_id or "") else None
 
 
 def search_users(

@@ -16,7 +16,8 @@ from math import ceil
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from idp.accounts.models import USER_STATUSES, User
-from idp.errors import Conflict, DomainError, NotFound
+from idp.accounts.store import require_user
+from idp.errors import Conflict, DomainError
 from idp.login.sessions import SessionStore, SsoSession
 from idp.oauth.grants import revoke_grants_of
 from idp.orgs import access
@@ -77,16 +78,9 @@ class UserDetails:
     memberships: list[MembershipView]
 
 
-def _target(user_id: str) -> User:
-    user = store.get_user(user_id)
-    if user is None:
-        raise NotFound("No such person.")
-    return user
-
-
 def _allowed_target(settings, actor: User, user_id: str) -> User:
     access.require_platform_permission(settings, actor, MANAGE_USERS)
-    return _target(user_id)
+    return require_user(user_id)
 
 
 def _status_changed(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from idp import audit
+from idp.accounts.events import own_action
 from idp.common.tokens import token_hash
 from idp.errors import Forbidden
 from idp.extensions import db
@@ -80,10 +80,9 @@ def switch_office(
     if previous == org_id:
         return False
     enter_office(sessions, session, org_id, offices)
-    audit.record(
+    own_action(
         "org.switched",
-        actor_id=user.id,
-        subject_id=user.id,
+        user,
         org_id=org_id,
         ip=ip,
         from_org_id=previous,

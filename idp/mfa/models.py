@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.accounts.models import new_id
+from idp.accounts.models import BelongsToUser, new_id
 from idp.common.clock import utcnow
 from idp.extensions import Model
 
@@ -24,21 +24,17 @@ class TotpCredential(Model):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class RecoveryCode(Model):
+class RecoveryCode(BelongsToUser, Model):
     """One single-use recovery code, stored as a keyed hash (HMAC-SHA256)."""
 
     __tablename__ = "mfa_recovery_codes"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class WebAuthnCredential(Model):
+class WebAuthnCredential(BelongsToUser, Model):
     """A registered passkey or security key (WebAuthn public-key credential).
 
     ``credential_id`` is the authenticator's id in base64url (unique across users: it is how
@@ -48,10 +44,6 @@ class WebAuthnCredential(Model):
 
     __tablename__ = "mfa_webauthn_credentials"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
     credential_id: Mapped[str] = mapped_column(String(1400), nullable=False, unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     sign_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

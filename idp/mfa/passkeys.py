@@ -18,6 +18,7 @@ from typing import Any
 from webauthn.helpers import base64url_to_bytes
 
 from idp import audit
+from idp.accounts.events import own_action
 from idp.accounts.models import User
 from idp.common.clock import Clock
 from idp.errors import DomainError, NotFound
@@ -111,13 +112,7 @@ class PasskeyService:
         try:
             new = verify_registration(self.rp, self.challenges, response)
         except CeremonyFailed as exc:
-            audit.record(
-                "mfa.passkey_refused",
-                actor_id=user.id,
-                subject_id=user.id,
-                ip=ip,
-                reason=exc.reason,
-            )
+            own_action("mfa.passkey_refused", user, ip=ip, reason=exc.reason)
             db.session.commit()
             raise DomainError("The passkey could not be registered. Try again.") from None
         if new.user_id != user.id:
@@ -142,10 +137,9 @@ class PasskeyService:
         )
         db.session.add(credential)
         db.session.flush()
-        audit.record(
+        own_action(
             "mfa.passkey_registered",
-            actor_id=user.id,
-            subject_id=user.id,
+            user,
             ip=ip,
             passkey=credential.id,
             device_type=new.device_type,

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from idp import audit
+from idp.accounts.events import own_action
 from idp.accounts.models import User
 from idp.common.clock import Clock
 from idp.common.tokens import constant_time_equals, keyed_hash
@@ -130,7 +131,7 @@ class MfaService:
             db.session.flush()
         db.session.add(TotpCredential(user_id=user.id, secret_encrypted=self._encrypt(secret)))
         codes = self._replace_recovery_codes(user)
-        audit.record("mfa.enrolled", actor_id=user.id, subject_id=user.id, ip=ip)
+        own_action("mfa.enrolled", user, ip=ip)
         db.session.commit()
         self.state.delete(f"mfa-enroll:{user.id}")
         return codes
@@ -174,10 +175,9 @@ class MfaService:
                 if result.rowcount != 1:
                     db.session.rollback()
                     return False
-                audit.record(
+                own_action(
                     "mfa.recovery_code_used",
-                    actor_id=user.id,
-                    subject_id=user.id,
+                    user,
                     ip=ip,
                     remaining=self.remaining_recovery_codes(user),
                 )
@@ -191,7 +191,7 @@ class MfaService:
         if not self.has_mfa(user):
             raise DomainError("Set up an authenticator app or a passkey first.")
         codes = self._replace_recovery_codes(user)
-        audit.record("mfa.recovery_codes_regenerated", actor_id=user.id, subject_id=user.id, ip=ip)
+        own_action("mfa.recovery_codes_regenerated", user, ip=ip)
         db.session.commit()
         return codes
 
@@ -200,7 +200,7 @@ class MfaService:
         if self._unused_codes(user):
             return None
         codes = self._replace_recovery_codes(user)
-        audit.record("mfa.recovery_codes_regenerated", actor_id=user.id, subject_id=user.id)
+        own_action("mfa.recovery_codes_regenerated", user)
         db.session.commit()
         return codes
 

@@ -40,6 +40,20 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
+def _write_protocol(client: OAuthClient, values: dict) -> None:
+    """Put checked protocol settings (``_validate``'s keywords) on the row; the auth
+    method is set once, at registration."""
+    client.grant_types_json = json.dumps(values["grant_types"])
+    client.redirect_uris_json = json.dumps(values["redirect_uris"])
+    client.post_logout_redirect_uris_json = json.dumps(values["post_logout_redirect_uris"])
+    client.scopes_json = json.dumps(values["scopes"])
+    client.id_token_alg = values["id_token_alg"]
+    client.jwks_json = json.dumps(values["jwks"]) if values["jwks"] else None
+    client.require_pkce = values["require_pkce"]
+    client.backchannel_logout_uri = values["backchannel_logout_uri"]
+    client.launch_url = values["launch_url"]
+
+
 @dataclass
 class Registered:
     client: OAuthClient
@@ -186,24 +200,19 @@ class ClientService:
             raise DomainError("client id: 3-64 letters, digits, '.', '_' or '-'", field="id")
         if db.session.get(OAuthClient, client_id) is not None:
             raise DomainError(f"client {client_id!r} already exists", field="id")
-        grant_types = grant_types or ["authorization_code", "refresh_token"]
-        redirect_uris = redirect_uris or []
-        post_logout_redirect_uris = post_logout_redirect_uris or []
-        scopes = scopes or ["openid", "profile", "email", "organization"]
-        _validate(
-            auth_method=auth_method,
-            grant_types=grant_types,
-            redirect_uris=redirect_uris,
-            post_logout_redirect_uris=post_logout_redirect_uris,
-            scopes=scopes,
-            known_scopes=self.known_scopes,
-            id_token_alg=id_token_alg,
-            jwks=jwks,
-            require_pkce=require_pkce,
-            backchannel_logout_uri=backchannel_logout_uri,
-            launch_url=launch_url,
-            local=self.local,
-        )
+        protocol = {
+            "auth_method": auth_method,
+            "grant_types": grant_types or ["authorization_code", "refresh_token"],
+            "redirect_uris": redirect_uris or [],
+            "post_logout_redirect_uris": post_logout_redirect_uris or [],
+            "scopes": scopes or ["openid", "profile", "email", "organization"],
+            "id_token_alg": id_token_alg,
+            "jwks": jwks,
+            "require_pkce": require_pkce,
+            "backchannel_logout_uri": backchannel_logout_uri,
+            "launch_url": launch_url,
+        }
+        _validate(known_scopes=self.known_scopes, local=self.local, **protocol)
         secret = new_secret() if auth_method.startswith("client_secret") else None
         client = OAuthClient(
             client_id=client_id,
@@ -211,18 +220,10 @@ class ClientService:
             secret_hash=hash_secret(self.pepper, secret) if secret else None,
             secret_rotated_at=utcnow() if secret else None,
             token_endpoint_auth_method=auth_method,
-            redirect_uris_json=json.dumps(redirect_uris),
-            post_logout_redirect_uris_json=json.dumps(post_logout_redirect_uris),
-            grant_types_json=json.dumps(grant_types),
-            scopes_json=json.dumps(scopes),
             default_audience=default_audience,
             first_party=first_party,
-            require_pkce=require_pkce,
-            id_token_alg=id_token_alg,
-            jwks_json=json.dumps(jwks) if jwks else None,
-            backchannel_logout_uri=backchannel_logout_uri,
-            launch_url=launch_url,
         )
+        _write_protocol(client, protocol)
         db.session.add(client)
         audit.record("oauth.client.added", actor_id=actor_id, client_id=client_id)
         db.session.commit()
@@ -261,15 +262,7 @@ class ClientService:
         for key, label in (("name", "name"), ("default_audience", "audience")):
             if changes.get(key) is not None:
                 _check_text(changes[key], key, label)
-        client.grant_types_json = json.dumps(merged["grant_types"])
-        client.redirect_uris_json = json.dumps(merged["redirect_uris"])
-        client.post_logout_redirect_uris_json = json.dumps(merged["post_logout_redirect_uris"])
-        client.scopes_json = json.dumps(merged["scopes"])
-        client.id_token_alg = merged["id_token_alg"]
-        client.jwks_json = json.dumps(merged["jwks"]) if merged["jwks"] else None
-        client.require_pkce = merged["require_pkce"]
-        client.backchannel_logout_uri = merged["backchannel_logout_uri"]
-        client.launch_url = merged["launch_url"]
+        _write_protocol(client, merged)
         for key in simple:
             if changes.get(key) is not None:
                 setattr(client, key, changes[key])

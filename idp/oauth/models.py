@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.accounts.models import new_id
+from idp.accounts.models import BelongsToUser, new_id
 from idp.common.clock import utcnow
 from idp.extensions import Model
 
@@ -30,6 +30,11 @@ GRANT_TYPES = (
 
 def _load(text: str | None) -> list:
     return json.loads(text) if text else []
+
+
+def _json_list(column: str) -> property:
+    """A read-only list view of a text column that holds a JSON array (``[]`` when empty)."""
+    return property(lambda row: _load(getattr(row, column)), doc=f"The list in ``{column}``.")
 
 
 class OAuthClient(Model):
@@ -62,21 +67,13 @@ class OAuthClient(Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    @property
-    def redirect_uris(self) -> list[str]:
-        return _load(self.redirect_uris_json)
+    redirect_uris = _json_list("redirect_uris_json")
 
-    @property
-    def post_logout_redirect_uris(self) -> list[str]:
-        return _load(self.post_logout_redirect_uris_json)
+    post_logout_redirect_uris = _json_list("post_logout_redirect_uris_json")
 
-    @property
-    def grant_types(self) -> list[str]:
-        return _load(self.grant_types_json)
+    grant_types = _json_list("grant_types_json")
 
-    @property
-    def scopes(self) -> list[str]:
-        return _load(self.scopes_json)
+    scopes = _json_list("scopes_json")
 
     @property
     def is_public(self) -> bool:
@@ -178,21 +175,15 @@ class RefreshToken(Model):
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    @property
-    def amr(self) -> list[str]:
-        return _load(self.amr_json)
+    amr = _json_list("amr_json")
 
 
-class Consent(Model):
+class Consent(BelongsToUser, Model):
     """Scopes a person allowed a third-party client; remembered until revoked."""
 
     __tablename__ = "oauth_consents"
     __table_args__ = (UniqueConstraint("user_id", "client_id", name="uq_consent_user_client"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
     client_id: Mapped[str] = mapped_column(
         ForeignKey("oauth_clients.client_id", ondelete="CASCADE"), nullable=False
     )
@@ -202,6 +193,4 @@ class Consent(Model):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
-    @property
-    def scopes(self) -> list[str]:
-        return _load(self.scopes_json)
+    scopes = _json_list("scopes_json")

@@ -15,6 +15,7 @@ import json
 import time
 from dataclasses import asdict
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +24,15 @@ from idp.extensions import db
 from idp.oauth.models import Consent, OAuthClient, OAuthGrant, RefreshToken, RevokedAccessToken
 from idp.oauth.protocol import AuthCode
 from idp.state.base import SharedState
+
+Row = TypeVar("Row")
+
+
+def _saved(row: Row) -> Row:
+    """Add a new row and commit it at once (it is what later requests look up)."""
+    db.session.add(row)
+    db.session.commit()
+    return row
 
 
 class OAuthStore:
@@ -44,9 +54,7 @@ class OAuthStore:
     # --- grants ---------------------------------------------------------------------------
 
     def add_grant(self, row: OAuthGrant) -> OAuthGrant:
-        db.session.add(row)
-        db.session.commit()
-        return row
+        return _saved(row)
 
     def grant_of_code(self, code: str) -> str | None:
         """The id of the grant a code began (issued, whether redeemed or not)."""
@@ -147,9 +155,7 @@ class OAuthStore:
     # --- refresh tokens ---------------------------------------------------------------------
 
     def add_refresh_token(self, row: RefreshToken) -> RefreshToken:
-        db.session.add(row)
-        db.session.commit()
-        return row
+        return _saved(row)
 
     def find_refresh_token(self, refresh_token: str) -> RefreshToken | None:
         return db.session.scalar(

@@ -37,48 +37,33 @@ class PracticeForm:
 def practice_form(form: Mapping[str, str]) -> PracticeForm:
     errors: dict[str, str] = {}
     get = form.get
-    legal_name = fields.check_text(
-        get("legal_name", ""), errors, "legal_name", "practice's legal name", max_length=200
-    )
-    tax_id = check_tin(get("tax_id", ""), errors)
-    npi = check_npi(get("npi", ""), errors)
-    line1 = fields.check_text(
-        get("address_line1", ""), errors, "address_line1", "street address", max_length=200
-    )
-    line2 = fields.check_text(
-        get("address_line2", ""),
-        errors,
-        "address_line2",
-        "second address line",
-        max_length=200,
-        required=False,
-    )
-    city = fields.check_text(get("city", ""), errors, "city", "city", max_length=100)
-    state = check_state(get("state", ""), errors)
-    postal_code = check_postal_code(get("postal_code", ""), errors)
-    username = fields.check_username(get("username", ""), errors)
-    display_name = fields.check_text(
-        get("display_name", ""), errors, "display_name", "your full name", max_length=200
-    )
-    email = fields.check_email(get("email", ""), errors)
+
+    def text(name: str, label: str, max_length: int, required: bool = True) -> str:
+        return fields.check_text(
+            get(name, ""), errors, name, label, max_length=max_length, required=required
+        )
+
+    values = {
+        "legal_name": text("legal_name", "practice's legal name", 200),
+        "tax_id": check_tin(get("tax_id", ""), errors),
+        "npi": check_npi(get("npi", ""), errors),
+        "address_line1": text("address_line1", "street address", 200),
+        "address_line2": text("address_line2", "second address line", 200, required=False),
+        "city": text("city", "city", 100),
+        "state": check_state(get("state", ""), errors),
+        "postal_code": check_postal_code(get("postal_code", ""), errors),
+        "username": fields.check_username(get("username", ""), errors),
+        "display_name": text("display_name", "your full name", 200),
+        "email": fields.check_email(get("email", ""), errors),
+    }
     password = fields.check_new_password(
-        get("password", ""), get("password_confirm", ""), errors, username=username, email=email
+        get("password", ""),
+        get("password_confirm", ""),
+        errors,
+        username=values["username"],
+        email=values["email"],
     )
-    return PracticeForm(
-        legal_name=legal_name,
-        tax_id=tax_id,
-        npi=npi,
-        address_line1=line1,
-        address_line2=line2,
-        city=city,
-        state=state,
-        postal_code=postal_code,
-        username=username,
-        display_name=display_name,
-        email=email,
-        password=password,
-        errors=errors,
-    )
+    return PracticeForm(**values, password=password, errors=errors)
 
 
 @dataclass(frozen=True)

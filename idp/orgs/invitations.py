@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from idp.accounts import fields
+from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
-from idp.accounts.passwords import hash_password
+from idp.accounts.signup import check_username_free, password_account
 from idp.audit import record
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
@@ -42,6 +43,19 @@ def _send_invitation(mailer, settings, invitation: Invitation, token: str, invit
         role=role.label if role else invitation.role,
         link=invitation_link(settings, token),
         days=settings.orgs_invitation_ttl_days,
+    )
+
+
+def _event(event: str, actor: User, invitation: Invitation, ip: str | None, **data) -> None:
+    """Record what an administrator did to an invitation; the caller commits."""
+    record(
+        event,
+        actor_id=actor.id,
+        org_id=invitation.org_id,
+        ip=ip,
+        invitation_id=invitation.id,
+        email=invitation.email,
+        **data,
     )
 
 
@@ -97,13 +111,11 @@ def create_and_send(
     )
     db.session.add(invitation)
     db.session.flush()
-    record(
+    _event(
         "org.invitation.created",
-        actor_id=actor.id,
-        org_id=org_id,
-        ip=ip,
-        invitation_id=invitation.id,
-        email=email,
+        actor,
+        invitation,
+        ip,
         role=role_name,
         before=None,
         after={"email": email, "role": role_name, "state": "pending"},
@@ -174,16 +186,8 @@ def resend_invitation(
     invitation.token_hash = token_hash(token)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(days=settings.orgs_invitation_ttl_days)
-    record(
-        "org.invitation.resent",
-        actor_id=actor.id,
-        org_id=org_id,
-        ip=ip,
-        invitation_id=invitation.id,
-        email=invitation.email,
-        before=before,
-        after={"state": "pending", "expires_at": invitation.expires_at.isoformat()},
-    )
+    after = {"state": "pending", "expires_at": invitation.expires_at.isoformat()}
+    _event("org.invitation.resent", actor, invitation, ip, before=before, after=after)
     db.session.flush()
     send_or_undo(lambda: _send_invitation(mailer, settings, invitation, token, actor))
     db.session.commit()
@@ -206,16 +210,8 @@ def revoke_invitation(
     if invitation.revoked_at is None:
         before = {"state": invitation.state(clock.now())}
         invitation.revoked_at = clock.now()
-        record(
-            "org.invitation.revoked",
-            actor_id=actor.id,
-            org_id=org_id,
-            ip=ip,
-            invitation_id=invitation.id,
-            email=invitation.email,
-            before=before,
-            after={"state": "revoked"},
-        )
+        after = {"state": "revoked"}
+        _event("org.invitation.revoked", actor, invitation, ip, before=before, after=after)
         db.session.commit()
     return invitation
 
@@ -261,23 +257,15 @@ def _join(invitation: Invitation, user: User, clock: Clock, ip: str | None) -> M
         raise InvitationGone("This invitation has already been used. Sign in instead.")
     member = Membership(user_id=user.id, org_id=invitation.org_id, role=invitation.role)
     db.session.add(member)
-    record(
+    own_action(
         "org.invitation.accepted",
-        actor_id=user.id,
-        subject_id=user.id,
+        user,
         org_id=invitation.org_id,
         ip=ip,
         invitation_id=invitation.id,
         role=invitation.role,
     )
-    record(
-        "org.member.added",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=invitation.org_id,
-        ip=ip,
-        role=invitation.role,
-    )
+    own_action("org.member.added", user, org_id=invitation.org_id, ip=ip, role=invitation.role)
     return member
 
 
@@ -296,18 +284,11 @@ def accept_with_new_account(
     if account_for_invitation(invitation) is not None:
         raise Conflict("An account already uses this email address. Sign in to accept.")
     errors = dict(form.errors)
-    if "username" not in errors and store.user_by_username(form.username) is not None:
-        errors["username"] = "This username is taken. Choose another."
+    check_username_free(form.username, errors)
     if errors:
         raise FieldErrors(errors)
-    user = User(
-        username=form.username,
-        email=invitation.email,
-        email_verified=True,
-        display_name=form.display_name,
-        status="active",
-        password_hash=hash_password(form.password, settings),
-        password_changed_at=clock.now(),
+    user = password_account(
+        form, invitation.email, email_verified=True, settings=settings, now=clock.now()
     )
     db.session.add(user)
     try:
@@ -316,14 +297,7 @@ def accept_with_new_account(
         db.session.rollback()
         raise FieldErrors({"username": "This username was just taken. Choose another."}) from None
     member = _join(invitation, user, clock, ip)
-    record(
-        "account.created",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=invitation.org_id,
-        ip=ip,
-        via="invitation",
-    )
+    own_action("account.created", user, org_id=invitation.org_id, ip=ip, via="invitation")
     try:
         db.session.commit()
     except IntegrityError:

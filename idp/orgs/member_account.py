@@ -6,11 +6,10 @@ area's (``MfaService.reset``, ``RecoveryService``); this adds the office's permi
 from __future__ import annotations
 
 from idp.accounts.models import User
-from idp.audit import record
 from idp.errors import Conflict
 from idp.extensions import db
 from idp.orgs import access
-from idp.orgs.members import get_member
+from idp.orgs.members import get_member, member_event
 
 
 def reset_member_mfa(
@@ -34,16 +33,8 @@ def send_password_reset(
     user = member.user
     if user.status == "disabled":
         raise Conflict("This account is disabled; a security administrator can enable it.")
-    record(
-        "org.member.password_reset_sent",
-        actor_id=actor.id,
-        subject_id=user.id,
-        org_id=org_id,
-        ip=ip,
-        membership_id=member.id,
-        before=None,
-        after={"reset_link_sent_to": user.email},
-    )
+    after = {"reset_link_sent_to": user.email}
+    member_event("org.member.password_reset_sent", actor, member, ip, before=None, after=after)
     db.session.commit()
     recovery.forgot_password(user.username, ip=ip)
     return user

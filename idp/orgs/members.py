@@ -165,9 +165,9 @@ def _snapshot(member: Membership) -> dict:
     }
 
 
-def _commit_change(
-    event: str, actor: User, member: Membership, before: dict, ip: str | None, **extra
-) -> Membership:
+def member_event(event: str, actor: User, member: Membership, ip: str | None, **data) -> None:
+    """Record what an administrator did about ``member``: its person is the subject, its
+    office and membership are named. The caller commits."""
     record(
         event,
         actor_id=actor.id,
@@ -175,10 +175,14 @@ def _commit_change(
         org_id=member.org_id,
         ip=ip,
         membership_id=member.id,
-        before=before,
-        after=_snapshot(member),
-        **extra,
+        **data,
     )
+
+
+def _commit_change(
+    event: str, actor: User, member: Membership, before: dict, ip: str | None, **extra
+) -> Membership:
+    member_event(event, actor, member, ip, before=before, after=_snapshot(member), **extra)
     db.session.commit()
     membership_changed(member.user_id, member.org_id)
     return member
@@ -286,15 +290,7 @@ def set_access_end(
     member.access_end_notice_sent_at = None
     member.access_ended_at = now if ends_now else None
     if ends_now:
-        record(
-            "membership.ended",
-            actor_id=actor.id,
-            subject_id=member.user_id,
-            org_id=org_id,
-            ip=ip,
-            membership_id=member.id,
-            access_ends_on=ends_on.isoformat(),
-        )
+        member_event("membership.ended", actor, member, ip, access_ends_on=ends_on.isoformat())
     return _commit_change("org.member.access_end_set", actor, member, before, ip)
 
 
@@ -305,16 +301,8 @@ def remove_member(settings, actor: User, org_id: str, membership_id: str, *, ip=
     _refuse_if_last_admin(settings, org_id, member)
     user_id, before = member.user_id, _snapshot(member)
     db.session.delete(member)
-    record(
-        "org.member.removed",
-        actor_id=actor.id,
-        subject_id=user_id,
-        org_id=org_id,
-        ip=ip,
-        membership_id=membership_id,
-        role=before["role"],
-        before=before,
-        after=None,
+    member_event(
+        "org.member.removed", actor, member, ip, role=before["role"], before=before, after=None
     )
     db.session.commit()
     membership_changed(user_id, org_id)

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from idp.accounts.models import new_id
+from idp.accounts.models import BelongsToUser, new_id
 from idp.common.clock import utcnow
 from idp.extensions import Model
 
@@ -62,16 +62,12 @@ class Organization(Model):
         return "*****" + self.tax_id[-4:]
 
 
-class Membership(Model):
+class Membership(BelongsToUser, Model):
     """A person's role in one organization."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "org_id", name="uq_membership_user_org"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
     org_id: Mapped[str] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
     )

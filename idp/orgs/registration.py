@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
 from idp.accounts.passwords import hash_password
+from idp.accounts.signup import check_username_free, password_account
 from idp.accounts.verification import service as verification
 from idp.audit import record
 from idp.common.clock import Clock
@@ -51,8 +53,7 @@ def register_practice(
     refuses); a TIN + NPI already registered is refused under ``practice``.
     """
     errors = dict(form.errors)
-    if "username" not in errors and store.user_by_username(form.username) is not None:
-        errors["username"] = "This username is taken. Choose another."
+    check_username_free(form.username, errors)
     email_owner = store.user_by_email(form.email) if "email" not in errors else None
     if "tax_id" not in errors and "npi" not in errors:
         existing = store.org_by_identifiers(form.tax_id, form.npi)
@@ -73,14 +74,8 @@ def register_practice(
             email_owner, form.password, settings=settings, mailer=mailer, ip=ip
         )
 
-    user = User(
-        username=form.username,
-        email=form.email,
-        email_verified=False,
-        display_name=form.display_name,
-        status="pending_email",
-        password_hash=hash_password(form.password, settings),
-        password_changed_at=clock.now(),
+    user = password_account(
+        form, form.email, email_verified=False, settings=settings, now=clock.now()
     )
     org = Organization(
         legal_name=form.legal_name,
@@ -103,14 +98,8 @@ def register_practice(
         ) from None
     db.session.add(Membership(user_id=user.id, org_id=org.id, role=ADMIN_ROLE))
     token = verification.issue(user, form.email, "registration", settings=settings, clock=clock)
-    record(
-        "org.registered",
-        actor_id=user.id,
-        subject_id=user.id,
-        org_id=org.id,
-        ip=ip,
-        legal_name=form.legal_name,
-        npi=form.npi,
+    own_action(
+        "org.registered", user, org_id=org.id, ip=ip, legal_name=form.legal_name, npi=form.npi
     )
     db.session.flush()
     send_or_undo(lambda: verification.send_registration_link(mailer, settings, user, token))

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypeVar
 
-from sqlalchemy import func, update
+from sqlalchemy import Select, func, update
 from sqlalchemy.orm import joinedload
 
 from idp.accounts.models import User
 from idp.extensions import db
 from idp.orgs.models import Invitation, Membership, Organization
+
+T = TypeVar("T")
+
+
+def _one(model: type[T], **columns: object) -> T | None:
+    """The row of ``model`` with these column values, or None (the columns are unique)."""
+    return db.session.scalar(db.select(model).filter_by(**columns))
+
+
+def _all(query: Select[tuple[T]]) -> list[T]:
+    return list(db.session.scalars(query))
 
 
 def get_org(org_id: str) -> Organization | None:
@@ -17,59 +29,43 @@ def get_org(org_id: str) -> Organization | None:
 
 
 def org_by_identifiers(tax_id: str, npi: str) -> Organization | None:
-    return db.session.scalar(
-        db.select(Organization).where(Organization.tax_id == tax_id, Organization.npi == npi)
-    )
+    return _one(Organization, tax_id=tax_id, npi=npi)
 
 
 def orgs_with_status(status: str) -> list[Organization]:
-    return list(
-        db.session.scalars(
-            db.select(Organization)
-            .where(Organization.status == status)
-            .order_by(Organization.created_at)
-        )
+    return _all(
+        db.select(Organization)
+        .where(Organization.status == status)
+        .order_by(Organization.created_at)
     )
-
-
-def user_by_username(username: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.username == username))
 
 
 def user_by_email(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.email == email))
+    return _one(User, email=email)
 
 
 def membership(user_id: str, org_id: str) -> Membership | None:
-    return db.session.scalar(
-        db.select(Membership).where(Membership.user_id == user_id, Membership.org_id == org_id)
-    )
+    return _one(Membership, user_id=user_id, org_id=org_id)
 
 
 def membership_in_org(membership_id: str, org_id: str) -> Membership | None:
-    return db.session.scalar(
-        db.select(Membership).where(Membership.id == membership_id, Membership.org_id == org_id)
-    )
+    return _one(Membership, id=membership_id, org_id=org_id)
 
 
 def memberships_of_user(user_id: str) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            db.select(Membership)
-            .where(Membership.user_id == user_id)
-            .order_by(Membership.created_at, Membership.id)
-        )
+    return _all(
+        db.select(Membership)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.created_at, Membership.id)
     )
 
 
 def members_of_org(org_id: str) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            db.select(Membership)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.org_id == org_id)
-            .order_by(User.display_name, User.username)
-        )
+    return _all(
+        db.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == org_id)
+        .order_by(User.display_name, User.username)
     )
 
 
@@ -96,34 +92,30 @@ def count_members(org_id: str) -> int:
 def memberships_ending_between(first: date, last: date) -> list[Membership]:
     """Active memberships whose access ends between ``first`` and ``last`` (inclusive) and
     whose notice has not been sent."""
-    return list(
-        db.session.scalars(
-            db.select(Membership)
-            .where(
-                Membership.access_ends_on.is_not(None),
-                Membership.access_ends_on >= first,
-                Membership.access_ends_on <= last,
-                Membership.access_end_notice_sent_at.is_(None),
-                Membership.access_ended_at.is_(None),
-                Membership.status == "active",
-            )
-            .order_by(Membership.access_ends_on, Membership.id)
+    return _all(
+        db.select(Membership)
+        .where(
+            Membership.access_ends_on.is_not(None),
+            Membership.access_ends_on >= first,
+            Membership.access_ends_on <= last,
+            Membership.access_end_notice_sent_at.is_(None),
+            Membership.access_ended_at.is_(None),
+            Membership.status == "active",
         )
+        .order_by(Membership.access_ends_on, Membership.id)
     )
 
 
 def memberships_ended_before(today: date) -> list[Membership]:
     """Memberships whose last day is before ``today`` and whose end is not yet recorded."""
-    return list(
-        db.session.scalars(
-            db.select(Membership)
-            .where(
-                Membership.access_ends_on.is_not(None),
-                Membership.access_ends_on < today,
-                Membership.access_ended_at.is_(None),
-            )
-            .order_by(Membership.access_ends_on, Membership.id)
+    return _all(
+        db.select(Membership)
+        .where(
+            Membership.access_ends_on.is_not(None),
+            Membership.access_ends_on < today,
+            Membership.access_ended_at.is_(None),
         )
+        .order_by(Membership.access_ends_on, Membership.id)
     )
 
 
@@ -154,34 +146,28 @@ def claim_access_end(membership_id: str, now: datetime) -> bool:
 
 
 def invitations_of_org(org_id: str) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            db.select(Invitation)
-            .where(Invitation.org_id == org_id)
-            .order_by(Invitation.created_at.desc())
-        )
+    return _all(
+        db.select(Invitation)
+        .where(Invitation.org_id == org_id)
+        .order_by(Invitation.created_at.desc())
     )
 
 
 def invitation_in_org(invitation_id: str, org_id: str) -> Invitation | None:
-    return db.session.scalar(
-        db.select(Invitation).where(Invitation.id == invitation_id, Invitation.org_id == org_id)
-    )
+    return _one(Invitation, id=invitation_id, org_id=org_id)
 
 
 def invitation_by_token_hash(token_hash: str) -> Invitation | None:
-    return db.session.scalar(db.select(Invitation).where(Invitation.token_hash == token_hash))
+    return _one(Invitation, token_hash=token_hash)
 
 
 def open_invitations_for(org_id: str, email: str) -> list[Invitation]:
-    return list(
-        db.session.scalars(
-            db.select(Invitation).where(
-                Invitation.org_id == org_id,
-                Invitation.email == email,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-            )
+    return _all(
+        db.select(Invitation).where(
+            Invitation.org_id == org_id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
         )
     )
 

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from idp import audit
 from idp.accounts.models import User
-from idp.accounts.recovery import INVALID_LINK, LinkTokens
-from idp.common.clock import Clock
+from idp.accounts.recovery import INVALID_LINK, LinkMailer
 from idp.errors import DomainError, Forbidden
 from idp.extensions import db
-from idp.mail.background import send_detached
 from idp.orgs import access
 from idp.security.lockout import account_key
-from idp.state.base import SharedState
 
 
-class AccountLocks:
-    def __init__(self, settings, state: SharedState, mailer, clock: Clock | None = None):
-        self.settings = settings
-        self.state = state
-        self.mailer = mailer
-        self.clock = clock or Clock()
-        self.tokens = LinkTokens(state, "unlock", self.clock)
+class AccountLocks(LinkMailer):
+    link_kind = "unlock"
 
     def lock(self, user: User, *, reason: str, ip: str | None = None) -> None:
         """Lock the account and mail its owner an unlock link."""
@@ -31,17 +23,9 @@ class AccountLocks:
         db.session.commit()
         hours = self.settings.auth_unlock_token_hours
         token = self.tokens.issue(user.id, hours * 3600)
-        link = self.settings.public_base_url.rstrip("/") + "/login/unlock/" + token
-        # In the background: this runs inside a failed sign-in, whose answer must look like
-        # every other failure even when the mail server is slow or down.
-        send_detached(
-            self.mailer,
-            user.email,
-            "account_locked",
-            name=user.display_name or user.username,
-            hours=hours,
-            link=link,
-        )
+        link = self.link("/login/unlock/" + token)
+        # This runs inside a failed sign-in, whose answer must look like every other failure.
+        self.mail_owner(user, "account_locked", hours=hours, link=link)
 
     def unlock(self, user: User, *, actor_id: str | None, method: str, ip=None) -> None:
         if user.status != "locked":

@@ -2,25 +2,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.accounts.models import new_id
+from idp.accounts.models import BelongsToUser
 from idp.common.clock import utcnow
 from idp.extensions import Model
 
 PURPOSES = ("registration", "email_change", "invitation")
 
 
-class EmailVerification(Model):
+class EmailVerification(BelongsToUser, Model):
     """One emailed link. Only the SHA-256 of its token is kept; it is used at most once."""
 
     __tablename__ = "email_verifications"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
-    )
     #: The address being proven (the new one, for an email change).
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     purpose: Mapped[str] = mapped_column(String(20), nullable=False)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors, check_email
 from idp.accounts.mail_limits import MailLimits
 from idp.accounts.models import User
 from idp.accounts.passwords import verify_password
 from idp.accounts.verification import store
 from idp.accounts.verification.models import EmailVerification
-from idp.audit import record
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
 from idp.errors import Conflict, Gone, NotFound
@@ -107,14 +107,7 @@ def confirm(token: str, *, clock: Clock, ip: str | None = None) -> EmailVerifica
         old = user.email
         user.email = verification.email
         user.email_verified = True
-        record(
-            "account.email_changed",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=ip,
-            old_email=old,
-            new_email=user.email,
-        )
+        own_action("account.email_changed", user, ip=ip, old_email=old, new_email=user.email)
     else:
         if verification.email != user.email:
             db.session.rollback()
@@ -122,13 +115,8 @@ def confirm(token: str, *, clock: Clock, ip: str | None = None) -> EmailVerifica
         user.email_verified = True
         if user.status == "pending_email":
             user.status = "active"
-        record(
-            "account.email_verified",
-            actor_id=user.id,
-            subject_id=user.id,
-            ip=ip,
-            email=user.email,
-            purpose=verification.purpose,
+        own_action(
+            "account.email_verified", user, ip=ip, email=user.email, purpose=verification.purpose
         )
     db.session.commit()
     return verification
@@ -188,13 +176,7 @@ def request_email_change(
         db.session.commit()
         return email
     token = issue(user, email, "email_change", settings=settings, clock=clock)
-    record(
-        "account.email_change_requested",
-        actor_id=user.id,
-        subject_id=user.id,
-        ip=ip,
-        new_email=email,
-    )
+    own_action("account.email_change_requested", user, ip=ip, new_email=email)
     db.session.flush()
     name = user.display_name or user.username
     try:
