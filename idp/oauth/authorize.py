@@ -14,9 +14,11 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import redirect, render_template, request, session
 
+from idp.login.assurance import is_phishing_resistant
 from idp.login.current import current_session, current_user, store
 from idp.oauth import interaction, principals
 from idp.oauth.context import oauth_server, service, settings
+from idp.orgs import access
 
 REAUTH_KEY = "oauth_reauth_after"
 
@@ -64,6 +66,15 @@ def _principal(user, sso):
     return principals.for_session(user, sso.active_org_id, sso.public_id, sso.auth_time, sso.amr)
 
 
+def _interaction_session(user, sso) -> interaction.Session:
+    return interaction.Session(
+        sso.auth_time,
+        session.get(REAUTH_KEY),
+        phishing_resistant_required=access.mfa_policy(settings(), user).phishing_resistant,
+        phishing_resistant=is_phishing_resistant(sso.amr),
+    )
+
+
 def authorize():
     server = oauth_server()
     sso, user = current_session(), current_user()
@@ -79,7 +90,7 @@ def authorize():
     decision = request.form.get("decision", "") if request.method == "POST" else None
     outcome = interaction.decide(
         interaction.Params.from_values(request.values, decision=decision),
-        interaction.Session(sso.auth_time, session.get(REAUTH_KEY)) if principal else None,
+        _interaction_session(user, sso) if principal else None,
         interaction.Client(first_party=client.model.first_party),
         consent,
         (grant.request.scope or "").split(),

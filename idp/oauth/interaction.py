@@ -49,6 +49,10 @@ class Session:
 
     auth_time: float
     reauth_after: float | None = None
+    #: The person's role or office requires a phishing-resistant sign-in (a passkey) ...
+    phishing_resistant_required: bool = False
+    #: ... and this session's sign-in was one.
+    phishing_resistant: bool = False
 
     def fresh(self) -> bool:
         return self.reauth_after is not None and self.auth_time >= self.reauth_after
@@ -172,6 +176,20 @@ def decide(
             return Error("login_required", "Sign-in is needed.")
         if "select_account" in params.prompts:
             return SelectAccount(params.login_hint)
+        return Login(params.login_hint)
+    if session is None:  # not reached: needs_sign_in is true without a session
+        return Login(params.login_hint)
+    if session.phishing_resistant_required and not session.phishing_resistant:
+        if silent:
+            return Error("login_required", "A sign-in with a passkey or security key is needed.")
+        if session.fresh():
+            # Signed in again for this request and still without a passkey: asking once more
+            # would loop; the person has to add one first.
+            return Error(
+                "access_denied",
+                "Your role needs a sign-in with a passkey or security key; add one on the "
+                "two-step verification page first.",
+            )
         return Login(params.login_hint)
     if consent_remembered(params, client, consent, scopes):
         return Issue()

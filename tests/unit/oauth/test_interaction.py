@@ -142,3 +142,26 @@ def test_sign_in_comes_before_consent():
 def test_request_objects_are_refused_before_anything_else():
     assert run(session=None, request="eyJ.x.y").error == "request_not_supported"
     assert run("none", request_uri="https://rp.example/r").error == "request_uri_not_supported"
+
+
+PASSKEY_NEEDED = Session(auth_time=NOW - 600, phishing_resistant_required=True)
+
+
+def test_a_role_that_needs_a_passkey_sends_an_app_code_session_to_sign_in_again():
+    assert run(session=PASSKEY_NEEDED) == Login()
+    assert run("none", session=PASSKEY_NEEDED) == Error(
+        "login_required", "A sign-in with a passkey or security key is needed."
+    )
+
+
+def test_a_passkey_session_of_such_a_role_gets_its_code():
+    passkey = Session(
+        auth_time=NOW - 600, phishing_resistant_required=True, phishing_resistant=True
+    )
+    assert run(session=passkey) == Issue()
+
+
+def test_signing_in_again_without_a_passkey_ends_with_access_denied_not_a_loop():
+    again = Session(auth_time=NOW - 5, reauth_after=NOW - 10, phishing_resistant_required=True)
+    outcome = run(session=again)
+    assert isinstance(outcome, Error) and outcome.error == "access_denied"
