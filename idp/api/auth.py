@@ -11,7 +11,8 @@
   names its permission; a token without that scope gets 403 ``insufficient_scope`` before
   the service is called. It has no office membership, so office endpoints refuse it (403,
   from ``access.require_org_permission``), and no ``auth_time``: its step-up is the client
-  authentication it just did.
+  authentication it just did. Its account (``service_principal``) is a stored user that
+  cannot sign in; the audit names it as the actor.
 
 Tokens are verified with ``idp.resource.TokenVerifier`` against the local key ring and then
 checked for revocation (``OAuthService.access_token_active``, what introspection answers),
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, g, request
+from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.models import User
 from idp.admin import CONSOLE_PERMISSIONS
@@ -57,16 +59,33 @@ class Caller:
 
 
 def service_principal(client_id: str) -> User:
-    """The actor a client-credentials token acts as: never stored, never able to sign in.
-    Its id is derived from the client id (the audit's ``actor_id``); its username names it."""
-    return User(
-        id=str(uuid.uuid5(_NAMESPACE, client_id)),
-        username=f"client:{client_id}"[:64],
-        email="",
-        display_name=f"API client {client_id}",
-        status="active",
+    """The account a client-credentials token acts as, made at its first call: id derived
+    from the client id (the audit's ``actor_id``), platform role ``SERVICE_ROLE``, no
+    password, status ``disabled`` so that nobody can ever sign in to it or recover it (the
+    services never look at their actor's status). Stored, because what the services write
+    names its actor (``decided_by_id``, ``invited_by_id`` ...)."""
+    user_id = str(uuid.uuid5(_NAMESPACE, client_id))
+    user = db.session.get(User, user_id)
+    if user is not None:
+        return user
+    user = User(
+        id=user_id,
+        username=f"client.{user_id.replace('-', '')[:24]}",
+        email=f"{user_id}@service.invalid",
+        email_verified=False,
+        display_name=f"API client {client_id}"[:200],
+        status="disabled",
         platform_role=SERVICE_ROLE,
     )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent first call made it
+        db.session.rollback()
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise
+    return user
 
 
 def _verifier() -> TokenVerifier:
