@@ -48,10 +48,10 @@ def show_command(org_id, as_user, as_json):
     show(serialize.org_details(details), as_json)
 
 
-def _decision(action: str, needs_reason: bool):
+def _decision(action: str):
     @cli.command(action, help=f"{action.title()} the organization ORG_ID.")
     @click.argument("org_id")
-    @click.option("--reason", default="", required=needs_reason, help="Told to the registrant.")
+    @click.option("--reason", default="", help="Told to the registrant (reject, suspend).")
     @as_option
     @json_option
     @with_appcontext
@@ -73,4 +73,4 @@ def _decision(action: str, needs_reason: bool):
 
 
 for _action in service.ACTIONS:
-    _decision(_action, needs_reason=_action in ("reject", "suspend"))
+    _decision(_action)
