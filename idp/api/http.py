@@ -36,7 +36,21 @@ def body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.")
+    if _has_nul(data):
+        raise BadRequest("The body contains a NUL character.")
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    """No field here can hold U+0000 (PostgreSQL refuses it), as ``idp.web.inputs`` says
+    for forms; JSON can carry it as ``\\u0000``."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def text_field(data: dict, name: str, *, required: bool = False, default: str = "") -> str:

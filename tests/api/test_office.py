@@ -193,3 +193,13 @@ def test_bodies_that_are_not_objects_are_400(client):
         f"{API}/offices/{p.org.id}/invitations", json={"email": 5, "role": "x"}, headers=auth
     )
     assert answer.status_code == 400 and "email" in answer.get_json()["errors"]
+
+
+def test_a_nul_character_in_a_json_body_is_400(client):
+    p = people()
+    answer = client.post(
+        f"{API}/offices/{p.org.id}/invitations",
+        json={"email": "a\u0000@clinic.test", "role": "billing"},
+        headers=bearer(person_token(p.boss)),
+    )
+    assert answer.status_code == 400 and "NUL" in answer.get_json()["detail"]

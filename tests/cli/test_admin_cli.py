@@ -175,3 +175,43 @@ def test_office_invitation_commands(app, mail, tmp_path):
     good.write_text("a@clinic.test,billing\nb@clinic.test\n")
     rows = _json(app, "orgs", "invite-bulk", org, good, *boss)["rows"]
     assert [r["outcome"] for r in rows] == ["sent", "sent"]
+
+
+def test_an_admin_client_is_registered_with_idp_clients_add_and_gets_a_token(app):
+    """The documented way: ``idp clients add --grant-type client_credentials --scope ...
+    --audience <issuer>/api``; its token lists users through the API."""
+    import base64
+
+    from idp.oauth.cli import cli as clients_cli
+
+    people()
+    runner = app.test_cli_runner()
+    added = runner.invoke(
+        clients_cli,
+        [
+            "add",
+            "Nightly user report",
+            "--client-id",
+            "user-report",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "admin.users.manage",
+            "--audience",
+            "http://idp.test/api",
+            "--json",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    secret = json.loads(added.output)["client_secret"]
+    http = app.test_client()
+    basic = base64.b64encode(f"user-report:{secret}".encode()).decode()
+    token = http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    ).get_json()
+    assert token["scope"] == "admin.users.manage"
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    assert http.get("/api/v1/users", headers=auth).status_code == 200
+    assert http.get("/api/v1/clients", headers=auth).status_code == 403
