@@ -6,9 +6,9 @@ import click
 from flask.cli import with_appcontext
 
 from idp.admin import users as service
-from idp.admin.views.common import on_session_end, sessions
 from idp.api import serialize
 from idp.api.cli_common import actor, as_option, find_user, json_option, run, settings, show, table
+from idp.api.platform import USER_ACTIONS
 from idp.security import runtime
 
 COLUMNS = ["username", "display_name", "email", "status", "last_sign_in_at"]
@@ -56,62 +56,33 @@ def show_command(user, as_user, as_json):
     show(serialize.user_details(details), as_json)
 
 
-def _action(name: str, call, done: str):
+DONE = {
+    "lock": "Locked; every session and grant ended; the owner was mailed an unlock link.",
+    "unlock": "Unlocked.",
+    "disable": "Disabled; every session and grant ended.",
+    "enable": "Enabled.",
+    "reset-mfa": "Two-step verification reset; the person was mailed.",
+    "password-reset": "A password-reset link was mailed.",
+    "sign-out-everywhere": "Every session ended.",
+}
+
+
+def _action(name: str):
+    done = DONE[name]
+
     @cli.command(name, help=done)
     @click.argument("user")
     @as_option
     @json_option
     @with_appcontext
     def command(user, as_user, as_json):
-        target = find_user(user)
-        run(lambda: call(actor(as_user), target.id))
-        details = service.details(settings(), actor(as_user), target.id, mfa=runtime.mfa())
+        target, who = find_user(user), actor(as_user)
+        run(lambda: USER_ACTIONS[name](who, target.id, None))
+        details = service.details(settings(), who, target.id, mfa=runtime.mfa())
         show(serialize.user_details(details) if as_json else done, as_json)
 
     return command
 
 
-_action(
-    "lock",
-    lambda who, uid: service.lock(
-        settings(),
-        who,
-        uid,
-        locks=runtime.account_locks(),
-        sessions=sessions(),
-        on_end=on_session_end,
-    ),
-    "Locked; every session and grant ended; the owner was mailed an unlock link.",
-)
-_action(
-    "unlock",
-    lambda who, uid: service.unlock(settings(), who, uid, locks=runtime.account_locks()),
-    "Unlocked.",
-)
-_action(
-    "disable",
-    lambda who, uid: service.disable(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end
-    ),
-    "Disabled; every session and grant ended.",
-)
-_action("enable", lambda who, uid: service.enable(settings(), who, uid), "Enabled.")
-_action(
-    "reset-mfa",
-    lambda who, uid: service.reset_mfa(
-        settings(), who, uid, mfa=runtime.mfa(), mailer=runtime.mailer()
-    ),
-    "Two-step verification reset; the person was mailed.",
-)
-_action(
-    "password-reset",
-    lambda who, uid: service.send_password_reset(settings(), who, uid, recovery=runtime.recovery()),
-    "A password-reset link was mailed.",
-)
-_action(
-    "sign-out-everywhere",
-    lambda who, uid: service.sign_out_everywhere(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end
-    ),
-    "Every session ended.",
-)
+for _name in USER_ACTIONS:
+    _action(_name)

@@ -119,31 +119,32 @@ def user(user_id: str):
     return with_etag(_user_representation(user_id))
 
 
+#: Each user action as (actor, user id, ip) -> result, for the API and ``idp users``.
 USER_ACTIONS = {
-    "lock": lambda uid: user_service.lock(
+    "lock": lambda who, uid, ip: user_service.lock(
         settings(),
-        actor(),
+        who,
         uid,
         locks=runtime.account_locks(),
         sessions=sessions(),
         on_end=on_session_end,
-        ip=ip(),
+        ip=ip,
     ),
-    "unlock": lambda uid: user_service.unlock(
-        settings(), actor(), uid, locks=runtime.account_locks(), ip=ip()
+    "unlock": lambda who, uid, ip: user_service.unlock(
+        settings(), who, uid, locks=runtime.account_locks(), ip=ip
     ),
-    "disable": lambda uid: user_service.disable(
-        settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
+    "disable": lambda who, uid, ip: user_service.disable(
+        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
     ),
-    "enable": lambda uid: user_service.enable(settings(), actor(), uid, ip=ip()),
-    "reset-mfa": lambda uid: user_service.reset_mfa(
-        settings(), actor(), uid, mfa=runtime.mfa(), mailer=runtime.mailer(), ip=ip()
+    "enable": lambda who, uid, ip: user_service.enable(settings(), who, uid, ip=ip),
+    "reset-mfa": lambda who, uid, ip: user_service.reset_mfa(
+        settings(), who, uid, mfa=runtime.mfa(), mailer=runtime.mailer(), ip=ip
     ),
-    "password-reset": lambda uid: user_service.send_password_reset(
-        settings(), actor(), uid, recovery=runtime.recovery(), ip=ip()
+    "password-reset": lambda who, uid, ip: user_service.send_password_reset(
+        settings(), who, uid, recovery=runtime.recovery(), ip=ip
     ),
-    "sign-out-everywhere": lambda uid: user_service.sign_out_everywhere(
-        settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
+    "sign-out-everywhere": lambda who, uid, ip: user_service.sign_out_everywhere(
+        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
     ),
 }
 
@@ -152,7 +153,7 @@ def _user_action(user_id: str, action: str):
     """``If-Match`` is optional here (each action refuses the wrong state by itself); when
     sent, a user changed since it was read gets 412."""
     require_match(_user_representation(user_id), required=False)
-    USER_ACTIONS[action](user_id)
+    USER_ACTIONS[action](actor(), user_id, ip())
     return with_etag(_user_representation(user_id))
 
 
