@@ -114,3 +114,18 @@ def test_unknown_route_and_method_are_problems(client):
     answer = client.put(f"{API}/users", headers=bearer(token))
     _problem(answer, 405, "method_not_allowed")
     assert "GET" in answer.headers["Allow"]
+
+
+def test_an_outage_is_a_503_problem_with_retry_after(client, monkeypatch):
+    from idp.admin import users as user_service
+    from idp.errors import Unavailable
+
+    token = admin_client(client)
+
+    def down(*args, **kwargs):
+        raise Unavailable("The database cannot be reached just now.")
+
+    monkeypatch.setattr(user_service, "search", down)
+    answer = client.get(f"{API}/users", headers=bearer(token))
+    _problem(answer, 503, "temporarily_unavailable")
+    assert answer.headers["Retry-After"]
