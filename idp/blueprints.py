@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "idp.self_service.views",
     "idp.forward_auth.views",
     "idp.admin.views",
+    "idp.api.views",
 ]
 
 

@@ -21,6 +21,12 @@ COMMAND_GROUPS: list[str] = [
     "idp.orgs.cli",
     "idp.audit.cli",
     "idp.maintenance.purge",
+    # The admin commands (idp.api.cli_*): users, sessions; orgs review and office commands
+    # are added to the ``orgs`` group above.
+    "idp.api.cli_users",
+    "idp.api.cli_sessions",
+    "idp.api.cli_orgs",
+    "idp.api.cli_office",
 ]
 
 

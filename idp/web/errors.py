@@ -8,6 +8,7 @@ from authlib.oauth2.base import OAuth2Error
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from idp.api import problems
 from idp.errors import (
     Conflict,
     DomainError,
@@ -58,7 +59,9 @@ def wants_json() -> bool:
     )
 
 
-def _respond(status: int, code: str, message: str):
+def _respond(status: int, code: str, message: str, exc: Exception | None = None):
+    if request.path.startswith(problems.PREFIX):
+        return problems.problem(status, code, message, errors=problems.field_errors(exc)), status
     if wants_json():
         return jsonify(error=code, error_description=message), status
     return render_template("error.html", status=status, message=message), status
@@ -84,7 +87,7 @@ def unavailable(cause: BaseException):
 def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        body, status = _respond(status_of(exc), exc.code, exc.message)
+        body, status = _respond(status_of(exc), exc.code, exc.message, exc)
         return body, status, _retry_after() if status == 503 else {}
 
     @app.errorhandler(OAuth2Error)
@@ -93,6 +96,8 @@ def register_error_handlers(app) -> None:
         check on a plain-http request for a non-loopback host): the RFC shape, its status."""
         status = exc.status_code if 400 <= (exc.status_code or 0) < 500 else 400
         description = exc.description or exc.error
+        if request.path.startswith(problems.PREFIX):
+            return problems.problem(status, exc.error, description)
         return jsonify(error=exc.error, error_description=description), status
 
     @app.errorhandler(HTTPException)

@@ -241,7 +241,12 @@ def _check(response, method: str, path: str, who: str, what: str) -> None:
     ):
         assert response.is_json, f"{where}: not JSON: {response.data[:200]!r}"
         body = response.get_json(silent=True)
-        assert isinstance(body, dict) and body.get("error"), f"{where}: {body!r}"
+        if bare.startswith("/api/"):  # RFC 9457 problem details
+            assert response.mimetype == "application/problem+json", where
+            assert isinstance(body, dict) and body.get("status") == response.status_code, where
+            assert body.get("type") and body.get("title"), f"{where}: {body!r}"
+        else:
+            assert isinstance(body, dict) and body.get("error"), f"{where}: {body!r}"
 
 
 def _send_junk_bodies(app, people, rule, methods):

@@ -116,6 +116,11 @@ def test_every_browser_post_route_needs_the_csrf_token(app, client):
             path = path.replace(f"<{arg}>", "x").replace(f"<string:{arg}>", "x")
         path = re.sub(r"<[^>]+>", "x", path)
         response = client.post(path, data={"anything": "1"})
+        if rule.endpoint.startswith("api."):
+            # The admin API takes bearer tokens only: the signed-in browser's cookie does
+            # not authenticate there, so a cross-site form cannot act through it.
+            assert response.status_code == 401, (rule.endpoint, path)
+            continue
         if rule.endpoint in CSRF_EXEMPT:
             assert b"CSRF" not in response.data, rule.endpoint
             continue

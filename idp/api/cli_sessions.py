@@ -1,0 +1,56 @@
+"""``idp sessions``: a person's SSO sessions, for security administrators."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from idp.admin import sessions as service
+from idp.admin.views.common import on_session_end, sessions
+from idp.api import serialize
+from idp.api.cli_common import actor, as_option, find_user, json_option, run, settings, show, table
+
+
+@click.group("sessions")
+def cli() -> None:
+    """List a person's sessions and end one (security admins)."""
+
+
+@cli.command("list")
+@click.argument("user")
+@as_option
+@json_option
+@with_appcontext
+def list_command(user, as_user, as_json):
+    """USER's live sessions (id or username), most recent first."""
+    target = find_user(user)
+    found = run(
+        lambda: service.for_user(settings(), actor(as_user), target.id, sessions=sessions())
+    )
+    items = [serialize.session(s) for s in found]
+    show(
+        {"items": items},
+        as_json,
+        lambda d: table(d["items"], ["id", "device", "ip", "office_name", "last_seen_at"]),
+    )
+
+
+@cli.command("end")
+@click.argument("user")
+@click.argument("session_id")
+@as_option
+@with_appcontext
+def end_command(user, session_id, as_user):
+    """End USER's session SESSION_ID (its clients are told: back-channel logout)."""
+    target = find_user(user)
+    run(
+        lambda: service.end_one(
+            settings(),
+            actor(as_user),
+            target.id,
+            session_id,
+            sessions=sessions(),
+            on_end=on_session_end,
+        )
+    )
+    click.echo("The session ended.")
