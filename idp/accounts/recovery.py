@@ -21,7 +21,7 @@ from idp.common.tokens import random_token, token_hash
 from idp.errors import DomainError
 from idp.extensions import db
 from idp.mail.background import send_detached
-from idp.security.lockout import account_key
+from idp.security.lockout import Lockout, account_key, identifier_subject
 from idp.state.base import SharedState
 
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
@@ -83,9 +83,17 @@ class LinkTokens:
 
 
 class RecoveryService:
-    def __init__(self, settings, state: SharedState, mailer, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings,
+        state: SharedState,
+        mailer,
+        clock: Clock | None = None,
+        lockout: Lockout | None = None,
+    ):
         self.settings = settings
         self.state = state
+        self.lockout = lockout
         self.mailer = mailer
         self.clock = clock or Clock()
         self.reset_tokens = LinkTokens(state, "reset", self.clock)
@@ -154,6 +162,13 @@ class RecoveryService:
                 method="password_reset",
             )
             self.state.delete(account_key(user.id))
+        if self.lockout is not None:
+            # Whoever reset the password holds the mailbox: lift this account's
+            # "too many attempts" locks for every browser and address.
+            names = [user.username, user.email]
+            self.lockout.clear_subjects(
+                [identifier_subject(normalise_identifier(n)) for n in names if n] + [user.id]
+            )
         db.session.commit()
         from idp.login.current import run_sign_out_hooks
         from idp.login.sessions import SessionStore

@@ -68,7 +68,7 @@ def account_locks():
 def recovery():
     from idp.accounts.recovery import RecoveryService
 
-    return RecoveryService(settings(), shared_state(), mailer(), clock())
+    return RecoveryService(settings(), shared_state(), mailer(), clock(), lockout=lockout())
 
 
 def sign_in_service():
