@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
 from idp.login import flow
 from idp.login.current import current_user, safe_next, sign_out
@@ -13,14 +15,62 @@ from idp.security.limits import limit
 
 bp = Blueprint("login", __name__)
 
+#: Holds the username only, and only when the person ticked "remember my username".
+REMEMBER_COOKIE = "idp_remember_username"
+REMEMBER_DAYS = 180
 
-def _login_page(next_url: str, username: str, error: str | None, reauth: bool, status=200):
-    return (
-        render_template(
-            "login/login.html", next=next_url, error=error, username=username, reauth=reauth
-        ),
-        status,
+
+@bp.app_context_processor
+def branding() -> dict:
+    """Who runs these pages, shown plainly so that staff can tell them from a copy."""
+    settings = runtime.settings()
+    return {
+        "branding": {
+            "organization_name": settings.branding_organization_name,
+            "host": urlsplit(settings.public_base_url).netloc,
+            "never_ask": settings.branding_never_ask,
+        }
+    }
+
+
+def _login_page(
+    next_url: str,
+    username: str,
+    error: str | None,
+    reauth: bool,
+    status=200,
+    remember: bool = False,
+):
+    from idp.oauth.authorize import application_name
+
+    page = render_template(
+        "login/login.html",
+        next=next_url,
+        error=error,
+        username=username,
+        reauth=reauth,
+        application=application_name(next_url),
+        remember=remember,
     )
+    return page, status
+
+
+def _remember(response, identifier: str):
+    """Keep (or forget) the username on this browser, as the person chose."""
+    response = make_response(response)
+    if request.form.get("remember") == "1":
+        response.set_cookie(
+            REMEMBER_COOKIE,
+            identifier.strip()[:254],
+            max_age=REMEMBER_DAYS * 24 * 3600,
+            httponly=True,
+            secure=runtime.settings().is_https,
+            samesite="Lax",
+            path="/login",
+        )
+    elif REMEMBER_COOKIE in request.cookies:
+        response.delete_cookie(REMEMBER_COOKIE, path="/login")
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,8 +81,9 @@ def login():
     if request.method == "GET":
         if current_user() is not None and not reauth:
             return redirect(next_url)
-        hint = request.args.get("login_hint", "")[:254]
-        return _login_page(next_url, hint, None, reauth)
+        remembered = request.cookies.get(REMEMBER_COOKIE, "")[:254]
+        hint = request.args.get("login_hint", "")[:254] or remembered
+        return _login_page(next_url, hint, None, reauth, remember=bool(remembered))
     identifier = request.form.get("username", "")[:254]
     password = request.form.get("password", "")[:1024]
     try:
@@ -40,13 +91,14 @@ def login():
             identifier, password, ip=request.remote_addr or "", device_token=flow.device_token()
         )
     except SignInFailed as exc:
-        return _login_page(next_url, identifier.strip(), exc.message, reauth, 401)
+        remember = request.form.get("remember") == "1"
+        return _login_page(next_url, identifier.strip(), exc.message, reauth, 401, remember)
     if result.next_step == "done":
-        return flow.finish(result.user, ["pwd"], next_url)
+        return _remember(flow.finish(result.user, ["pwd"], next_url), identifier)
     flow.start(result.user, result.next_step, next_url, result.trusted_device)
     if result.next_step == "enroll":
-        return redirect(url_for("mfa.enroll", next=next_url))
-    return redirect(url_for("login.verify"))
+        return _remember(redirect(url_for("mfa.enroll", next=next_url)), identifier)
+    return _remember(redirect(url_for("login.verify")), identifier)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])

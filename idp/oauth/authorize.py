@@ -57,6 +57,23 @@ def _authlib_error(error: OAuth2Error):
     return _invalid_request_page(error.error, error.description or "no details")
 
 
+def application_name(next_url: str) -> str | None:
+    """The name of the enabled client a sign-in continues to, from its authorize URL.
+
+    Taken from the client's registration, never from the URL's text, so a crafted link
+    cannot make the sign-in page name an application of its choice."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from idp.oauth.context import query_client
+
+    parts = urlsplit(next_url)
+    if parts.path != "/oauth/authorize":
+        return None
+    client_id = (parse_qs(parts.query).get("client_id") or [""])[0][:200]
+    client = query_client(client_id) if client_id else None
+    return client.model.name if client is not None else None
+
+
 def _principal(user, sso):
     if user is None or sso is None:
         return None
