@@ -22,7 +22,13 @@ def index():
     offices = offices_of(settings(), user)
     active = active_office(settings(), user, session.active_org_id)
     if active is None and any(not o.counts for o in offices):
-        return render_template("dashboard/pending.html", user=user, offices=offices)
+        return render_template(
+            "dashboard/pending.html",
+            user=user,
+            offices=offices,
+            contact=settings().branding_registration_contact,
+            enroll_url=None,
+        )
     if active is None and not offices and may_use_console(settings(), user):
         # A platform role is not "a member of no office": security admins land on the console.
         return redirect(url_for("admin.index"))

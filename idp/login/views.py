@@ -10,6 +10,7 @@ from idp.login import flow
 from idp.login.current import current_user, safe_next, sign_out
 from idp.login.service import SignInFailed
 from idp.mfa.store import has_passkey
+from idp.orgs.offices import offices_of
 from idp.security import runtime
 from idp.security.limits import limit
 
@@ -96,9 +97,39 @@ def login():
     if result.next_step == "done":
         return _remember(flow.finish(result.user, ["pwd"], next_url), identifier)
     flow.start(result.user, result.next_step, next_url, result.trusted_device)
+    if result.next_step == "enroll" and _waiting_offices(result.user):
+        # Tell a registrant where their practice stands before asking for an authenticator.
+        return _remember(redirect(url_for("login.registration_status")), identifier)
     if result.next_step == "enroll":
         return _remember(redirect(url_for("mfa.enroll", next=next_url)), identifier)
     return _remember(redirect(url_for("login.verify")), identifier)
+
+
+def _waiting_offices(user) -> list:
+    """The person's practices still under review or turned down, when no office counts."""
+    offices = offices_of(runtime.settings(), user)
+    if any(o.counts for o in offices):
+        return []
+    return [o for o in offices if o.organization.status in ("pending", "rejected")]
+
+
+@bp.get("/login/registration")
+def registration_status():
+    """The registration's status, for a registrant whose sign-in waits for enrollment."""
+    found = flow.current("enroll")
+    if found is None:
+        return redirect(url_for("login.login"))
+    data, user = found
+    offices = _waiting_offices(user)
+    if not offices:
+        return redirect(url_for("mfa.enroll", next=data["next"]))
+    return render_template(
+        "dashboard/pending.html",
+        user=user,
+        offices=offices,
+        contact=runtime.settings().branding_registration_contact,
+        enroll_url=url_for("mfa.enroll", next=data["next"]),
+    )
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
