@@ -61,7 +61,7 @@ def wants_json() -> bool:
 def _respond(status: int, code: str, message: str):
     if wants_json():
         return jsonify(error=code, error_description=message), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, code=code), status
 
 
 def _retry_after() -> dict[str, str]:
