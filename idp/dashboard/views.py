@@ -28,7 +28,14 @@ def header_office() -> dict:
         office = active_office(settings(), user, session.active_org_id)
         return office.organization.legal_name if office else None
 
-    return {"active_office_name": active_office_name}
+    def signed_in() -> bool:
+        """A session is running here (the page then carries the idle-timeout warning)."""
+        try:
+            return current_user() is not None
+        except RuntimeError:
+            return False
+
+    return {"active_office_name": active_office_name, "signed_in": signed_in}
 
 
 @bp.get("/")

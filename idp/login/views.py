@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from idp.login import flow
-from idp.login.current import current_user, safe_next, sign_out
+from idp.login.current import (
+    cookie_name,
+    current_session,
+    current_user,
+    now,
+    safe_next,
+    sign_out,
+    store,
+)
 from idp.login.service import SignInFailed
 from idp.mfa.store import has_passkey
 from idp.orgs.offices import offices_of
@@ -159,3 +167,41 @@ def verify():
 def logout():
     sign_out()
     return redirect("/login")
+
+
+@bp.get("/session/idle")
+def idle_status():
+    """Seconds until the idle timeout ends this browser's session, for the warning script.
+
+    Reads the session without touching it: asking is not activity."""
+    session = store().get(request.cookies.get(cookie_name()))
+    response = jsonify(signed_in=False, remaining=0, idle_minutes=0)
+    if session is not None:
+        left = min(session.idle_seconds - (now() - session.last_seen), session.expires_at - now())
+        response = jsonify(
+            signed_in=True,
+            remaining=max(0, int(left)),
+            idle_minutes=max(1, round(session.idle_seconds / 60)),
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/session/stay")
+def stay_signed_in():
+    """ "Stay signed in": this request is activity, so the idle timer starts again."""
+    session = current_session()
+    if session is None:
+        return jsonify(signed_in=False, remaining=0), 401
+    store().touch(session, min_interval=0)
+    return jsonify(signed_in=True, remaining=session.idle_seconds)
+
+
+@bp.get("/signed-out")
+def signed_out_idle():
+    """Where the warning script goes when the idle timeout ended the session."""
+    raw = request.args.get("after", "")
+    minutes = int(raw) if raw.isdigit() and 0 < int(raw) <= 24 * 60 else None
+    if current_user() is not None:
+        return redirect(url_for("dashboard.index"))
+    return render_template("login/signed_out.html", minutes=minutes)
