@@ -38,7 +38,12 @@ def branding() -> dict:
             "organization_name": settings.branding_organization_name,
             "host": urlsplit(settings.public_base_url).netloc,
             "never_ask": settings.branding_never_ask,
-        }
+        },
+        "password_rules": (
+            f"At least {settings.auth_password_min_length} characters. A few unrelated words "
+            "make a good one; spaces are fine. Not a common password, and not your name, "
+            "username or email address."
+        ),
     }
 
 
