@@ -25,7 +25,8 @@ def test_every_error_is_reported_at_once_and_the_first_gets_the_focus(client):
     npi = re.search(r'<input id="npi"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in npi and 'aria-describedby="npi-hint npi-error"' in npi
     confirm = re.search(r'<input id="password_confirm"[^>]*>', page).group(0)
-    assert 'aria-invalid="true"' in confirm and 'aria-describedby="password_confirm-error"' in confirm
+    assert 'aria-invalid="true"' in confirm
+    assert 'aria-describedby="password_confirm-error"' in confirm
 
 
 def test_a_weak_password_and_a_mismatch_are_told_together(client):
