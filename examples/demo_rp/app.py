@@ -47,20 +47,23 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <style>body{font-family:system-ui,sans-serif;margin:0;background:#f6f8fa;color:#1b1f24}
 header{background:{{ demo.colour }};color:#fff;padding:.8rem 1.5rem}
 main{max-width:40rem;margin:1.5rem auto;background:#fff;padding:1.5rem;border-radius:6px}
-button{font:inherit;padding:.5rem 1rem;background:{{ demo.colour }};color:#fff;border:0;border-radius:4px}
+button{font:inherit;padding:.5rem 1rem;background:{{ demo.colour }};color:#fff;border:0;
+border-radius:4px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{font-weight:600}dd{margin:0}
 @media (max-width:40rem){main{margin:0;border-radius:0}dl{grid-template-columns:1fr}}</style></head>
 <body><header><strong>{{ demo.title }}</strong> · demo relying app</header><main>
 <h1>{{ demo.title }}</h1><p>{{ demo.tagline }}</p>
 {% if user %}
-<p id="signed-in">Signed in as <strong>{{ user.get("name") or user.get("preferred_username") }}</strong>.</p>
+<p id="signed-in">Signed in as
+<strong>{{ user.get("name") or user.get("preferred_username") }}</strong>.</p>
 <dl><dt>Username</dt><dd id="username">{{ user.get("preferred_username", "") }}</dd>
 <dt>Office</dt><dd id="office">{{ org.get("name", "no office") }}</dd>
 <dt>Role</dt><dd id="role">{{ (org.get("roles") or ["none"]) | join(", ") }}</dd></dl>
 <form method="post" action="{{ url_for('logout') }}"><button type="submit">Sign out</button></form>
 {% else %}
 <p id="signed-out">You are not signed in{% if notice %}: {{ notice }}{% endif %}.</p>
-<form method="get" action="{{ url_for('login') }}"><button type="submit">Sign in with the provider portal</button></form>
+<form method="get" action="{{ url_for('login') }}">
+<button type="submit">Sign in with the provider portal</button></form>
 {% endif %}
 </main></body></html>"""
 
