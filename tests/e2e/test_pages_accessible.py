@@ -102,5 +102,6 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
         "/admin/keys",
     ):
         admin.goto(url + path)
-        check_page(admin, "admin" + path.replace("/admin", "").replace("/", "-").split("?")[0], "pages")
+        name = "admin" + path.replace("/admin", "").replace("/", "-").split("?")[0]
+        check_page(admin, name, "pages")
     admin.context.close()
