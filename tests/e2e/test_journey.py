@@ -194,6 +194,7 @@ def test_the_whole_journey_with_two_apps(live_server, browser, mail, demo_apps):
     other.click("text=Forgot your password?")
     other.fill("#identifier", "jules")
     other.click("button[type=submit]")
+    mail.wait_for("jules@juniper.test", count=3)  # confirm, approved, reset (sent detached)
     other.goto(mail.last_link("jules@juniper.test", "/reset-password/"))
     check_page(other, f"{next(n):02d}-reset-password", "journey")
     other.fill("#password", NEW_PASSWORD)
