@@ -170,6 +170,7 @@ def verify():
 
 @bp.post("/logout")
 def logout():
+    flow.end()  # a half-done sign-in (e.g. on the registration status page) ends too
     sign_out()
     return redirect("/login")
 

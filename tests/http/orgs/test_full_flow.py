@@ -163,3 +163,17 @@ def test_a_rejected_registrant_learns_it_before_any_authenticator(app):
     assert "Turned Down Dental" in page and "Set up two-step" not in page
     # without a half-done sign-in there is nothing to show
     assert app.test_client().get("/login/registration").status_code == 302
+
+
+def test_signing_out_from_the_status_page_ends_the_half_done_sign_in(app):
+    from tests.factories import PASSWORD, add_member, make_org, make_user
+
+    org = make_org("Waiting Room Clinic", status="pending")
+    add_member(make_user("wrc.admin"), org, "office_admin")
+    client = app.test_client()
+    post_form(client, "/login", {"username": "wrc.admin", "password": PASSWORD})
+    page = client.get("/login/registration")
+    assert page.status_code == 200
+    post_form(client, "/logout", {}, page="/login/registration")
+    assert client.get("/login/registration").status_code == 302
+    assert client.get("/mfa/enroll").status_code == 302
