@@ -14,13 +14,14 @@
     if (box.hidden) { box.hidden = false; stay.focus(); }
   }
   function ended() {
-    window.location.assign("/signed-out" + (minutes ? "?after=" + minutes : ""));
+    window.location.assign("/login/signed-out" + (minutes ? "?after=" + minutes : ""));
   }
   function poll() {
-    fetch("/session/idle", {credentials: "same-origin", cache: "no-store"})
+    fetch("/login/session/idle", {credentials: "same-origin", cache: "no-store"})
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        if (!data.signed_in) { ended(); return; }
+        if (data.signed_in === false) { ended(); return; }
+        if (typeof data.remaining !== "number") { return; }  // not the idp answering
         remaining = data.remaining; minutes = data.idle_minutes;
         schedule();
       })
@@ -45,7 +46,7 @@
   stay.addEventListener("click", function () {
     var body = new URLSearchParams();
     body.set("csrf_token", csrf);
-    fetch("/session/stay", {method: "POST", credentials: "same-origin", body: body})
+    fetch("/login/session/stay", {method: "POST", credentials: "same-origin", body: body})
       .then(function () { box.hidden = true; poll(); });
   });
   poll();

@@ -175,11 +175,12 @@ def logout():
     return redirect("/login")
 
 
-@bp.get("/session/idle")
+@bp.get("/login/session/idle")
 def idle_status():
     """Seconds until the idle timeout ends this browser's session, for the warning script.
 
-    Reads the session without touching it: asking is not activity."""
+    Reads the session without touching it: asking is not activity. Under /login, which a
+    forward-auth gateway always routes to the idp (deploy/nginx/snippets/idp-paths.conf)."""
     session = store().get(request.cookies.get(cookie_name()))
     response = jsonify(signed_in=False, remaining=0, idle_minutes=0)
     if session is not None:
@@ -193,7 +194,7 @@ def idle_status():
     return response
 
 
-@bp.post("/session/stay")
+@bp.post("/login/session/stay")
 def stay_signed_in():
     """ "Stay signed in": this request is activity, so the idle timer starts again."""
     session = current_session()
@@ -203,7 +204,7 @@ def stay_signed_in():
     return jsonify(signed_in=True, remaining=session.idle_seconds)
 
 
-@bp.get("/signed-out")
+@bp.get("/login/signed-out")
 def signed_out_idle():
     """Where the warning script goes when the idle timeout ended the session."""
     raw = request.args.get("after", "")

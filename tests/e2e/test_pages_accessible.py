@@ -46,7 +46,7 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
 
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = context.new_page()
-    for path in ("/login/forgot-password", "/login/forgot-username", "/signed-out?after=15"):
+    for path in ("/login/forgot-password", "/login/forgot-username", "/login/signed-out?after=15"):
         page.goto(url + path)
         check_page(page, path.strip("/").replace("/", "-").split("?")[0], "pages")
     page.goto(url + "/no-such-page")

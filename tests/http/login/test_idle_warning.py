@@ -14,18 +14,18 @@ def test_asking_does_not_touch_the_session_and_staying_does(app, client, clock):
     idle = session.idle_seconds
     clock.advance(idle - 60)
     for _ in range(3):
-        answer = client.get("/session/idle").get_json()
+        answer = client.get("/login/session/idle").get_json()
         assert answer == {"signed_in": True, "remaining": 60, "idle_minutes": idle // 60}
     assert store().get(session.sid).last_seen == session.last_seen
-    assert client.post("/session/stay").get_json()["signed_in"] is True
-    assert client.get("/session/idle").get_json()["remaining"] == idle
+    assert client.post("/login/session/stay").get_json()["signed_in"] is True
+    assert client.get("/login/session/idle").get_json()["remaining"] == idle
     clock.advance(idle + 1)
-    assert client.get("/session/idle").get_json() == {
+    assert client.get("/login/session/idle").get_json() == {
         "signed_in": False,
         "remaining": 0,
         "idle_minutes": 0,
     }
-    assert client.post("/session/stay").status_code == 401
+    assert client.post("/login/session/stay").status_code == 401
 
 
 def test_pages_of_a_signed_in_person_carry_the_warning(client, clock):
@@ -37,7 +37,7 @@ def test_pages_of_a_signed_in_person_carry_the_warning(client, clock):
 
 
 def test_the_page_after_the_timeout_says_what_happened(client, clock):
-    page = client.get("/signed-out?after=15").get_data(as_text=True)
+    page = client.get("/login/signed-out?after=15").get_data(as_text=True)
     assert "You were signed out after 15 minutes without activity" in page
-    page = client.get("/signed-out?after=junk").get_data(as_text=True)
+    page = client.get("/login/signed-out?after=junk").get_data(as_text=True)
     assert "after a time without activity" in page
