@@ -1,4 +1,6 @@
-# make demo   run the IdP with demo data on the embedded default (SQLite, outbox mail)
+# make demo   run the IdP with demo data on the embedded default (SQLite, outbox mail), and
+#             two demo relying apps on http://127.0.0.1:8001 and :8002 (single sign-on,
+#             office switching, single logout); installs only what the demo needs
 # make test   run the whole suite: embedded default, then PostgreSQL + Redis
 # make lint   ruff check and ruff format --check
 # make typecheck   mypy on idp/
@@ -7,6 +9,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DEMO_STAMP := $(VENV)/.installed-demo-$(shell cksum pyproject.toml | cut -d' ' -f1)
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?= -n 2
@@ -22,10 +25,20 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	rm -f $(VENV)/.installed-demo-*
+	touch $(DEMO_STAMP)
+
 install: $(STAMP)
 
-demo: $(STAMP)
-	$(VENV)/bin/idp demo
+# The demo apps run beside the idp and stop with it.
+demo: $(DEMO_STAMP)
+	$(VENV)/bin/idp demo --no-serve
+	$(VENV)/bin/python -m examples.demo_rp.app --credentials instance/demo-credentials.json & \
+	  rp=$$!; trap 'kill $$rp' EXIT INT TERM; IDP_DEMO=true $(VENV)/bin/idp serve
 
 test-deps: $(STAMP)
 	bash scripts/install-test-deps

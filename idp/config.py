@@ -146,6 +146,19 @@ def not_empty(value: Any) -> str | None:
     return None if str(value).strip() else "a non-empty value"
 
 
+def short_text(limit: int, *, empty_ok: bool = False) -> Callable[[Any], str | None]:
+    """One line of text for a page: not empty (unless allowed), at most ``limit`` characters."""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or "\n" in value or len(value) > limit:
+            return f"one line of at most {limit} characters"
+        if not value.strip() and not empty_ok:
+            return "not empty"
+        return None
+
+    return check
+
+
 def fernet_key(value: Any) -> str | None:
     import base64
     import binascii
@@ -253,6 +266,9 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "session_cookie_name": cookie_token,
     "session_cookie_domain": cookie_domain,
     "webauthn_rp_name": not_empty,
+    "branding_organization_name": short_text(100),
+    "branding_never_ask": short_text(300, empty_ok=True),
+    "branding_registration_contact": short_text(500),
     "webauthn_user_verification": one_of("required", "preferred", "discouraged"),
     "webauthn_challenge_seconds": int_range(30, 600),
     "webauthn_sign_count_regression": one_of("refuse", "flag"),

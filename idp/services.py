@@ -97,7 +97,7 @@ def account_locks() -> AccountLocks:
 def recovery() -> RecoveryService:
     from idp.accounts.recovery import RecoveryService
 
-    return RecoveryService(settings(), shared_state(), mailer(), clock())
+    return RecoveryService(settings(), shared_state(), mailer(), clock(), lockout=lockout())
 
 
 def sign_in_service() -> SignInService:

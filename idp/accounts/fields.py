@@ -112,6 +112,6 @@ def check_new_password(
     problems = password_problems(password, username=username, email=email)
     if problems:
         errors["password"] = " ".join(problems)
-    elif password != confirm:
+    if password != confirm:  # told together with the other problems, not after them
         errors["password_confirm"] = "The two passwords do not match."  # noqa: S105
     return password

@@ -22,7 +22,7 @@ from idp.common.tokens import random_token, token_hash
 from idp.errors import DomainError
 from idp.extensions import db
 from idp.mail.background import send_detached
-from idp.security.lockout import account_key
+from idp.security.lockout import Lockout, account_key, identifier_subject
 from idp.state.base import SharedState
 
 INVALID_LINK = "This link is not valid any more. Ask for a new one."
@@ -109,9 +109,17 @@ class LinkMailer:
 class RecoveryService(LinkMailer):
     link_kind = "reset"
 
-    def __init__(self, settings, state: SharedState, mailer, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings,
+        state: SharedState,
+        mailer,
+        clock: Clock | None = None,
+        lockout: Lockout | None = None,
+    ):
         super().__init__(settings, state, mailer, clock)
         self.mail_limits = MailLimits(state, settings)
+        self.lockout = lockout
 
     @property
     def reset_tokens(self) -> LinkTokens:
@@ -164,6 +172,13 @@ class RecoveryService(LinkMailer):
             user.status = "active"
             own_action("account.unlocked", user, ip=ip, method="password_reset")
             self.state.delete(account_key(user.id))
+        if self.lockout is not None:
+            # Whoever reset the password holds the mailbox: lift this account's
+            # "too many attempts" locks for every browser and address.
+            names = [user.username, user.email]
+            self.lockout.clear_subjects(
+                [identifier_subject(normalise_identifier(n)) for n in names if n] + [user.id]
+            )
         db.session.commit()
         from idp.login.current import run_sign_out_hooks
         from idp.login.sessions import SessionStore

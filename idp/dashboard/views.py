@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.admin.home import may_use_console
 from idp.dashboard.applications import applications_for
@@ -14,6 +14,30 @@ from idp.orgs.offices import active_office, offices_of
 bp = Blueprint("dashboard", __name__)
 
 
+@bp.app_context_processor
+def header_office() -> dict:
+    """``active_office_name()`` for the page header: the office the session works for."""
+
+    def active_office_name() -> str | None:
+        try:
+            session, user = current_session(), current_user()
+        except RuntimeError:  # rendered outside a request (mail bodies)
+            return None
+        if session is None or user is None or not session.active_org_id:
+            return None
+        office = active_office(settings(), user, session.active_org_id)
+        return office.organization.legal_name if office else None
+
+    def signed_in() -> bool:
+        """A session is running here (the page then carries the idle-timeout warning)."""
+        try:
+            return current_user() is not None
+        except RuntimeError:
+            return False
+
+    return {"active_office_name": active_office_name, "signed_in": signed_in}
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -22,7 +46,13 @@ def index():
     offices = offices_of(settings(), user)
     active = active_office(settings(), user, session.active_org_id)
     if active is None and any(not o.counts for o in offices):
-        return render_template("dashboard/pending.html", user=user, offices=offices)
+        return render_template(
+            "dashboard/pending.html",
+            user=user,
+            offices=offices,
+            contact=settings().branding_registration_contact,
+            enroll_url=None,
+        )
     if active is None and not offices and may_use_console(settings(), user):
         # A platform role is not "a member of no office": security admins land on the console.
         return redirect(url_for("admin.index"))
@@ -48,5 +78,8 @@ def index():
 @login_required
 def switch_office():
     # A new session id with the new office: what the session may do has changed.
-    sso_switch_office(request.form.get("org_id", ""))
+    session = sso_switch_office(request.form.get("org_id", ""))
+    office = active_office(settings(), current_user(), session.active_org_id)
+    if office is not None:
+        flash(f"You are now working for {office.organization.legal_name}.", "success")
     return redirect(url_for("dashboard.index"))

@@ -3,19 +3,24 @@
 Every failure raises :class:`SignInFailed` with the one generic message, whatever the
 cause (unknown user, wrong password, locked for this source, locked account, wrong code),
 and costs one Argon2 verification either way, so neither the answer nor its timing tells
-whether a username exists or is locked.
+whether a username exists.
+
+The one exception is a lock of this browser (source) for the submitted identifier: the
+password step counts by the identifier as typed (normalised), whether an account has it or
+not, so "Too many attempts from this browser" is said for unknown names exactly as for
+known ones, and tells nothing about which exist.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from idp import audit
 from idp.accounts.models import User
 from idp.accounts.passwords import hash_password, needs_rehash, verify_dummy, verify_password
 from idp.accounts.recovery import find_user, normalise_identifier
 from idp.common.clock import Clock
-from idp.common.tokens import token_hash
 from idp.errors import Unauthenticated
 from idp.extensions import db
 from idp.mfa.passkeys import PasskeyService
@@ -24,7 +29,7 @@ from idp.mfa.store import has_passkey
 from idp.mfa.webauthn import CeremonyFailed
 from idp.orgs import access
 from idp.security.device import DeviceCookies
-from idp.security.lockout import Attempt, Lockout
+from idp.security.lockout import Attempt, Lockout, identifier_subject
 from idp.security.service import AccountLocks
 
 GENERIC_FAILURE = "Sign-in failed. Check your username and password and try again."
@@ -34,6 +39,14 @@ PASSKEY_FAILURE = "Your passkey could not be used. Try again, or use another way
 PASSKEY_REQUIRED = (
     "Your role needs a passkey or security key to sign in: use it, or a recovery code."
 )
+
+LOCKED = "Too many attempts from this browser. Try again after {time}, or reset your password."
+
+
+def locked_message(until: float) -> str:
+    """The lock message, with the end rounded up to the next minute (so "after" holds)."""
+    moment = datetime.fromtimestamp(until + 59, UTC)
+    return LOCKED.format(time=moment.strftime("%H:%M UTC"))
 
 
 class SignInFailed(Unauthenticated):
@@ -107,13 +120,17 @@ class SignInService:
         db.session.commit()
         if user is not None and outcome and outcome.ceiling_reached:
             self.locks.lock(user, reason="failure_ceiling", ip=ip)
+        if message is None and reason in ("locked", "bad_password", "unknown_user", "bad_code"):
+            until = self.lockout.locked_until(attempt.subject, attempt.source)
+            if until is not None:
+                message = locked_message(until)
         raise SignInFailed(message or (GENERIC_FAILURE if reason != "bad_code" else CODE_FAILURE))
 
     def check_password(
         self, identifier: str, password: str, *, ip: str, device_token: str | None = None
     ) -> PasswordOk:
         user = find_user(identifier)
-        subject = user.id if user else "name:" + token_hash(normalise_identifier(identifier))
+        subject = identifier_subject(normalise_identifier(identifier))
         source, trusted = self._source(user, ip, device_token)
         attempt = self.lockout.begin(subject, source)
         if not attempt.allowed:
@@ -124,6 +141,11 @@ class SignInService:
             self._fail(attempt, user, ip, "unknown_user")
         if not verify_password(user.password_hash, password, self.settings):
             self._fail(attempt, user, ip, "bad_password")
+        if self.lockout.locked_until(user.id, source) is not None:
+            # Wrong codes after this right password locked the account for this source;
+            # only someone who knows the password learns it (the page says so).
+            self.lockout.release(attempt)
+            self._fail(Attempt(user.id, source, allowed=False), user, ip, "locked", count=False)
         # The password is right from here on. An account locked by the failure ceiling stays
         # locked for every browser, trusted ones included, until the emailed link or a
         # security admin unlocks it: a right password proves less than a stolen one would.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from idp import services
 from idp.accounts.models import User
@@ -25,6 +25,8 @@ from idp.mfa.demo import seed_demo_mfa
 from idp.security.limits import limit
 
 USER_ID = re.compile(r"[0-9a-f-]{36}")
+#: The shape of a recovery code as shown (``idp.mfa.service``): nothing else is echoed back.
+SHOWN_CODE = re.compile(r"[a-z2-9]{5}-[a-z2-9]{5}")
 
 bp = Blueprint("mfa", __name__, url_prefix="/mfa")
 
@@ -98,6 +100,31 @@ def manage():
 def regenerate():
     codes = services.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
     return render_template("mfa/recovery_codes.html", codes=codes, next=url_for("mfa.manage"))
+
+
+@bp.post("/recovery-codes.txt")
+@fresh_auth_required
+def download_codes():
+    """The codes on the page just shown, as a text file to keep. Nothing is looked up: the
+    page posts back what it shows (the server keeps only hashes), under the same fresh
+    sign-in as showing them; anything but well-formed codes is dropped."""
+    codes = [c for c in request.form.getlist("code")[:20] if SHOWN_CODE.fullmatch(c)]
+    settings = services.settings()
+    lines = [
+        f"{settings.branding_organization_name} recovery codes for {current_user().username}",
+        "Each code works once, in place of a code from your authenticator app.",
+        "",
+        *codes,
+        "",
+    ]
+    return Response(
+        "\n".join(lines),
+        mimetype="text/plain",
+        headers={
+            "Content-Disposition": 'attachment; filename="recovery-codes.txt"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/reset/<user_id>")

@@ -31,8 +31,26 @@ SCOPE_LABELS = {
 }
 
 
-def error_page(message: str, status: int = 400):
-    return render_template("error.html", status=status, message=message), status
+#: What an OAuth error code means for the person in front of the page (the code itself
+#: stays on the page, for the application's support team).
+ERROR_WORDS = {
+    "invalid_request": "The application sent an incomplete or malformed sign-in request.",
+    "invalid_client": "This application is not registered here, or it has been switched off.",
+    "unauthorized_client": "This application is not allowed to sign people in this way.",
+    "invalid_scope": "The application asked for access that this sign-in service does not offer.",
+    "unsupported_response_type": "The application asked for a kind of sign-in we do not offer.",
+    "access_denied": "The sign-in was refused.",
+    "server_error": "Something went wrong on our side.",
+}
+WHAT_TO_DO = (
+    "Go back to the application and start again. If it happens again, contact the "
+    "application's support team and quote the error code below."
+)
+
+
+def error_page(message: str, status: int = 400, code: str | None = None):
+    page = render_template("error.html", status=status, message=message, code=code)
+    return page, status
 
 
 def redirect_error(redirect_uri: str, error: str, description: str = ""):
@@ -47,16 +65,31 @@ def redirect_error(redirect_uri: str, error: str, description: str = ""):
 
 
 def _invalid_request_page(error: str, description: str):
-    return error_page(
-        f"The application's sign-in request is not valid ({error}: {description}). "
-        "Go back to the application and try again."
-    )
+    words = ERROR_WORDS.get(error, "The application's sign-in request could not be handled.")
+    return error_page(f"{words} {WHAT_TO_DO}", code=f"{error}: {description}")
 
 
 def _authlib_error(error: OAuth2Error):
     if error.redirect_uri:
         return redirect_error(error.redirect_uri, error.error, error.description or "")
     return _invalid_request_page(error.error, error.description or "no details")
+
+
+def application_name(next_url: str) -> str | None:
+    """The name of the enabled client a sign-in continues to, from its authorize URL.
+
+    Taken from the client's registration, never from the URL's text, so a crafted link
+    cannot make the sign-in page name an application of its choice."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from idp.oauth.context import query_client
+
+    parts = urlsplit(next_url)
+    if parts.path != "/oauth/authorize":
+        return None
+    client_id = (parse_qs(parts.query).get("client_id") or [""])[0][:200]
+    client = query_client(client_id) if client_id else None
+    return client.model.name if client is not None else None
 
 
 def _principal(user, sso):

@@ -12,8 +12,9 @@ from idp.oauth.clients import client_service
 
 WEB_APP: dict[str, Any] = {
     "client_id": "demo-portal-web",
-    "name": "Plan Provider Portal (demo web app)",
+    "name": "Eligibility checker (demo)",
     "redirect_uris": ["http://127.0.0.1:8001/callback"],
+    "backchannel_logout_uri": "http://127.0.0.1:8001/backchannel-logout",
     "post_logout_redirect_uris": ["http://127.0.0.1:8001/"],
     "launch_url": "http://127.0.0.1:8001/",
     "scopes": [
@@ -32,8 +33,9 @@ WEB_APP: dict[str, Any] = {
 }
 SPA: dict[str, Any] = {
     "client_id": "demo-scheduler-spa",
-    "name": "Scheduling (demo single-page app)",
+    "name": "Claims portal (demo)",
     "redirect_uris": ["http://127.0.0.1:8002/callback"],
+    "backchannel_logout_uri": "http://127.0.0.1:8002/backchannel-logout",
     "post_logout_redirect_uris": ["http://127.0.0.1:8002/"],
     "launch_url": "http://127.0.0.1:8002/",
     "scopes": ["openid", "profile", "email", "organization", "eligibility", "prior_auth"],

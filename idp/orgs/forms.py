@@ -53,7 +53,7 @@ def practice_form(form: Mapping[str, str]) -> PracticeForm:
         "state": check_state(get("state", ""), errors),
         "postal_code": check_postal_code(get("postal_code", ""), errors),
         "username": fields.check_username(get("username", ""), errors),
-        "display_name": text("display_name", "your full name", 200),
+        "display_name": text("display_name", "full name", 200),
         "email": fields.check_email(get("email", ""), errors),
     }
     password = fields.check_new_password(
@@ -80,7 +80,7 @@ def new_account_form(form: Mapping[str, str], *, email: str) -> NewAccountForm:
     errors: dict[str, str] = {}
     username = fields.check_username(form.get("username", ""), errors)
     display_name = fields.check_text(
-        form.get("display_name", ""), errors, "display_name", "your full name", max_length=200
+        form.get("display_name", ""), errors, "display_name", "full name", max_length=200
     )
     password = fields.check_new_password(
         form.get("password", ""),

@@ -10,7 +10,7 @@ from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, settings
 from idp.orgs import invitations, members
 from idp.orgs.blueprint import clock
-from idp.orgs.roles import org_roles
+from idp.orgs.roles import least_privileged_org_role, org_roles
 from idp.web.errors import status_of
 
 
@@ -27,6 +27,7 @@ def members_page(org_id: str, *, status: int = 200, **extra):
         "listing": page,
         "invitations": invitations.invitations_of(settings(), user, org_id),
         "roles": org_roles(settings()),
+        "default_role": least_privileged_org_role(settings()),
         "now": clock().now(),
         "me": user,
         "invite_values": {},

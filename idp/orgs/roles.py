@@ -7,7 +7,15 @@ from typing import Any
 
 from idp.config import TABLE_VALIDATORS, ConfigError
 
-ROLE_KEYS = {"label", "scopes", "permissions", "mfa_required", "platform", "phishing_resistant"}
+ROLE_KEYS = {
+    "label",
+    "description",
+    "scopes",
+    "permissions",
+    "mfa_required",
+    "platform",
+    "phishing_resistant",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,8 @@ class Role:
     platform: bool = False
     #: Whoever holds the role must sign in with a passkey or security key (implies MFA).
     phishing_resistant: bool = False
+    #: What the role may do, in words, for the people choosing it (the invitation form).
+    description: str = ""
 
 
 def _validate_roles(values: dict[str, Any], tables: dict[str, Any]) -> None:
@@ -32,6 +42,9 @@ def _validate_roles(values: dict[str, Any], tables: dict[str, Any]) -> None:
             raise ConfigError(f"[roles.{name}]: unknown key(s) {', '.join(sorted(unknown))}")
         if not isinstance(body.get("label", ""), str):
             raise ConfigError(f"[roles.{name}].label: must be text")
+        description = body.get("description", "")
+        if not isinstance(description, str) or "\n" in description or len(description) > 300:
+            raise ConfigError(f"[roles.{name}].description: one line of at most 300 characters")
         for key in ("scopes", "permissions"):
             items = body.get(key, [])
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -54,6 +67,7 @@ def roles(settings) -> dict[str, Role]:
             mfa_required=bool(body.get("mfa_required", False)),
             platform=bool(body.get("platform", False)),
             phishing_resistant=bool(body.get("phishing_resistant", False)),
+            description=body.get("description", ""),
         )
         for name, body in settings.table("roles").items()
     }

@@ -18,6 +18,14 @@ failure, no lock and no doubling; the lock check stays one Redis round trip. The
 count towards the ceiling stays in the shared state only (other services clear it on unlock);
 losing it restarts that count, it never unlocks an account (``users.status``).
 
+The password step counts by the *submitted identifier* (normalised, hashed:
+:func:`identifier_subject`) whether or not an account has it, so a lock tells nothing about
+which accounts exist and the page may say plainly that this browser is locked out and until
+when. The second-factor steps count by account id (the person is known by then). A completed
+password reset clears the locks of the account's identifiers for every source
+(:meth:`Lockout.clear_subjects`): each lock records when it was set, and a lock set before
+the subject's ``cleared`` mark no longer holds.
+
 Every key of this module is built here (:func:`key`); other modules call these functions.
 """
 
@@ -26,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from idp.common.clock import Clock
+from idp.common.tokens import token_hash
 from idp.state.base import SharedState
 from idp.state.durable import DurableState
 
@@ -35,6 +44,16 @@ DAY = 24 * 60 * 60
 def key(kind: str, subject: str, source: str) -> str:
     """The key of a per-source record: ``fail`` (count), ``lock`` (until), ``strikes``."""
     return f"lockout:{kind}:{subject}:{source}"
+
+
+def cleared_key(subject: str) -> str:
+    """When the subject's locks were last cleared (a password reset)."""
+    return f"lockout:cleared:{subject}"
+
+
+def identifier_subject(normalised_identifier: str) -> str:
+    """The password step's subject: the submitted identifier, whether an account has it or not."""
+    return "name:" + token_hash(normalised_identifier)
 
 
 def account_key(subject: str) -> str:
@@ -75,8 +94,15 @@ class Lockout:
         raw = self.durable.get(key("lock", subject, source))
         if raw is None:
             return None
-        until = float(raw)
-        return until if until > self.clock.time() else None
+        until_text, _, set_text = raw.partition(" ")
+        until = float(until_text)
+        if until <= self.clock.time():
+            return None
+        if set_text:
+            cleared = self.durable.get(cleared_key(subject))
+            if cleared is not None and float(cleared) >= float(set_text):
+                return None
+        return until
 
     def begin(self, subject: str, source: str) -> Attempt:
         """Take a slot for one attempt; ``allowed`` is False while locked or out of slots."""
@@ -121,10 +147,17 @@ class Lockout:
             self.settings.auth_lockout_minutes * 2 ** (strikes - 1),
             self.settings.auth_lockout_max_minutes,
         )
-        until = self.clock.time() + minutes * 60
-        self.durable.set(key("lock", subject, source), repr(until), ttl=minutes * 60 + 1)
+        now = self.clock.time()
+        until = now + minutes * 60
+        self.durable.set(key("lock", subject, source), f"{until!r} {now!r}", ttl=minutes * 60 + 1)
         self.durable.reset(key("fail", subject, source))
         return minutes
+
+    def clear_subjects(self, subjects: list[str]) -> None:
+        """Lift every lock of these subjects, from every source (after a password reset)."""
+        ttl = self.settings.auth_lockout_max_minutes * 60 + 60
+        for subject in subjects:
+            self.durable.set(cleared_key(subject), repr(self.clock.time()), ttl=ttl)
 
     def account_failures(self, subject: str) -> int:
         raw = self.state.get(account_key(subject))

@@ -64,7 +64,7 @@ def _respond(status: int, code: str, message: str, exc: Exception | None = None)
         return problems.problem(status, code, message, errors=problems.field_errors(exc)), status
     if wants_json():
         return jsonify(error=code, error_description=message), status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, code=code), status
 
 
 def _retry_after() -> dict[str, str]:

@@ -54,9 +54,11 @@ def test_register_approve_invite_accept_in_a_browser(live_server, browser, page,
     page.fill("#username", "wren")
     page.fill("#password", form["password"])
     page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Your registration is under review")
+    page.click("text=Set up two-step verification")
     enroll_authenticator(page)  # office administrators must have a second factor
     page.wait_for_url(url + "/")
-    expect(page.locator("h1")).to_have_text("Pending approval")
+    expect(page.locator("h1")).to_have_text("Your registration is under review")
 
     make_user("sam", platform_role="security_admin")
     sec = browser.new_context().new_page()

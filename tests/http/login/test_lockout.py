@@ -1,6 +1,7 @@
 """Lockout across instances, device cookies, the per-account ceiling, per-IP limits."""
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
@@ -78,13 +79,61 @@ def test_lock_expires_and_the_next_lock_is_twice_as_long(app, client, clock):
 
 
 def test_unknown_usernames_lock_the_same_way(client, clock):
-    bodies = set()
-    for _ in range(6):
-        response = post_login(client, "ghost", "wrong password!!")
-        assert response.status_code == 401
-        bodies.add(strip_csrf(response.data))
-    assert len(bodies) == 1
-    assert len(audit.service.events("lockout.locked")) == 1
+    make_user("real")
+    pages = {}
+    for name in ("ghost", "real"):
+        bodies = []
+        for _ in range(6):
+            response = post_login(client, name, "wrong password!!")
+            assert response.status_code == 401
+            bodies.append(strip_csrf(response.data).replace(name.encode(), b"NAME"))
+        pages[name] = bodies
+    # Known and unknown names get the same pages, in the same order, locks included.
+    assert pages["ghost"] == pages["real"]
+    assert len(set(pages["ghost"])) == 2
+    assert b"Too many attempts from this browser" in pages["ghost"][-1]
+    assert len(audit.service.events("lockout.locked")) == 2
+
+
+def test_the_page_says_this_browser_is_locked_out_and_until_when(client, clock):
+    make_user("una")
+    for _ in range(2):  # this module locks after 3 failures (settings_overrides)
+        page = post_login(client, "UNA ", "wrong password!!")
+        assert b"Too many attempts" not in page.data
+    fifth = post_login(client, "una", "wrong password!!")
+    until = datetime.fromtimestamp(clock.time() + 15 * 60 + 59, UTC).strftime("%H:%M")
+    expected = f"Too many attempts from this browser. Try again after {until} UTC".encode()
+    assert expected in fifth.data and b"reset your password" in fifth.data
+    # the right password does not help while locked, and the page says the same
+    assert expected in post_login(client, "una", PASSWORD).data
+    # another address is not locked out (the count is per identifier and source)
+    other = post_login(client, "una", PASSWORD, ip="198.51.100.40")
+    assert other.status_code == 302
+
+
+def test_a_completed_password_reset_lifts_the_locks_of_every_source(app, clock, mail):
+    user = make_user("vera")
+    attackers = [app.test_client() for _ in range(2)]
+    for n, attacker in enumerate(attackers):
+        for name in ("vera", user.email):
+            for _ in range(5):
+                post_login(attacker, name, "wrong password!!", ip=f"203.0.113.{n}")
+    for n, attacker in enumerate(attackers):
+        assert post_login(attacker, "vera", PASSWORD, ip=f"203.0.113.{n}").status_code == 401
+    owner = app.test_client()
+    owner.post("/login/forgot-password", data={"identifier": "vera"})
+    path = mail.last_link(user.email, "/reset-password/").removeprefix("http://idp.test")
+    new = "purple elephant marmalade 77"
+    owner.post(path, data={"password": new, "confirm": new})
+    for n, attacker in enumerate(attackers):
+        for name in ("vera", user.email):
+            response = post_login(attacker, name, new, ip=f"203.0.113.{n}")
+            assert response.status_code == 302, (n, name)
+            attacker.delete_cookie("idp_sid")
+    # a new run of failures locks again
+    for _ in range(3):
+        post_login(attackers[0], "vera", "wrong password!!", ip="203.0.113.0")
+    assert post_login(attackers[0], "vera", new, ip="203.0.113.0").status_code == 401
 
 
 def test_device_cookie_user_signs_in_while_the_attacker_is_locked_out(app, clock):
@@ -125,6 +174,12 @@ def test_account_ceiling_locks_the_account_until_the_emailed_link(app, client, c
     right = post_login(fresh, "yara", PASSWORD, ip="198.51.100.78")
     assert right.status_code == wrong.status_code == 401
     assert strip_csrf(right.data) == strip_csrf(wrong.data)
+    text = mail.text(mail.wait_for(user.email)[-1])
+    assert "can still sign in meanwhile" not in text
+    assert "not even from a browser that signed in before" in text
+    # ... which holds: the browser that signed in before is refused too
+    trusted.delete_cookie("idp_sid")
+    assert post_login(trusted, "yara", PASSWORD, ip="198.51.100.9").status_code == 401
     path = link.removeprefix("http://idp.test")
     assert b"Unlock my account" in client.get(path).data
     assert client.post(path).status_code == 302

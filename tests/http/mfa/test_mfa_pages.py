@@ -71,3 +71,32 @@ def test_replacing_an_authenticator_needs_a_recent_second_factor(client, clock):
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     login_as(client, user, amr=("pwd", "otp"))
     assert client.get("/mfa/enroll").status_code == 200
+
+
+def test_recovery_codes_can_be_downloaded_under_the_same_fresh_sign_in(client, clock):
+    import re
+
+    user = make_user("liv")
+    enroll_totp(user, clock)
+    login_as(client, user, amr=("pwd", "otp"))
+    page = client.post("/mfa/recovery-codes").get_data(as_text=True)
+    codes = re.findall(r"<li><code>([^<]+)</code></li>", page)
+    assert len(codes) == 10
+    assert 'action="/mfa/recovery-codes.txt"' in page
+    assert 'id="copy-codes" hidden' in page and "recovery-codes.js" in page
+    sent = {"code": codes + ["<script>alert(1)</script>", "x" * 500]}
+    response = client.post("/mfa/recovery-codes.txt", data=sent)
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="recovery-codes.txt"'
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_data(as_text=True)
+    assert all(code in body for code in codes) and "script" not in body and "xxxxx" not in body
+    login_as(client, user, amr=("pwd",))  # not a fresh second factor
+    stale = client.post("/mfa/recovery-codes.txt", data={"code": codes})
+    assert stale.status_code == 302 and "reauth=1" in stale.headers["Location"]
+
+
+def test_the_two_step_pages_have_a_way_back(client, clock):
+    user = make_user("max")
+    login_as(client, user)
+    assert 'href="/account">← Back to your account' in client.get("/mfa").get_data(as_text=True)

@@ -50,10 +50,20 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
     response = post_form(
         office, "/login", {"username": "maple.admin1", "password": form["password"]}
     )
-    assert response.status_code == 302 and "/mfa/enroll" in response.headers["Location"]
+    # The status comes first: where the registration stands, its reference, who reviews it.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login/registration")
+    status = office.get("/login/registration").get_data(as_text=True)
+    assert "Your registration is under review" in status and "Maple Pediatrics 1 PLLC" in status
+    assert "REG-" + org.id[:8].upper() in status and "provider relations team" in status
+    assert '<li class="done">Email address confirmed</li>' in status
+    assert 'aria-current="step">Under review' in status
+    assert org.created_at.strftime("%d %b %Y") in status
+    assert "/mfa/enroll" in status
     totp = enroll_via_pages(office, post_form)
     page = office.get("/")
-    assert b"Pending approval" in page.data and b"Maple Pediatrics 1 PLLC" in page.data
+    assert b"Your registration is under review" in page.data
+    assert b"Maple Pediatrics 1 PLLC" in page.data and b"Set up two-step" not in page.data
     assert office.get(f"/orgs/{org.id}/members").status_code == 403
 
     # 4. A security admin approves; the administrator is emailed.
@@ -137,3 +147,33 @@ def test_register_verify_approve_invite_accept(app, make_app, mail):
         "org.member.added",
     ):
         assert expected in names, expected
+
+
+def test_a_rejected_registrant_learns_it_before_any_authenticator(app):
+    from tests.factories import PASSWORD, add_member, make_org, make_user
+
+    org = make_org("Turned Down Dental", status="rejected", decision_reason="NPI not found")
+    person = make_user("tdd.admin")
+    add_member(person, org, "office_admin")
+    client = app.test_client()
+    response = post_form(client, "/login", {"username": "tdd.admin", "password": PASSWORD})
+    assert response.headers["Location"].endswith("/login/registration")
+    page = client.get("/login/registration").get_data(as_text=True)
+    assert "Registration not approved" in page and "NPI not found" in page
+    assert "Turned Down Dental" in page and "Set up two-step" not in page
+    # without a half-done sign-in there is nothing to show
+    assert app.test_client().get("/login/registration").status_code == 302
+
+
+def test_signing_out_from_the_status_page_ends_the_half_done_sign_in(app):
+    from tests.factories import PASSWORD, add_member, make_org, make_user
+
+    org = make_org("Waiting Room Clinic", status="pending")
+    add_member(make_user("wrc.admin"), org, "office_admin")
+    client = app.test_client()
+    post_form(client, "/login", {"username": "wrc.admin", "password": PASSWORD})
+    page = client.get("/login/registration")
+    assert page.status_code == 200
+    post_form(client, "/logout", {}, page="/login/registration")
+    assert client.get("/login/registration").status_code == 302
+    assert client.get("/mfa/enroll").status_code == 302

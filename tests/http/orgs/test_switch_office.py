@@ -39,6 +39,11 @@ def test_switching_office_without_signing_in_again(app, client):
     page = client.get("/").data.decode()
     assert "Fir Billing Services" in page and "*****5666" in page
     assert "Office administrator" in page
+    # a confirmation once, and the header names the office on every page
+    assert "You are now working for Fir Billing Services." in page
+    assert "You are now working for" not in client.get("/").data.decode()
+    account = client.get("/account").data.decode()
+    assert 'class="working-for">Working for <strong>Fir Billing Services</strong>' in account
 
     recorded = events("org.switched")
     assert len(recorded) == 1

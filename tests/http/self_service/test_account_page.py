@@ -136,7 +136,11 @@ def test_lists_applications_signed_in_to(client):
     other_session(user, clients=["claims-tool"])
     page = client.get("/account").get_data(as_text=True)
     assert 'data-client="claims-tool"' in page and 'data-client="eligibility-tool"' in page
-    assert re.search(r'data-client="claims-tool">\s*<td>claims-tool</td>\s*<td>2</td>', page)
+    assert re.search(
+        r'data-client="claims-tool">\s*<td data-label="Application">claims-tool</td>'
+        r'\s*<td data-label="Sessions using it">2</td>',
+        page,
+    )
 
 
 @pytest.fixture
@@ -162,7 +166,9 @@ def test_revoking_an_application_ends_its_grants_and_tells_it(app, client, recei
     db.session.commit()
 
     page = client.get("/account").get_data(as_text=True)
-    assert re.search(r'data-client="outside">\s*<td>Outside Scheduler</td>', page)
+    assert re.search(
+        r'data-client="outside">\s*<td data-label="Application">Outside Scheduler</td>', page
+    )
     assert "Revoke access" in page
     response = client.post(
         "/account/applications/outside/revoke", data={"csrf_token": csrf(client)}

@@ -72,3 +72,28 @@ def test_applications_follow_first_party_launch_url_and_role(app):
     assert [a["name"] for a in applications_for(biller, org.id)] == ["Claims desk", "Directory"]
     service.set_disabled("directory")
     assert [a["name"] for a in applications_for(biller, org.id)] == ["Claims desk"]
+
+
+def test_the_demo_apps_are_the_seeded_clients_with_back_channel_logout(app):
+    from examples.demo_rp.app import create_app, demos
+
+    settings = app.config["IDP_SETTINGS"]
+    seeded = seed_demo(settings)
+    service = client_service(settings, app.config["SECRET_KEY"])
+    for client in seeded["clients"]:
+        port = client["launch_url"].rsplit(":", 1)[1].strip("/")
+        assert service.get(client["client_id"]).backchannel_logout_uri == (
+            f"http://127.0.0.1:{port}/backchannel-logout"
+        )
+    eligibility, claims = demos(seeded)
+    assert (eligibility.port, eligibility.client_id) == (8001, "demo-portal-web")
+    assert eligibility.client_secret  # confidential
+    assert (claims.port, claims.client_id, claims.client_secret) == (
+        8002,
+        "demo-scheduler-spa",
+        None,
+    )
+    # An unverifiable logout token is refused (here the issuer cannot even be reached).
+    rp = create_app(eligibility, "http://127.0.0.1:9").test_client()
+    assert rp.post("/backchannel-logout", data={"logout_token": "x.y.z"}).status_code == 400
+    assert b"You are not signed in" in rp.get("/").data
