@@ -41,7 +41,10 @@ def list_command(user, as_user, as_json):
 @as_option
 @with_appcontext
 def end_command(user, session_id, as_user):
-    """End USER's session SESSION_ID (its clients are told: back-channel logout)."""
+    """End USER's session SESSION_ID (its clients are told: back-channel logout).
+
+    Session ids may start with "-": put "--" before the arguments
+    (``idp sessions end --as ADMIN -- USER SESSION_ID``)."""
     target = find_user(user)
     run(
         lambda: service.end_one(

@@ -90,12 +90,13 @@ def test_sessions_list_and_end(app):
     session = login_as(app.test_client(), p.desk)
     listed = _json(app, "sessions", "list", "juniper.desk", "--as", "sec.admin")
     assert [s["id"] for s in listed["items"]] == [session.public_id]
-    _refused(app, "sessions", "end", "juniper.desk", session.public_id, "--as", "juniper.boss")
-    _ok(app, "sessions", "end", "juniper.desk", session.public_id, "--as", "sec.admin")
+    # "--" before the arguments: a session id may start with "-".
+    end = ("sessions", "end", "--as")
+    target = ("--", "juniper.desk", session.public_id)
+    _refused(app, *end, "juniper.boss", *target)
+    _ok(app, *end, "sec.admin", *target)
     assert store().for_user(p.desk.id) == []
-    _refused(
-        app, "sessions", "end", "juniper.desk", session.public_id, "--as", "sec.admin", says="ended"
-    )
+    _refused(app, *end, "sec.admin", *target, says="ended")
 
 
 def test_orgs_review_queue_and_decisions(app, mail):
