@@ -36,19 +36,8 @@ pytestmark = [
     pytest.mark.skipif(not nginx_available(), reason="needs Debian's nginx (/usr/sbin/nginx)"),
 ]
 
+#: The ``http`` block's servers; ``Nginx.preamble()`` comes before it.
 NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {w}/nginx.pid;
-error_log {w}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log {w}/access.log;
-    client_body_temp_path {w}/body;
-    proxy_temp_path {w}/proxy;
-    fastcgi_temp_path {w}/fastcgi;
-    uwsgi_temp_path {w}/uwsgi;
-    scgi_temp_path {w}/scgi;
     # As deploy/nginx/idp-load-balancer.example.conf: round-robin, no stickiness.
     upstream idp_pool {{
         server 127.0.0.1:{a};
@@ -73,7 +62,7 @@ class LoadBalancer(Nginx):
     the round-robin configuration above instead of the gateway's."""
 
     def config(self, a: int, b: int) -> str:
-        return NGINX_CONF.format(w=self.workdir, a=a, b=b, port=self.port)
+        return self.preamble() + NGINX_CONF.format(a=a, b=b, port=self.port)
 
 
 def _env(settings: dict) -> dict[str, str]:

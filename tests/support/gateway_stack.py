@@ -106,7 +106,9 @@ class Nginx:
             (workdir / sub).mkdir(exist_ok=True)
         self.process: subprocess.Popen | None = None
 
-    def config(self, idp_port: int, upstream_port: int) -> str:
+    def preamble(self) -> str:
+        """The top of every test configuration: run in the foreground, everything in the
+        work folder, and the start of the ``http`` block (the caller closes it)."""
         w = self.workdir
         return f"""
 daemon off;
@@ -120,7 +122,10 @@ http {{
     proxy_temp_path {w}/proxy;
     fastcgi_temp_path {w}/fastcgi;
     uwsgi_temp_path {w}/uwsgi;
-    scgi_temp_path {w}/scgi;
+    scgi_temp_path {w}/scgi;"""
+
+    def config(self, idp_port: int, upstream_port: int) -> str:
+        return f"""{self.preamble()}
     upstream idp_backend {{ server 127.0.0.1:{idp_port}; }}
     upstream protected_app {{ server 127.0.0.1:{upstream_port}; }}
     # As deploy/nginx/idp-gateway.example.conf: a Host no server names gets nothing.
