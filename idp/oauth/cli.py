@@ -152,7 +152,7 @@ def _ensure_key(alg: str) -> None:
 @with_appcontext
 def list_command(as_json):
     """List registered clients."""
-    clients = _service().list()
+    clients = _service().all_clients()
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in clients], indent=2))
         return

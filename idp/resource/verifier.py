@@ -14,10 +14,11 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from typing import cast
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 ALLOWED_ALGS = ("ES256", "RS256")
 
@@ -65,7 +66,7 @@ class TokenVerifier:
 
     def _refetch(self) -> None:
         data = self.fetch(self.jwks_uri)
-        self._keys = KeySet.import_key_set(data)
+        self._keys = KeySet.import_key_set(cast(KeySetSerialization, data))
         self._fetched_at = self.clock()
         self.fetch_count += 1
 
