@@ -27,10 +27,17 @@ class InvalidToken(Exception):
     """The token cannot be trusted (signature, type, issuer, audience, time)."""
 
 
-def _fetch_json(url: str, timeout: float = 5.0) -> dict:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+def json_request(request: urllib.request.Request, timeout: float) -> dict:
+    """The JSON body of the idp's answer (urllib: no dependency for downstream services)."""
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return json.loads(response.read())
+
+
+def _fetch_json(url: str, timeout: float = 5.0) -> dict:
+    return json_request(
+        urllib.request.Request(url, headers={"Accept": "application/json"}),  # noqa: S310
+        timeout,
+    )
 
 
 class TokenVerifier:
