@@ -83,7 +83,7 @@ def check_invitee(org_id: str, email: str, now: datetime, errors: dict[str, str]
         errors["email"] = "This address already has a pending invitation. Re-send it from the list."
 
 
-def create_and_send(
+def invite(
     settings,
     actor: User,
     org_id: str,
@@ -95,9 +95,18 @@ def create_and_send(
     ip: str | None = None,
     **details,
 ) -> Invitation:
-    """Create one checked invitation and mail it, in one unit of work: a mail failure rolls
-    the invitation back (MailUnavailable), so it is either created and sent or neither."""
+    """Invite one address to the office with a role, by email: checked, then created and
+    mailed in one unit of work (a mail failure rolls the invitation back, MailUnavailable),
+    so it is either created and sent or neither. ``details`` go into the audit entry."""
+    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
+    errors: dict[str, str] = {}
+    email = fields.check_email(email, errors)
+    check_org_role(settings, role_name, errors)
     now = clock.now()
+    if "email" not in errors:
+        check_invitee(org_id, email, now, errors)
+    if errors:
+        raise FieldErrors(errors)
     token = random_token(32)
     invitation = Invitation(
         org_id=org_id,
@@ -127,37 +136,15 @@ def create_and_send(
     return invitation
 
 
-def invite(
-    settings,
-    actor: User,
-    org_id: str,
-    email: str,
-    role_name: str,
-    *,
-    mailer,
-    clock: Clock,
-    ip: str | None = None,
-) -> Invitation:
-    """Invite one address to the office with a role, by email."""
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
-    errors: dict[str, str] = {}
-    email = fields.check_email(email, errors)
-    check_org_role(settings, role_name, errors)
-    if "email" not in errors:
-        check_invitee(org_id, email, clock.now(), errors)
-    if errors:
-        raise FieldErrors(errors)
-    return create_and_send(
-        settings, actor, org_id, email, role_name, mailer=mailer, clock=clock, ip=ip
-    )
-
-
 def _managed_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
-    invitation = store.invitation_in_org(invitation_id, org_id)
-    if invitation is None:
-        raise NotFound("No such invitation in this office.")
-    return invitation
+    return access.office_record(
+        settings,
+        actor,
+        org_id,
+        access.MANAGE_INVITATIONS,
+        lambda: store.invitation_in_org(invitation_id, org_id),
+        "invitation",
+    )
 
 
 def get_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:

@@ -119,11 +119,14 @@ def members_of(settings, actor: User, org_id: str) -> list[Membership]:
 
 def get_member(settings, actor: User, org_id: str, membership_id: str) -> Membership:
     """One member of the office, for an administrator of it (404 when not in this office)."""
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_MEMBERS)
-    member = store.membership_in_org(membership_id, org_id)
-    if member is None:
-        raise NotFound("No such member in this office.")
-    return member
+    return access.office_record(
+        settings,
+        actor,
+        org_id,
+        access.MANAGE_MEMBERS,
+        lambda: store.membership_in_org(membership_id, org_id),
+        "member",
+    )
 
 
 def member_details(
