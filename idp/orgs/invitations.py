@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -137,13 +138,9 @@ def invite(
 
 
 def _managed_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:
+    find = partial(store.invitation_in_org, invitation_id, org_id)
     return access.office_record(
-        settings,
-        actor,
-        org_id,
-        access.MANAGE_INVITATIONS,
-        lambda: store.invitation_in_org(invitation_id, org_id),
-        "invitation",
+        settings, actor, org_id, access.MANAGE_INVITATIONS, find, "invitation"
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
@@ -119,14 +120,8 @@ def members_of(settings, actor: User, org_id: str) -> list[Membership]:
 
 def get_member(settings, actor: User, org_id: str, membership_id: str) -> Membership:
     """One member of the office, for an administrator of it (404 when not in this office)."""
-    return access.office_record(
-        settings,
-        actor,
-        org_id,
-        access.MANAGE_MEMBERS,
-        lambda: store.membership_in_org(membership_id, org_id),
-        "member",
-    )
+    find = partial(store.membership_in_org, membership_id, org_id)
+    return access.office_record(settings, actor, org_id, access.MANAGE_MEMBERS, find, "member")
 
 
 def member_details(
