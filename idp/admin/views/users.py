@@ -11,18 +11,8 @@ from idp import services
 from idp.accounts.models import USER_STATUSES
 from idp.admin import sessions as session_service
 from idp.admin import users as service
-from idp.admin.views.common import (
-    Confirmation,
-    actor,
-    bp,
-    confirm_page,
-    confirmed,
-    ip,
-    on_session_end,
-    page_number,
-    sessions,
-    settings,
-)
+from idp.admin.views.common import actor, bp, ip, on_session_end, page_number, sessions, settings
+from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
 from idp.login.current import fresh_auth_required, login_required
 
