@@ -282,11 +282,7 @@ def accept_with_new_account(
         raise FieldErrors({"username": "This username was just taken. Choose another."}) from None
     member = _join(invitation, user, clock, ip)
     own_action("account.created", user, org_id=invitation.org_id, ip=ip, via="invitation")
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("This invitation could not be accepted; try again.") from None
+    _commit_or_conflict("This invitation could not be accepted; try again.")
     return _accepted(settings, invitation, user, member, True)
 
 
@@ -303,9 +299,14 @@ def accept_as_existing_user(
     if store.membership(user.id, invitation.org_id) is not None:
         raise Conflict("You are already a member of this office.")
     member = _join(invitation, user, clock, ip)
+    _commit_or_conflict("You are already a member of this office.")
+    return _accepted(settings, invitation, user, member, False)
+
+
+def _commit_or_conflict(message: str) -> None:
+    """Commit the acceptance; a concurrent one that won (the same membership) is a Conflict."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("You are already a member of this office.") from None
-    return _accepted(settings, invitation, user, member, False)
+        raise Conflict(message) from None
