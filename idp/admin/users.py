@@ -9,7 +9,6 @@ out themselves here (the account page is for that), so one slip cannot lock the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from idp.accounts.models import USER_STATUSES, User
 from idp.accounts.store import require_user
 from idp.errors import Conflict, DomainError
-from idp.login.sessions import SessionStore, SsoSession
+from idp.login.ending import SessionEnder
 from idp.oauth.grants import revoke_grants_of
 from idp.orgs import access
 from idp.orgs.roles import get_role
@@ -100,13 +99,6 @@ def _status(user: User) -> dict:
     return {"status": user.status}
 
 
-def _end_sessions(sessions: SessionStore, on_end: Callable[[SsoSession], None], user_id: str):
-    ended = sessions.end_all_for_user(user_id)
-    for session in ended:
-        on_end(session)
-    return ended
-
-
 def search(
     settings, actor: User, query: str = "", *, status: str | None = None, page: int = 1
 ) -> Page[User]:
@@ -157,8 +149,7 @@ def lock(
     user_id: str,
     *,
     locks: AccountLocks,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
 ) -> User:
     """Contract: active -> locked; every session and OAuth grant ends; the owner is mailed an
@@ -169,7 +160,7 @@ def lock(
         raise Conflict(f"Only an active account can be locked; this one is {user.status}.")
     before = _status(user)
     locks.lock(user, reason="security_admin", ip=ip)
-    ended = _end_sessions(sessions, on_end, user.id)
+    ended = ender.end_all(user.id)
     _status_changed("admin.user.locked", actor, user, before, ip, sessions_ended=len(ended))
     revoke_grants_of(user.id, reason="account_locked", actor_id=actor.id)
     return user
@@ -191,8 +182,7 @@ def disable(
     actor: User,
     user_id: str,
     *,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
 ) -> User:
     """Contract: any status -> disabled; every session ends (with the sign-out hooks) and
@@ -204,7 +194,7 @@ def disable(
     before = _status(user)
     user.status = "disabled"
     _status_changed("admin.user.disabled", actor, user, before, ip)
-    _end_sessions(sessions, on_end, user.id)
+    ender.end_all(user.id)
     revoke_grants_of(user.id, reason="account_disabled", actor_id=actor.id)
     return user
 
@@ -270,16 +260,15 @@ def sign_out_everywhere(
     actor: User,
     user_id: str,
     *,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
 ) -> int:
     """Contract: ends every SSO session of the user (back-channel logout through
-    ``on_end``); returns how many ended. Conflict on oneself."""
+    the ender); returns how many ended. Conflict on oneself."""
     user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "sign out")
-    before = {"sessions": len(sessions.for_user(user.id))}
-    ended = _end_sessions(sessions, on_end, user.id)
+    before = {"sessions": len(ender.store.for_user(user.id))}
+    ended = ender.end_all(user.id)
     recording.changed(
         "admin.user.signed_out_everywhere",
         actor,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from idp import services
 from idp.admin import sessions as service
-from idp.admin.views.common import on_session_end, sessions
+from idp.admin.views.common import sessions
 from idp.api import serialize
 from idp.api.cli_common import actor, admin_command, find_user, run, settings, show, table
 
@@ -43,8 +44,7 @@ def end_command(user, session_id, as_user, as_json):
             actor(as_user),
             target.id,
             session_id,
-            sessions=sessions(),
-            on_end=on_session_end,
+            ender=services.session_ender(),
         )
     )
     show({"ended": session_id} if as_json else "The session ended.", as_json)

@@ -17,7 +17,6 @@ from idp.admin.views.common import (
     clock,
     ip,
     key_ring,
-    on_session_end,
     registry,
     sessions,
     settings,
@@ -126,15 +125,14 @@ USER_ACTIONS = {
         who,
         uid,
         locks=services.account_locks(),
-        sessions=sessions(),
-        on_end=on_session_end,
+        ender=services.session_ender(),
         ip=ip,
     ),
     "unlock": lambda who, uid, ip: user_service.unlock(
         settings(), who, uid, locks=services.account_locks(), ip=ip
     ),
     "disable": lambda who, uid, ip: user_service.disable(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
+        settings(), who, uid, ender=services.session_ender(), ip=ip
     ),
     "enable": lambda who, uid, ip: user_service.enable(settings(), who, uid, ip=ip),
     "reset-mfa": lambda who, uid, ip: user_service.reset_mfa(
@@ -144,7 +142,7 @@ USER_ACTIONS = {
         settings(), who, uid, recovery=services.recovery(), ip=ip
     ),
     "sign-out-everywhere": lambda who, uid, ip: user_service.sign_out_everywhere(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
+        settings(), who, uid, ender=services.session_ender(), ip=ip
     ),
 }
 
@@ -184,8 +182,7 @@ def end_session(user_id: str, session_id: str):
         actor(),
         user_id,
         session_id,
-        sessions=sessions(),
-        on_end=on_session_end,
+        ender=services.session_ender(),
         ip=ip(),
     )
     return "", 204

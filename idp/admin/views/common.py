@@ -32,11 +32,6 @@ def sessions():
     return current.store()
 
 
-def on_session_end(ended) -> None:
-    """The sign-out hooks (back-channel logout) for a session an admin ended."""
-    current.run_sign_out_hooks(ended)
-
-
 def registry():
     from idp.oauth.clients import client_service
 

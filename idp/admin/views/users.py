@@ -11,7 +11,7 @@ from idp import services
 from idp.accounts.models import USER_STATUSES
 from idp.admin import sessions as session_service
 from idp.admin import users as service
-from idp.admin.views.common import actor, bp, ip, on_session_end, page_number, sessions, settings
+from idp.admin.views.common import actor, bp, ip, page_number, sessions, settings
 from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
 from idp.login.current import fresh_auth_required, login_required
@@ -34,8 +34,7 @@ def _lock(user_id: str):
         actor(),
         user_id,
         locks=services.account_locks(),
-        sessions=sessions(),
-        on_end=on_session_end,
+        ender=services.session_ender(),
         ip=ip(),
     )
 
@@ -73,7 +72,7 @@ ACTIONS = {
         "Disable the account",
         "The account is disabled and every session ended.",
         lambda uid: service.disable(
-            settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
+            settings(), actor(), uid, ender=services.session_ender(), ip=ip()
         ),
     ),
     "enable": Action(
@@ -121,7 +120,7 @@ ACTIONS = {
         "Sign out everywhere",
         "Every session was ended.",
         lambda uid: service.sign_out_everywhere(
-            settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
+            settings(), actor(), uid, ender=services.session_ender(), ip=ip()
         ),
     ),
 }
@@ -189,8 +188,7 @@ def end_session(user_id: str, public_id: str):
             actor(),
             user_id,
             public_id,
-            sessions=sessions(),
-            on_end=on_session_end,
+            ender=services.session_ender(),
             ip=ip(),
         )
         flash("The session was ended.", "success")
