@@ -6,9 +6,9 @@ import click
 
 from idp import services
 from idp.admin import users as service
+from idp.admin.user_actions import USER_ACTIONS
 from idp.api import serialize
 from idp.api.cli_common import actor, admin_command, find_user, run, settings, show, table
-from idp.api.platform import USER_ACTIONS
 
 COLUMNS = ["username", "display_name", "email", "status", "last_sign_in_at"]
 

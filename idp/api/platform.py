@@ -13,6 +13,7 @@ from idp.admin import organizations as org_service
 from idp.admin import sessions as session_service
 from idp.admin import users as user_service
 from idp.admin.clients import ClientSettings
+from idp.admin.user_actions import USER_ACTIONS
 from idp.admin.views.common import (
     clock,
     ip,
@@ -116,35 +117,6 @@ def users():
 @api_call(MANAGE_USERS)
 def user(user_id: str):
     return with_etag(_user_representation(user_id))
-
-
-#: Each user action as (actor, user id, ip) -> result, for the API and ``idp users``.
-USER_ACTIONS = {
-    "lock": lambda who, uid, ip: user_service.lock(
-        settings(),
-        who,
-        uid,
-        locks=services.account_locks(),
-        ender=services.session_ender(),
-        ip=ip,
-    ),
-    "unlock": lambda who, uid, ip: user_service.unlock(
-        settings(), who, uid, locks=services.account_locks(), ip=ip
-    ),
-    "disable": lambda who, uid, ip: user_service.disable(
-        settings(), who, uid, ender=services.session_ender(), ip=ip
-    ),
-    "enable": lambda who, uid, ip: user_service.enable(settings(), who, uid, ip=ip),
-    "reset-mfa": lambda who, uid, ip: user_service.reset_mfa(
-        settings(), who, uid, mfa=services.mfa(), mailer=services.mailer(), ip=ip
-    ),
-    "password-reset": lambda who, uid, ip: user_service.send_password_reset(
-        settings(), who, uid, recovery=services.recovery(), ip=ip
-    ),
-    "sign-out-everywhere": lambda who, uid, ip: user_service.sign_out_everywhere(
-        settings(), who, uid, ender=services.session_ender(), ip=ip
-    ),
-}
 
 
 def _user_action(user_id: str, action: str):
