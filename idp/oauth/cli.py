@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import echo_json, echo_rows, json_option
 from idp.errors import DomainError
 
 
@@ -172,26 +172,19 @@ def _ensure_key(alg: str) -> None:
     KeyRing(current_app.config["IDP_SETTINGS"].keys_path).ensure_active(alg)
 
 
+def _client_line(c) -> str:
+    flags = [f for f, on in (("public", c.is_public), ("first-party", c.first_party)) if on]
+    if c.disabled:
+        flags.append("disabled")
+    return f"{c.client_id:24} {c.token_endpoint_auth_method:20} {','.join(flags):24} {c.name}"
+
+
 @cli.command("list")
 @json_option
 @with_appcontext
 def list_command(as_json):
     """List registered clients."""
-    clients = _service().all_clients()
-    if as_json:
-        echo_json([c.to_dict() for c in clients])
-        return
-    for c in clients:
-        flags = ",".join(
-            f
-            for f, on in (
-                ("public", c.is_public),
-                ("first-party", c.first_party),
-                ("disabled", c.disabled),
-            )
-            if on
-        )
-        click.echo(f"{c.client_id:24} {c.token_endpoint_auth_method:20} {flags:24} {c.name}")
+    echo_rows(_service().all_clients(), as_json, lambda c: c.to_dict(), _client_line)
 
 
 @client_command("show")
