@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import harness, peer
+from benchmarks.audit_rows import audit_rows
 from benchmarks.harness import LOAD_CPU, SERVER_CPU, Instance, Measured, Server
 from benchmarks.table import Row, render
 
@@ -41,8 +42,6 @@ SCENARIOS = [
     "audit",
     "metrics",
 ]
-#: The benchmark-only switch that skips the audit entry of each client-credentials token.
-AUDIT_OFF = {"IDP_AUDIT_RECORD_TOKEN_ISSUANCE": "false"}
 
 
 def basic(client: dict) -> str:
@@ -213,33 +212,6 @@ class Bench:
             lambda: inproc(instance, *args),
         )
 
-    def audit_rows(self, instance: Instance, creds: dict) -> None:
-        """Client credentials with the token's audit entry and without it, side by side: two
-        servers of the same shape (one with the benchmark-only switch off) and their runs
-        interleaved, so that other load on the machine falls on both alike."""
-        svc = {"BENCH_BASIC": basic(creds["svc"]), "BENCH_SCOPE": "claims"}
-        conc = self.args.connections
-        off = Row("client-credentials, audit off", conc)
-        on = Row("client-credentials, audit on", conc)
-        env = self.server_env(CHEAP_HASH)
-        with (
-            harness.serving(
-                instance,
-                "audit-off",
-                {**env, **AUDIT_OFF},
-                self.serve_argv(),
-                port=harness.free_port(),
-            ) as without,
-            harness.serving(
-                instance, "audit-on", env, self.serve_argv(), port=harness.free_port()
-            ) as with_audit,
-        ):
-            for _ in range(self.args.runs):
-                off.runs.append(self.wrk(instance, without, "client_credentials", dict(svc)))
-                on.runs.append(self.wrk(instance, with_audit, "client_credentials", dict(svc)))
-        on.note = audit_note(off, on)
-        self.rows += [off, on]
-
     def check_metrics(self, port: int) -> None:
         """The listener answers with the tokens just issued (summed over the workers)."""
         import urllib.request
@@ -309,7 +281,7 @@ class Bench:
                     self.flow_rows(instance, server, creds, "default")
                     self.signin_rows(instance, server, creds)
             if self.want("audit"):
-                self.audit_rows(instance, creds)
+                self.rows += audit_rows(self, instance, creds)
             if self.want("metrics"):
                 metrics_port = harness.free_port()
                 env = self.server_env(
@@ -326,15 +298,6 @@ class Bench:
                         lambda: self.wrk(instance, server, "client_credentials", dict(svc)),
                     )
                     self.check_metrics(metrics_port)
-
-
-def audit_note(off: Row, on: Row) -> str:
-    """The audit-on row's note: its rate and CPU per token against the audit-off row's."""
-    if not off.runs or not on.runs or not off.median().rate:
-        return ""
-    rate = on.median().rate / off.median().rate
-    cpu = on.cpu_ms_per_op() / off.cpu_ms_per_op() if off.cpu_ms_per_op() else float("nan")
-    return f"rate {rate:.0%} of audit off (target >= 90%), CPU/op {cpu:.2f}x"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -48,7 +48,8 @@ def _row(name: str, rates: tuple[int, ...], cpu_ms: float) -> Row:
 
 
 def test_audit_on_and_off_are_default_rows_side_by_side_with_their_ratio():
-    from benchmarks.run import SCENARIOS, audit_note
+    from benchmarks.audit_rows import audit_note
+    from benchmarks.run import SCENARIOS
 
     assert "audit" in SCENARIOS  # part of `make bench`, not only of --only
     off = _row("client-credentials, audit off", (1000, 1200, 1100), 0.50)
@@ -62,6 +63,6 @@ def test_audit_on_and_off_are_default_rows_side_by_side_with_their_ratio():
 
 
 def test_audit_note_is_empty_when_a_row_did_not_run():
-    from benchmarks.run import audit_note
+    from benchmarks.audit_rows import audit_note
 
     assert audit_note(Row("off", 16), _row("on", (1000,), 0.5)) == ""
