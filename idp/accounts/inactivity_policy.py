@@ -41,14 +41,15 @@ def inactivity_policy(settings) -> InactivityPolicy:
     )
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def unused_since(user: User) -> datetime:
     """When the account was last used: its last sign-in (else creation), or its enabling."""
-    since = _aware(user.last_sign_in_at or user.created_at)
-    return max(since, _aware(user.enabled_at)) if user.enabled_at else since
+    since = aware(user.last_sign_in_at or user.created_at)
+    return max(since, aware(user.enabled_at)) if user.enabled_at else since
 
 
 def _validate(values: dict[str, Any], _tables: dict[str, Any]) -> None:

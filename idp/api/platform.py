@@ -134,9 +134,9 @@ USER_ACTIONS = {
         settings(), who, uid, locks=services.account_locks(), ip=ip
     ),
     "disable": lambda who, uid, ip: user_service.disable(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
+        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip, clock=clock()
     ),
-    "enable": lambda who, uid, ip: user_service.enable(settings(), who, uid, ip=ip),
+    "enable": lambda who, uid, ip: user_service.enable(settings(), who, uid, ip=ip, clock=clock()),
     "reset-mfa": lambda who, uid, ip: user_service.reset_mfa(
         settings(), who, uid, mfa=services.mfa(), mailer=services.mailer(), ip=ip
     ),

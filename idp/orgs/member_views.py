@@ -81,7 +81,7 @@ def reactivate_member(org_id: str, membership_id: str):
         org_id,
         membership_id,
         lambda: members.reactivate_member(
-            settings(), current_user(), org_id, membership_id, ip=ip()
+            settings(), current_user(), org_id, membership_id, ip=ip(), clock=clock()
         ),
         "The member was reactivated.",
     )

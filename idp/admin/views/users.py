@@ -83,7 +83,13 @@ ACTIONS = {
         "Disable the account",
         "The account is disabled and every session ended.",
         lambda uid: service.disable(
-            settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
+            settings(),
+            actor(),
+            uid,
+            sessions=sessions(),
+            on_end=on_session_end,
+            ip=ip(),
+            clock=services.clock(),
         ),
     ),
     "enable": Action(
@@ -91,7 +97,7 @@ ACTIONS = {
         ("The account becomes active again (or waits for its email address to be confirmed).",),
         "Enable",
         "The account is enabled.",
-        lambda uid: service.enable(settings(), actor(), uid, ip=ip()),
+        lambda uid: service.enable(settings(), actor(), uid, ip=ip(), clock=services.clock()),
         destructive=False,
     ),
     "reset-mfa": Action(
