@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, update
 
 from idp.accounts.models import User
 from idp.errors import NotFound
@@ -14,6 +15,11 @@ from idp.extensions import db
 
 #: An account id as ``new_id`` makes them; anything else names nobody and is not looked up.
 USER_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _one_row(result) -> bool:
+    """Whether the UPDATE changed exactly one row (the claim was won)."""
+    return cast(CursorResult, result).rowcount == 1
 
 
 def user_by_id(user_id: str | None) -> User | None:
@@ -58,7 +64,7 @@ def claim_status(
         .values(status=status, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return _one_row(result)
 
 
 def claim_inactivity_notice(user_id: str, now: datetime, unused_since: datetime) -> bool:
@@ -71,7 +77,7 @@ def claim_inactivity_notice(user_id: str, now: datetime, unused_since: datetime)
         .values(inactivity_notice_sent_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return _one_row(result)
 
 
 def release_inactivity_notice(user_id: str, now: datetime) -> None:

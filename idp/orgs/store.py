@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import Select, func, update
+from sqlalchemy import CursorResult, Select, func, update
 from sqlalchemy.orm import joinedload
 
 from idp.accounts.models import User
@@ -22,6 +22,11 @@ def _one(model: type[T], **columns: object) -> T | None:
 
 def _all(query: Select[tuple[T]]) -> list[T]:
     return list(db.session.scalars(query))
+
+
+def _one_row(result) -> bool:
+    """Whether the UPDATE changed exactly one row (the claim was won)."""
+    return cast(CursorResult, result).rowcount == 1
 
 
 def get_org(org_id: str) -> Organization | None:
@@ -127,7 +132,7 @@ def _claim(membership_id: str, column, now: datetime | None, *, was_none: bool =
         .values({column.key: now})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return _one_row(result)
 
 
 def claim_end_notice(membership_id: str, now: datetime) -> bool:
@@ -184,7 +189,7 @@ def claim_invitation(invitation_id: str, user_id: str, now: datetime) -> bool:
         .values(accepted_at=now, accepted_by_id=user_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return _one_row(result)
 
 
 # --- the access review ----------------------------------------------------------------------
@@ -240,4 +245,4 @@ def claim_review_suspension(
         .values(status="deactivated")
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return _one_row(result)
