@@ -69,7 +69,9 @@ SAMPLES: dict[str, dict[str, object]] = {
         "name": "Dr. Omar Haddad",
         "org": "Maple Street Family Clinic",
         "count": 2,
-        "members": "- Gwen Harper (Front desk), due 2027-03-01\n- Ivy Chen (Billing), due 2027-03-04",
+        "members": (
+            "- Gwen Harper (Front desk), due 2027-03-01\n- Ivy Chen (Billing), due 2027-03-04"
+        ),
         "due_on": "2027-03-01",
         "review_url": f"{BASE}/orgs/5b3f0c2e-8f1a-4d6e-9c7b-2a1e4f6d8b90/access-review",
     },
