@@ -24,9 +24,11 @@ USER_ACTIONS: dict[str, UserAction] = {
         services.settings(), who, uid, locks=services.account_locks(), ip=ip
     ),
     "disable": lambda who, uid, ip: users.disable(
-        services.settings(), who, uid, ender=services.session_ender(), ip=ip
+        services.settings(), who, uid, ender=services.session_ender(), ip=ip, clock=services.clock()
     ),
-    "enable": lambda who, uid, ip: users.enable(services.settings(), who, uid, ip=ip),
+    "enable": lambda who, uid, ip: users.enable(
+        services.settings(), who, uid, ip=ip, clock=services.clock()
+    ),
     "reset-mfa": lambda who, uid, ip: users.reset_mfa(
         services.settings(), who, uid, mfa=services.mfa(), mailer=services.mailer(), ip=ip
     ),

@@ -9,14 +9,18 @@ out themselves here (the account page is for that), so one slip cannot lock the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from idp.accounts import store as accounts_store
 from idp.accounts.models import USER_STATUSES, User
 from idp.accounts.store import require_user
+from idp.common.clock import Clock
 from idp.errors import Conflict, DomainError
+from idp.extensions import db
 from idp.login.ending import SessionEnder
 from idp.oauth.grants import revoke_grants_of
 from idp.orgs import access
@@ -177,6 +181,36 @@ def unlock(
     return user
 
 
+def disable_account(
+    user: User,
+    *,
+    ender: SessionEnder,
+    reason: str,
+    actor_id: str | None,
+    audit: Callable[[dict], None],
+    now: datetime,
+    unused_before: datetime | None = None,
+) -> bool:
+    """The one way an account becomes disabled (the console, the API, ``idp users`` and
+    the inactivity job): its status moves to ``disabled`` by an atomic compare-and-set
+    (False, and nothing done, when an admin or another run changed it first, or, with
+    ``unused_before``, when it was used since); ``audit(before)`` records the event and
+    commits; then every session ends (with the sign-out hooks) and every OAuth grant with
+    it: its refresh and access tokens are refused at once."""
+    before = _status(user)
+    claimed = accounts_store.claim_status(
+        user.id, before["status"], "disabled", now, unused_before=unused_before
+    )
+    if not claimed:
+        db.session.rollback()
+        return False
+    db.session.expire(user, ["status", "updated_at"])
+    audit(before)
+    ender.end_all(user.id)
+    revoke_grants_of(user.id, reason=reason, actor_id=actor_id)
+    return True
+
+
 def disable(
     settings,
     actor: User,
@@ -184,6 +218,7 @@ def disable(
     *,
     ender: SessionEnder,
     ip: str | None = None,
+    clock: Clock | None = None,
 ) -> User:
     """Contract: any status -> disabled; every session ends (with the sign-out hooks) and
     every OAuth grant with it: its refresh and access tokens are refused at once."""
@@ -191,21 +226,30 @@ def disable(
     _not_self(actor, user, "disable")
     if user.status == "disabled":
         raise Conflict("This account is already disabled.")
-    before = _status(user)
-    user.status = "disabled"
-    _status_changed("admin.user.disabled", actor, user, before, ip)
-    ender.end_all(user.id)
-    revoke_grants_of(user.id, reason="account_disabled", actor_id=actor.id)
+    done = disable_account(
+        user,
+        ender=ender,
+        reason="account_disabled",
+        actor_id=actor.id,
+        audit=lambda before: _status_changed("admin.user.disabled", actor, user, before, ip),
+        now=(clock or Clock()).now(),
+    )
+    if not done:
+        raise Conflict("The account changed meanwhile; reload the page and try again.")
     return user
 
 
-def enable(settings, actor: User, user_id: str, *, ip: str | None = None) -> User:
-    """Contract: disabled -> active (pending_email when the address was never confirmed)."""
+def enable(
+    settings, actor: User, user_id: str, *, ip: str | None = None, clock: Clock | None = None
+) -> User:
+    """Contract: disabled -> active (pending_email when the address was never confirmed);
+    the inactivity rule counts from now (``enabled_at``)."""
     user = _allowed_target(settings, actor, user_id)
     if user.status != "disabled":
         raise Conflict(f"Only a disabled account can be enabled; this one is {user.status}.")
     before = _status(user)
     user.status = "active" if user.email_verified else "pending_email"
+    user.enabled_at = (clock or Clock()).now()
     _status_changed("admin.user.enabled", actor, user, before, ip)
     return user
 

@@ -139,6 +139,16 @@ def office_record(settings, user: User | None, org_id: str, permission: str, fin
     return found
 
 
+def administrators(settings, org_id: str, now: datetime | None = None) -> list[Membership]:
+    """The office's administrators now: members whose role manages members, while their
+    membership counts (whom the office's notices go to)."""
+    return [
+        m
+        for m in store.members_of_org(org_id)
+        if MANAGE_MEMBERS in role_permissions(settings, m.role) and counts(m, now)
+    ]
+
+
 def administered_org_ids(settings, user: User, permission: str) -> set[str]:
     """Offices where ``user`` holds ``permission`` through a membership that counts."""
     return {

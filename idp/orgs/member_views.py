@@ -74,7 +74,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "reactivate": MemberAction(
         "reactivate_member",
-        as_office_admin(members.reactivate_member),
+        as_office_admin(members.reactivate_member, clock=clock),
         "The member was reactivated.",
     ),
     "reset-mfa": MemberAction(

@@ -143,14 +143,17 @@ def _lasting_admin(settings, member: Membership) -> bool:
     )
 
 
+def is_last_admin(settings, org_id: str, member: Membership) -> bool:
+    """Whether ``member`` is the office's last lasting administrator (active, no end date)."""
+    if not _lasting_admin(settings, member):
+        return False
+    members = store.members_of_org(org_id)
+    return not any(m.id != member.id and _lasting_admin(settings, m) for m in members)
+
+
 def _refuse_if_last_admin(settings, org_id: str, member: Membership) -> None:
     """Refuse a change that takes away the office's last lasting administrator."""
-    if not _lasting_admin(settings, member):
-        return
-    others = [
-        m for m in store.members_of_org(org_id) if m.id != member.id and _lasting_admin(settings, m)
-    ]
-    if not others:
+    if is_last_admin(settings, org_id, member):
         raise Conflict(LAST_ADMIN)
 
 
@@ -230,15 +233,18 @@ def deactivate_member(
 
 
 def reactivate_member(
-    settings, actor: User, org_id: str, membership_id: str, *, ip=None
+    settings, actor: User, org_id: str, membership_id: str, *, ip=None, clock: Clock | None = None
 ) -> Membership:
     """Give a deactivated member their access to this office back (an end date that has
-    passed still applies: change it as well)."""
+    passed still applies: change it as well). Reactivating confirms the member's access
+    (the access review's next cycle starts now)."""
     member = get_member(settings, actor, org_id, membership_id)
     if member.status == "active":
         return member
     before = _snapshot(member)
     member.status = "active"
+    member.access_confirmed_at = (clock or Clock()).now()
+    member.access_confirmed_by_id, member.review_reminded_at = actor.id, None
     return _commit_change("org.member.reactivated", actor, member, before, ip)
 
 

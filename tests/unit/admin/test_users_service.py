@@ -144,3 +144,24 @@ def test_sign_out_everywhere_counts_and_records(settings, sec, office, sessions,
         )
         == 0
     )
+
+
+def test_disabling_is_a_compare_and_set(settings, sec, office, sessions, ended):
+    """Two disablings at once (an admin and the inactivity job): only the first acts."""
+    _, _, desk = office
+    db.session.commit()
+    assert desk.status == "active"  # read in this session
+    with db.engine.begin() as other:  # another admin or run, in its own transaction
+        other.execute(db.update(type(desk)).where(type(desk).id == desk.id).values(status="locked"))
+    # ``desk`` is stale now: the claim compares with what the database holds.
+    done = users.disable_account(
+        desk,
+        ender=SessionEnder(sessions, ended.append),
+        reason="account_disabled",
+        actor_id=sec.id,
+        audit=lambda before: pytest.fail("recorded a disabling that did not happen"),
+        now=FixedClock().now(),
+    )
+    assert done is False and ended == []
+    db.session.expire_all()
+    assert db.session.get(type(desk), desk.id).status == "locked"
