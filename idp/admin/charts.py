@@ -36,6 +36,8 @@ class Bar:
 class Tick:
     x: float
     label: str
+    #: False for the label of the partial first day (no midnight to mark).
+    line: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class BarChart:
     title: str
     summary: str
     bars: list[Bar]
-    #: Day boundaries (UTC midnight) with the day's label (empty at the right edge).
+    #: Day boundaries (UTC midnight) with the day's label (empty at the right edge), and the
+    #: first day's label when it starts late enough for its label to fit before midnight.
     days: list[Tick]
     #: The top of the value axis (a round number at or above the busiest hour).
     top: int
@@ -105,6 +108,9 @@ def bar_chart(series: Hourly) -> BarChart:
             x = round(LEFT + index * slot, 2)
             label = series.hour(index).strftime("%a %d") if x + LABEL_W <= WIDTH else ""
             days.append(Tick(x, label))
+    first = series.hour(0)
+    if first.hour and (not days or days[0].x - LEFT >= LABEL_W):
+        days.insert(0, Tick(LEFT, first.strftime("%a %d"), line=False))
     return BarChart(
         key=series.key,
         label=series.label,
