@@ -92,14 +92,18 @@ def test_waiting_registrations_locked_accounts_and_keys_leaving(app, clock):
     ring.rotate("ES256", retire_after_seconds=10 * 24 * 3600)  # leaves in 10 days
     second = ring.active("ES256").kid
     ring.rotate("ES256", retire_after_seconds=3600)  # leaves in an hour
+    third = ring.active("ES256").kid
+    ring.rotate("ES256", retire_after_seconds=-60)  # left a minute ago, files still there
     html = people.sec.get("/admin/overview").data.decode()
 
     assert '<span id="pending-total">1</span>' in html
     assert f'href="/admin/organizations/{waiting.id}">Willow Creek Pediatrics</a>' in html
     assert '<span id="locked-total">1</span>' in html
     assert f'href="/admin/users/{frozen.id}">Frozen One</a>' in html
-    assert '<span id="keys-total">1</span>' in html
-    assert f"<code>{second}</code>" in html and f"<code>{first}</code>" not in html
+    assert '<span id="keys-total">2</span>' in html
+    assert f"<code>{first}</code>" not in html
+    assert html.index(f"<code>{third}</code>") < html.index(f"<code>{second}</code>")
+    assert html.count("no longer published") == 1
 
 
 def test_the_console_links_the_overview(app):
