@@ -20,12 +20,14 @@ from tests.support.roles import roles_with
 
 
 @pytest.fixture
-def settings_overrides():
+def settings_overrides(tmp_path):
+    """A key keeper (a platform role with only ``admin.keys.manage``), and a key folder of
+    this test's own (the session's is shared by the tests before)."""
     roles = roles_with()
     keeper = copy.deepcopy(roles["security_admin"])
     keeper.update(label="Key keeper", permissions=["admin.keys.manage"], mfa_required=False)
     roles["key_keeper"] = keeper
-    return {"roles": roles}
+    return {"roles": roles, "keys_dir": str(tmp_path / "keys")}
 
 
 @pytest.fixture
