@@ -1,11 +1,11 @@
 """The security administrators' console and the operations behind it.
 
 One small service module per area (``users``, ``sessions``, ``clients``, ``keys``,
-``organizations``, ``home``): each function takes (settings, actor, target ids or values,
-collaborators), checks the actor's platform permission through ``idp.orgs.access``, records
-an ``admin.*`` audit event with ``before`` and ``after``, and raises ``idp.errors`` domain
-errors. The console (``idp.admin.views``) and, later, the REST API and the CLI call the same
-functions, so none of them holds a rule of its own.
+``organizations``, ``home``, ``overview``): each function takes (settings, actor, target ids
+or values, collaborators), checks the actor's platform permission through
+``idp.orgs.access``, records an ``admin.*`` audit event with ``before`` and ``after``, and
+raises ``idp.errors`` domain errors. The console (``idp.admin.views``) and, later, the REST
+API and the CLI call the same functions, so none of them holds a rule of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ MANAGE_SESSIONS = "admin.sessions.manage"
 CONSOLE_PERMISSIONS = frozenset(
     {APPROVE_ORGS, MANAGE_USERS, MANAGE_CLIENTS, MANAGE_KEYS, MANAGE_SESSIONS}
 )
+#: Reading the audit trail (the overview's charts are counted from it). Not (yet) one of the
+#: CONSOLE_PERMISSIONS: those are also the admin API's scopes.
+VIEW_AUDIT = "admin.audit.view"
 
 __all__ = [
     "APPROVE_ORGS",
@@ -27,4 +30,5 @@ __all__ = [
     "MANAGE_KEYS",
     "MANAGE_SESSIONS",
     "MANAGE_USERS",
+    "VIEW_AUDIT",
 ]

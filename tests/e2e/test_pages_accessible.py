@@ -103,6 +103,7 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
     enroll_authenticator(admin)
     for path in (
         "/admin",
+        "/admin/overview",
         "/admin/organizations",
         "/admin/users?q=",
         "/admin/clients",
