@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import json_option, report_job
 from idp.common.clock import app_clock
 
 
@@ -30,17 +30,8 @@ def run_command(as_json: bool) -> None:
         mailer=mailer(),
         ender=services.session_ender(),
     )
-    if as_json:
-        echo_json(report.as_dict())
-    else:
-        click.echo(
-            f"accounts warned: {len(report.noticed)}; disabled: {len(report.disabled)}; "
-            f"mail failed: {len(report.failed)}"
-        )
-    if report.failed:
-        click.echo(
-            f"error: {len(report.failed)} mail(s) could not be sent; warnings are retried by "
-            "the next run",
-            err=True,
-        )
-        raise SystemExit(1)
+    summary = (
+        f"accounts warned: {len(report.noticed)}; disabled: {len(report.disabled)}; "
+        f"mail failed: {len(report.failed)}"
+    )
+    report_job(report, as_json, summary, "warnings are retried by the next run")

@@ -24,3 +24,16 @@ def echo_rows(
         return
     for row in rows:
         click.echo(line(row))
+
+
+def report_job(report: Any, as_json: bool, summary: str, retry: str) -> None:
+    """What a scheduled job did (``report.as_dict()``, JSON with ``--json``, else
+    ``summary``); exit status 1 when a mail failed (``report.failed``), so a timer notices,
+    with ``retry`` saying what the next run does about it."""
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        click.echo(summary)
+    if report.failed:
+        click.echo(f"error: {len(report.failed)} mail(s) could not be sent; {retry}", err=True)
+        raise SystemExit(1)

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import json_option, report_job
 from idp.common.clock import app_clock
 
 
@@ -26,17 +26,8 @@ def run_command(as_json: bool) -> None:
     report = run_access_review(
         current_app.config["IDP_SETTINGS"], clock=app_clock(), mailer=mailer()
     )
-    if as_json:
-        echo_json(report.as_dict())
-    else:
-        click.echo(
-            f"members reminded: {len(report.reminded)}; suspended: {len(report.suspended)}; "
-            f"kept (last administrator): {len(report.kept)}; mail failed: {len(report.failed)}"
-        )
-    if report.failed:
-        click.echo(
-            f"error: {len(report.failed)} mail(s) could not be sent; reminders are retried "
-            "by the next run",
-            err=True,
-        )
-        raise SystemExit(1)
+    summary = (
+        f"members reminded: {len(report.reminded)}; suspended: {len(report.suspended)}; "
+        f"kept (last administrator): {len(report.kept)}; mail failed: {len(report.failed)}"
+    )
+    report_job(report, as_json, summary, "reminders are retried by the next run")
