@@ -167,6 +167,9 @@ class EmergencyAccess:
         if not code_ok:
             self._fail(code_attempt, user, ip, "bad_code")
         if not store.spend(row.id, self.clock.now()):
+            # End the write transaction the UPDATE opened before counting the failure
+            # (the lockout writes on a connection of its own; SQLite has one writer).
+            db.session.rollback()
             self._fail(code_attempt, user, ip, "code_used")
         db.session.commit()
         alerted = self._alert(user, ip=ip, user_agent=user_agent)
