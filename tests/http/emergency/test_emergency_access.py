@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,9 +59,7 @@ def test_code_gives_a_short_marked_session_and_alerts_every_other_admin(
     # the banner on every page of that session, with its end
     page = client.get("/account").data.decode()
     assert "Emergency session." in page
-    ends = __import__("datetime").datetime.fromtimestamp(
-        session.expires_at, __import__("datetime").UTC
-    )
+    ends = datetime.fromtimestamp(session.expires_at, UTC)
     assert f"ends at {ends:%H:%M} UTC" in page
     # each other active security admin got the alert, over SMTP; nobody else did
     for other in others:
