@@ -5,13 +5,12 @@ command (``via: cli``) and whose code it was."""
 
 from __future__ import annotations
 
-import json
-
 import click
 from flask.cli import with_appcontext
 
 from idp import services
 from idp.api.cli_common import find_user, run
+from idp.common.cli import echo_json, json_option
 
 SEAL_NOTE = (
     "Print this once, seal it in an envelope with the name and date, and lock it away "
@@ -39,7 +38,7 @@ def issue_command(username: str) -> None:
 
 
 @cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @with_appcontext
 def list_command(as_json: bool) -> None:
     """Who holds a code, and whether their newest one is usable, used or revoked."""
@@ -55,7 +54,7 @@ def list_command(as_json: bool) -> None:
             }
             for r in rows
         ]
-        click.echo(json.dumps(data, indent=2))
+        echo_json(data)
         return
     if not rows:
         click.echo("no emergency codes issued")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from idp.accounts.models import User
 from idp.emergency.models import EmergencyCode
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 
 
 def _usable():
@@ -33,7 +33,7 @@ def revoke_usable(user_id: str, now: datetime) -> int:
         .where(EmergencyCode.user_id == user_id, _usable())
         .values(revoked_at=now)
     )
-    return db.session.execute(statement).rowcount or 0
+    return affected_rows(statement)
 
 
 def spend(code_id: str, now: datetime) -> bool:
@@ -42,7 +42,7 @@ def spend(code_id: str, now: datetime) -> bool:
     statement = (
         db.update(EmergencyCode).where(EmergencyCode.id == code_id, _usable()).values(used_at=now)
     )
-    return (db.session.execute(statement).rowcount or 0) == 1
+    return affected_rows(statement) == 1
 
 
 def unspend(code_id: str) -> None:

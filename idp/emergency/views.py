@@ -63,5 +63,5 @@ def emergency():
         return _page(exc.message, identifier.strip(), 503)
     flow.end()
     # No device cookie: an emergency sign-in does not make this browser a trusted one.
-    sign_in(granted.user, granted.amr, max_lifetime_seconds=granted.lifetime_seconds)
+    sign_in(granted.user, granted.amr, max_lifetime=granted.lifetime_seconds)
     return redirect(url_for("dashboard.index"))

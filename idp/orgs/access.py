@@ -6,7 +6,9 @@ Views, the OAuth layer, the gateway, the CLI and (later) the admin API all ask h
 - what a role, a person in an office, or a platform role may do (``*_permissions``);
 - which OAuth scopes a role grants (``role_scopes``, ``org_scopes``);
 - whether, and which, second factor a person must use (``mfa_policy``);
-- an office's own session limits (``session_limits``).
+- an office's own session limits (``session_limits``);
+- who may use emergency access, and who is alerted when it is used
+  (``may_use_emergency_access``, ``emergency_alert_roles``).
 
 Nothing here knows HTTP; callers pass the settings and the rows they have.
 """
