@@ -255,3 +255,18 @@ def test_the_page_is_linked_from_the_second_factor_step(client, clock, admins):
     assert b'href="/emergency"' in client.get("/login/verify").data
     page = client.get("/emergency")
     assert page.status_code == 200 and b'name="code"' in page.data
+
+
+def test_the_session_is_fresh_for_the_step_up_window_only(app, client, clock, mail, admins, code):
+    """Within ``session.step_up_minutes`` the emergency sign-in counts as a recent password
+    and second factor: a new authenticator can be set up, admin actions work. After it,
+    those ask for a sign-in again, like any session (the code is spent)."""
+    locked = make_user("luke", status="locked")
+    assert use(client, code=code).status_code == 302
+    assert client.get("/mfa/enroll").status_code == 200
+    assert client.post(f"/security/users/{locked.id}/unlock").status_code == 302
+    db.session.expire_all()
+    assert locked.status == "active"
+    clock.advance(app.config["IDP_SETTINGS"].session_step_up_minutes * 60 + 1)
+    again = client.get("/mfa/enroll")
+    assert again.status_code == 302 and "reauth=1" in again.headers["Location"]
