@@ -10,7 +10,8 @@ from flask.cli import with_appcontext
 
 from idp import services
 from idp.api.cli_common import find_user, run
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import echo_rows, json_option
+from idp.emergency.codes import CodeState
 
 SEAL_NOTE = (
     "Print this once, seal it in an envelope with the name and date, and lock it away "
@@ -43,25 +44,25 @@ def issue_command(username: str) -> None:
 def list_command(as_json: bool) -> None:
     """Who holds a code, and whether their newest one is usable, used or revoked."""
     rows = services.emergency_codes().listing()
-    if as_json:
-        data = [
-            {
-                "username": r.username,
-                "state": r.state,
-                "issued_at": r.issued_at.isoformat(),
-                "used_at": r.used_at.isoformat() if r.used_at else None,
-                "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
-            }
-            for r in rows
-        ]
-        echo_json(data)
-        return
-    if not rows:
+    if not rows and not as_json:
         click.echo("no emergency codes issued")
-    for r in rows:
-        when = r.used_at or r.revoked_at
-        extra = f" {when:%Y-%m-%d %H:%M}" if when else ""
-        click.echo(f"{r.username:24} {r.state:8}{extra:17} issued {r.issued_at:%Y-%m-%d %H:%M}")
+    echo_rows(rows, as_json, _as_dict, _line)
+
+
+def _as_dict(row: CodeState) -> dict:
+    return {
+        "username": row.username,
+        "state": row.state,
+        "issued_at": row.issued_at.isoformat(),
+        "used_at": row.used_at.isoformat() if row.used_at else None,
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+    }
+
+
+def _line(row: CodeState) -> str:
+    when = row.used_at or row.revoked_at
+    extra = f" {when:%Y-%m-%d %H:%M}" if when else ""
+    return f"{row.username:24} {row.state:8}{extra:17} issued {row.issued_at:%Y-%m-%d %H:%M}"
 
 
 @cli.command("revoke")
