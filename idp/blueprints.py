@@ -14,6 +14,7 @@ BLUEPRINTS = [
     "idp.mfa.views",
     "idp.mfa.passkey_views",
     "idp.accounts.recovery_views",
+    "idp.emergency.views",
     "idp.security.views",
     "idp.oauth.views",
     "idp.self_service.views",

@@ -23,6 +23,7 @@ COMMAND_GROUPS: list[str] = [
     "idp.admin.inactivity_cli",
     "idp.audit.cli",
     "idp.maintenance.purge",
+    "idp.emergency.cli",
     # The admin commands (idp.api.cli_*): users, sessions; orgs review and office commands
     # are added to the ``orgs`` group above.
     "idp.api.cli_users",

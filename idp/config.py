@@ -268,6 +268,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "session_idle_minutes": int_range(1, 1440),
     "session_absolute_minutes": int_range(5, 43200),
     "session_step_up_minutes": int_range(1, 1440),
+    "emergency_session_minutes": int_range(5, 240),
     "session_cookie_name": cookie_token,
     "session_cookie_domain": cookie_domain,
     "webauthn_rp_name": not_empty,

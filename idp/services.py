@@ -21,6 +21,8 @@ from idp.state import durable_state, shared_state
 if TYPE_CHECKING:
     from idp.accounts.recovery import RecoveryService
     from idp.config import Settings
+    from idp.emergency.codes import EmergencyCodes
+    from idp.emergency.service import EmergencyAccess
     from idp.login.ending import SessionEnder
     from idp.login.service import SignInService
     from idp.mail.base import Mailer
@@ -116,3 +118,15 @@ def sign_in_service() -> SignInService:
     return SignInService(
         settings(), lockout(), devices(), account_locks(), mfa(), clock(), passkeys=passkeys()
     )
+
+
+def emergency_codes() -> EmergencyCodes:
+    from idp.emergency.codes import EmergencyCodes
+
+    return EmergencyCodes(settings(), clock())
+
+
+def emergency_access() -> EmergencyAccess:
+    from idp.emergency.service import EmergencyAccess
+
+    return EmergencyAccess(settings(), lockout(), devices(), account_locks(), mailer(), clock())

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "idp.mfa.models",
     "idp.oauth.models",
     "idp.jwk.models",
+    "idp.emergency.models",
 ]
 
 

@@ -32,6 +32,23 @@ EVENTS: dict[str, tuple[str, str]] = {
     "account.unlocked": (SUCCESS, "The account was unlocked (method: email_link, security_admin)."),
     "password.reset_requested": (SUCCESS, "A password-reset link was mailed."),
     "password.reset": (SUCCESS, "A password was reset with an emailed link (sessions ended)."),
+    # emergency access (break-glass, docs/emergency-access.md)
+    "emergency.access_granted": (
+        SUCCESS,
+        "A security admin signed in with their sealed emergency code (amr, alerted: how "
+        "many other security admins were mailed, minutes: the session's lifetime).",
+    ),
+    "emergency.access_failed": (
+        FAILURE,
+        "Emergency access was refused; reason: unknown_user, bad_password, not_eligible, "
+        "no_code, bad_code, code_used, locked, status_<status>, not_alerted.",
+    ),
+    "emergency.code_issued": (
+        SUCCESS,
+        "The operator issued a security admin a new emergency code (replaced: earlier "
+        "unused codes revoked).",
+    ),
+    "emergency.code_revoked": (SUCCESS, "The operator revoked a security admin's unused code."),
     # sessions
     "session.signed_out": (SUCCESS, "A person signed out (this browser's SSO session ended)."),
     "session.expired": (

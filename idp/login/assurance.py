@@ -7,7 +7,10 @@ discovery document all take the mapping from here, so they never disagree.
 - ``pwd`` password; ``otp`` authenticator-app code or recovery code;
 - ``hwk`` / ``swk``: a WebAuthn passkey or security key, device-bound (``hwk``) or synced
   between devices (``swk``); ``user``: the authenticator tested user presence; ``mfa``: two
-  factors (password + key, or a key unlocked by user verification).
+  factors (password + key, or a key unlocked by user verification);
+- ``emergency``: a sealed, single-use break-glass code (``idp.emergency``) in place of the
+  second factor: a second factor (acr ``mfa``), never phishing-resistant. Pages of such a
+  session carry a banner; the session's lifetime is ``emergency.session_minutes``.
 
 acr values: ``urn:idp:acr:pwd`` (password only), ``urn:idp:acr:mfa`` (a second factor),
 ``urn:idp:acr:phr`` (phishing-resistant: a WebAuthn key, bound to this site's origin).
@@ -24,8 +27,10 @@ ACR_PHISHING_RESISTANT = "urn:idp:acr:phr"
 ACR_VALUES = (ACR_PASSWORD, ACR_MFA, ACR_PHISHING_RESISTANT)
 #: ``amr`` values of a WebAuthn credential: a proof bound to our origin, so not phishable.
 PHISHING_RESISTANT_AMR = frozenset({"hwk", "swk"})
+#: ``amr`` value of an emergency (break-glass) sign-in: password + sealed code.
+EMERGENCY_AMR = "emergency"
 #: ``amr`` values that count as a second factor.
-SECOND_FACTORS = frozenset({"otp"}) | PHISHING_RESISTANT_AMR
+SECOND_FACTORS = frozenset({"otp", EMERGENCY_AMR}) | PHISHING_RESISTANT_AMR
 
 
 def has_second_factor(amr: Iterable[str]) -> bool:
@@ -34,6 +39,10 @@ def has_second_factor(amr: Iterable[str]) -> bool:
 
 def is_phishing_resistant(amr: Iterable[str]) -> bool:
     return not PHISHING_RESISTANT_AMR.isdisjoint(amr)
+
+
+def is_emergency(amr: Iterable[str]) -> bool:
+    return EMERGENCY_AMR in amr
 
 
 def acr_for(amr: Iterable[str]) -> str:

@@ -3,9 +3,10 @@
 What other areas use (names and signatures are stable):
 
 - ``current_session()`` / ``current_user()``: the live session and its active user, or None.
-- ``sign_in(user, amr, active_org_id=None)``: after a successful authentication, including a
-  re-authentication (step-up) of the user already signed in: always a new cookie id; a
-  re-authentication keeps the session's public id, office and applications.
+- ``sign_in(user, amr, active_org_id=None, *, max_lifetime=None)``: after a successful
+  authentication, including a re-authentication (step-up) of the user already signed in:
+  always a new cookie id; a re-authentication keeps the session's public id, office and
+  applications. ``max_lifetime`` (seconds) shortens the lifetime (emergency sessions).
 - ``sign_out()``; ``sign_out_everywhere(user_id)`` (password reset, disable); both run
   ``SIGN_OUT_HOOKS`` for each ended session (the OAuth area sends back-channel logout there).
 - ``rotate()``: new cookie id for the current session (after any privilege change);
@@ -173,7 +174,9 @@ def run_sign_out_hooks(ended: SsoSession) -> None:
         hook(ended)
 
 
-def sign_in(user, amr: list[str], active_org_id: str | None = None) -> SsoSession:
+def sign_in(
+    user, amr: list[str], active_org_id: str | None = None, *, max_lifetime: int | None = None
+) -> SsoSession:
     """Start a session after a successful authentication; always a new id (no fixation).
 
     A re-authentication of the user already signed in in this browser (step-up, prompt=login,
@@ -198,6 +201,7 @@ def sign_in(user, amr: list[str], active_org_id: str | None = None) -> SsoSessio
             run_sign_out_hooks(previous)
     org_id = active_org_id or default_org_id(user)
     idle, absolute = session_limits(org_id)
+    absolute = min(absolute, max_lifetime or absolute)
     session = sessions.create(
         user.id,
         amr,

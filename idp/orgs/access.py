@@ -6,7 +6,9 @@ Views, the OAuth layer, the gateway, the CLI and (later) the admin API all ask h
 - what a role, a person in an office, or a platform role may do (``*_permissions``);
 - which OAuth scopes a role grants (``role_scopes``, ``org_scopes``);
 - whether, and which, second factor a person must use (``mfa_policy``);
-- an office's own session limits (``session_limits``).
+- an office's own session limits (``session_limits``);
+- who may use emergency access, and who is alerted when it is used
+  (``may_use_emergency_access``, ``emergency_alert_roles``).
 
 Nothing here knows HTTP; callers pass the settings and the rows they have.
 """
@@ -32,6 +34,7 @@ MANAGE_INVITATIONS = "org.invitations.manage"
 RESET_MFA = "org.mfa.reset"
 APPROVE_ORGS = "admin.orgs.approve"
 MANAGE_USERS = "admin.users.manage"
+EMERGENCY_ACCESS = "admin.emergency_access"
 
 # --- memberships ----------------------------------------------------------------------------
 
@@ -176,6 +179,27 @@ def may_reset_mfa(settings, actor: User, user: User) -> bool:
     return not any(
         RESET_MFA in role_permissions(settings, m.role) and m.org_id not in administered
         for m in user.memberships
+    )
+
+
+def may_use_emergency_access(settings, user: User | None) -> bool:
+    """Whether ``user`` may sign in with a sealed break-glass code (``idp.emergency``): an
+    active account whose platform role grants ``admin.emergency_access`` (the security
+    admins). Also who may be issued such a code."""
+    return (
+        user is not None
+        and user.status == "active"
+        and has_platform_permission(settings, user, EMERGENCY_ACCESS)
+    )
+
+
+def emergency_alert_roles(settings) -> frozenset[str]:
+    """The platform roles whose holders are alerted when someone uses emergency access:
+    those that may use it themselves (the other security admins)."""
+    return frozenset(
+        name
+        for name, role in roles(settings).items()
+        if role.platform and EMERGENCY_ACCESS in role.permissions
     )
 
 

@@ -36,6 +36,16 @@ SAMPLES: dict[str, dict[str, object]] = {
         "new_email": "gwen.harper@maple-clinic.test",
     },
     "mfa_reset": {"name": "Gwen Harper", "actor_name": "Dr. Omar Haddad"},
+    "emergency_access_alert": {
+        "name": "Sue Park",
+        "who": "Sam Security",
+        "username": "secadmin",
+        "at": "2026-12-01 03:12 UTC",
+        "ends_at": "2026-12-01 04:12 UTC",
+        "ip": "198.51.100.9",
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64)",
+        "console": f"{BASE}/admin/users/6f1c2a9e-0b7d-4e8a-9c3f-2d5b8a1e7c40",
+    },
     "password_changed": {
         "name": "Gwen Harper",
         "reset_link": f"{BASE}/login/forgot-password",

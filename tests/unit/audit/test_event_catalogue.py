@@ -346,6 +346,46 @@ def disabled_inactive(app, client, clock):
     return {"subject_id": user.id, "actor_id": None, "data": {"days": 90}}
 
 
+def _break_glass(app):
+    from idp import services
+
+    sam = make_user("sam", platform_role="security_admin")
+    make_user("sue", platform_role="security_admin")
+    return sam, services.emergency_codes().issue(sam)
+
+
+def emergency_granted(app, client, clock):
+    sam, code = _break_glass(app)
+    answer = post(client, "/emergency", {"username": "sam", "password": PASSWORD, "code": code})
+    assert answer.status_code == 302
+    return {
+        "actor_id": sam.id,
+        "subject_id": sam.id,
+        "ip": IP,
+        "data": {"amr": ["pwd", "emergency"], "alerted": 1},
+    }
+
+
+def emergency_failed(app, client, clock):
+    sam, _ = _break_glass(app)
+    answer = post(client, "/emergency", {"username": "sam", "password": PASSWORD, "code": "x"})
+    assert answer.status_code == 401
+    return {"subject_id": sam.id, "ip": IP, "data": {"reason": "bad_code", "source": "ip"}}
+
+
+def emergency_code_issued(app, client, clock):
+    sam, _ = _break_glass(app)
+    return {"subject_id": sam.id, "data": {"replaced": 0, "via": "cli"}}
+
+
+def emergency_code_revoked(app, client, clock):
+    from idp import services
+
+    sam, _ = _break_glass(app)
+    assert services.emergency_codes().revoke(sam)
+    return {"subject_id": sam.id, "data": {"via": "cli"}}
+
+
 CASES = {
     "login.succeeded": login_succeeded,
     "login.failed": login_failed,
@@ -374,6 +414,10 @@ CASES = {
     "access_review.suspended": review_suspended,
     "account.inactivity_notice": inactivity_notice,
     "account.disabled_inactive": disabled_inactive,
+    "emergency.access_granted": emergency_granted,
+    "emergency.access_failed": emergency_failed,
+    "emergency.code_issued": emergency_code_issued,
+    "emergency.code_revoked": emergency_code_revoked,
 }
 
 
@@ -388,6 +432,8 @@ OUTSIDE_A_REQUEST = {
     "access_review.suspended",
     "account.inactivity_notice",
     "account.disabled_inactive",
+    "emergency.code_issued",
+    "emergency.code_revoked",
 }
 
 

@@ -1,0 +1,1 @@
+"""Emergency access (break-glass): sealed single-use codes for security admins."""
