@@ -106,3 +106,11 @@ def sign_in_service() -> SignInService:
     return SignInService(
         settings(), lockout(), devices(), account_locks(), mfa(), clock(), passkeys=passkeys()
     )
+
+
+def audit_sealer():
+    """A sealer pass of the audit chain with this app's key (before an export)."""
+    from idp.audit.chain import app_key, seal
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return lambda: seal(app_key(app))

@@ -10,14 +10,14 @@ functions, so none of them holds a rule of its own.
 
 from __future__ import annotations
 
-from idp.orgs.access import APPROVE_ORGS, MANAGE_USERS
+from idp.orgs.access import APPROVE_ORGS, MANAGE_USERS, VIEW_AUDIT
 
 #: Platform permissions the console uses (granted by ``[roles.*].permissions``).
 MANAGE_CLIENTS = "admin.clients.manage"
 MANAGE_KEYS = "admin.keys.manage"
 MANAGE_SESSIONS = "admin.sessions.manage"
 CONSOLE_PERMISSIONS = frozenset(
-    {APPROVE_ORGS, MANAGE_USERS, MANAGE_CLIENTS, MANAGE_KEYS, MANAGE_SESSIONS}
+    {APPROVE_ORGS, MANAGE_USERS, MANAGE_CLIENTS, MANAGE_KEYS, MANAGE_SESSIONS, VIEW_AUDIT}
 )
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "MANAGE_KEYS",
     "MANAGE_SESSIONS",
     "MANAGE_USERS",
+    "VIEW_AUDIT",
 ]
