@@ -59,9 +59,9 @@ class EntryView:
     names: Names
 
 
-def _names(entries: list[AuditEvent]) -> Names:
+def _names(entries: list[AuditEvent], scope: str | None) -> Names:
     people = {i for e in entries for i in (e.actor_id, e.subject_id) if i}
-    offices = {e.org_id for e in entries if e.org_id}
+    offices = {e.org_id for e in entries if e.org_id} | ({scope} if scope else set())
     return Names(store.user_names(people), store.org_names(offices))
 
 
@@ -89,7 +89,7 @@ def search(
     scope = access.audit_scope(settings, actor, office_id, own_office=own_office)
     filters = parse(args, office=office_id is None or own_office)
     found = audit_search.query(filters, page, per_page, office_scope=scope)
-    names = _names(found.items)
+    names = _names(found.items, scope)
     _viewed(actor, scope, via, ip, filters=described(filters), page=found.number)
     return Listing(found, scope, names)
 
@@ -117,7 +117,7 @@ def entry(
         details = {"value": details}
     changed = "before" in details or "after" in details
     before, after = details.pop("before", None), details.pop("after", None)
-    names = _names([found])
+    names = _names([found], scope)
     _viewed(actor, scope, via, ip, entry=found.id)
     return EntryView(found, details, before, after, changed, scope, names)
 

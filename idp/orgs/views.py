@@ -15,13 +15,20 @@ from idp.login.current import (
 )
 from idp.mail import mailer
 from idp.mfa.store import has_mfa
-from idp.orgs import forms, invitation_views, invitations, member_views, registration
+from idp.orgs import (
+    audit_views,
+    forms,
+    invitation_views,
+    invitations,
+    member_views,
+    registration,
+)
 from idp.orgs.blueprint import bp, clock, ip, typed
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
 
 # The office administrators' pages register on the same blueprint when imported.
-__all__ = ["bp", "invitation_views", "member_views"]
+__all__ = ["audit_views", "bp", "invitation_views", "member_views"]
 
 REGISTRATION_FIELDS = (
     "legal_name",
