@@ -134,6 +134,27 @@ REVIEWED = {
     "duplicates": {"type": "array", "items": ref("Organization")},
 }
 
+AUDIT_ENTRY = {
+    "id": I,
+    "seq": {"type": ["integer", "null"]},
+    "at": S,
+    "event": S,
+    "outcome": {"type": "string", "enum": ["success", "failure"]},
+    "actor_id": NS,
+    "actor_name": NS,
+    "subject_id": NS,
+    "subject_name": NS,
+    "org_id": NS,
+    "office_name": NS,
+    "client_id": NS,
+    "ip": NS,
+    "user_agent": NS,
+    "request_id": NS,
+    "data": {"type": "object"},
+    "prev_hash": NS,
+    "hash": NS,
+}
+
 COMPONENTS: dict = {
     "Problem": obj(
         {"type": S, "title": S, "status": I, "detail": S},
@@ -200,6 +221,16 @@ COMPONENTS: dict = {
             "access_ends_on": {"type": ["string", "null"], "format": "date"},
             "confirm": B,
         },
+    ),
+    "AuditEntry": obj(AUDIT_ENTRY),
+    "AuditPage": obj(
+        {
+            "items": {"type": "array", "items": ref("AuditEntry")},
+            "page": I,
+            "per_page": I,
+            "next": NS,
+            "prev": NS,
+        }
     ),
     "Invitation": obj(INVITATION),
     "InvitationList": items_of("Invitation"),

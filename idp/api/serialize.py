@@ -122,3 +122,35 @@ def bulk_row(row) -> dict:
         "outcome": row.outcome,
         "problem": row.problem,
     }
+
+
+def audit_entry(entry, names) -> dict:
+    """One audit entry with its chain position and the names of whom it names."""
+    import json
+
+    from idp.audit.chain import iso
+
+    try:
+        data = json.loads(entry.data)
+    except ValueError:
+        data = {"raw": entry.data}
+    return {
+        "id": entry.id,
+        "seq": entry.seq,
+        "at": iso(entry.at),
+        "event": entry.event,
+        "outcome": entry.outcome,
+        "actor_id": entry.actor_id,
+        "actor_name": names.users.get(entry.actor_id) if entry.actor_id else None,
+        "subject_id": entry.subject_id,
+        "subject_name": names.users.get(entry.subject_id) if entry.subject_id else None,
+        "org_id": entry.org_id,
+        "office_name": names.offices.get(entry.org_id) if entry.org_id else None,
+        "client_id": entry.client_id,
+        "ip": entry.ip,
+        "user_agent": entry.user_agent,
+        "request_id": entry.request_id,
+        "data": data if isinstance(data, dict) else {"value": data},
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
