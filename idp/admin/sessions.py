@@ -51,8 +51,9 @@ def end_one(
     on_end: Callable[[SsoSession], None],
     ip: str | None = None,
 ) -> SsoSession:
-    """Contract: ends the user's session with this public id and runs ``on_end`` for it;
-    NotFound when the user has no such live session."""
+    """Contract: ends the user's session with this public id and runs ``on_end`` for it,
+    recorded as ``session.ended_by_admin`` (the console, the API and ``idp sessions end``
+    all come here); NotFound when the user has no such live session."""
     access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
     user = require_user(user_id)
     target = sessions.find_public(user.id, public_id or "")
@@ -61,7 +62,7 @@ def end_one(
         raise NotFound("That session has already ended.")
     on_end(ended)
     recording.changed(
-        "admin.session.ended",
+        "session.ended_by_admin",
         actor,
         subject_id=user.id,
         ip=ip,

@@ -80,7 +80,14 @@ def transition(
     org.decided_at = clock.now()
     org.decision_reason = reason or None
     record(
-        step.event, actor_id=actor.id, org_id=org.id, ip=ip, reason=reason, previous_status=previous
+        step.event,
+        actor_id=actor.id,
+        org_id=org.id,
+        ip=ip,
+        reason=reason,
+        previous_status=previous,
+        before={"status": previous},
+        after={"status": org.status},
     )
     db.session.flush()
     admins = _office_admins(settings, org)
