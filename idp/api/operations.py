@@ -72,10 +72,8 @@ def paths() -> dict:
         MANAGE_KEYS,
         MANAGE_SESSIONS,
         MANAGE_USERS,
-        VIEW_AUDIT,
     )
     from idp.admin.organizations import ACTIONS
-    from idp.api import operations_audit
     from idp.api.platform import USER_ACTIONS
 
     org, user, sess, cli, key = (
@@ -310,7 +308,6 @@ def paths() -> dict:
             )
         },
     }
-    result.update(operations_audit.paths(VIEW_AUDIT))
     for action in ACTIONS:
         result[f"/organizations/{{org_id}}/{action}"] = {
             "post": _op(

@@ -1,4 +1,4 @@
-"""The audit log's operations of the OpenAPI document (``operations.paths`` adds them)."""
+"""The audit log's operations of the OpenAPI document (``openapi.document`` adds them)."""
 
 from __future__ import annotations
 
