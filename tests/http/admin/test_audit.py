@@ -191,3 +191,12 @@ def test_a_bad_export_filter_is_400_and_exports_nothing(log):
     assert answer.status_code == 400
     assert entries("audit.exported") == []
     assert people.sec.get("/admin/audit/export.xml").status_code == 404
+
+
+def test_people_and_office_pages_link_their_entries(log):
+    people, _, _ = log
+    user_page = people.sec.get(f"/admin/users/{people.staff_user.id}").data.decode()
+    assert f'href="/admin/audit?subject={people.staff_user.id}"' in user_page
+    assert f'href="/admin/audit?actor={people.staff_user.id}"' in user_page
+    org_page = people.sec.get(f"/admin/organizations/{people.org.id}").data.decode()
+    assert f'href="/admin/audit?office={people.org.id}"' in org_page
