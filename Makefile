@@ -1,7 +1,7 @@
 # make demo   run the IdP with demo data on the embedded default (SQLite, outbox mail), and
 #             two demo relying apps on http://127.0.0.1:8001 and :8002 (single sign-on,
 #             office switching, single logout); installs only what the demo needs
-# make test   run the whole suite: embedded default, then PostgreSQL + Redis
+# make test   ruff, mypy, then the whole suite: embedded default, then PostgreSQL + Redis
 # make lint   ruff check and ruff format --check
 # make typecheck   mypy on idp/
 # make bench  the benchmark table (PostgreSQL + Redis on loopback; installs wrk if missing)
@@ -44,7 +44,7 @@ test-deps: $(STAMP)
 	bash scripts/install-test-deps
 
 test: test-deps
-	$(MAKE) test-embedded test-postgres
+	$(MAKE) lint typecheck test-embedded test-postgres
 
 test-embedded: $(STAMP)
 	env -u IDP_TEST_DATABASE_URL -u IDP_TEST_REDIS_URL $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -48,7 +48,7 @@ def _snapshot(client: OAuthClient) -> dict:
 def list_clients(settings, actor: User, *, registry: ClientService) -> list[OAuthClient]:
     """Contract: every registered client, by client id."""
     access.require_platform_permission(settings, actor, MANAGE_CLIENTS)
-    return registry.list()
+    return registry.all_clients()
 
 
 def get_client(settings, actor: User, client_id: str, *, registry: ClientService) -> OAuthClient:

@@ -18,6 +18,7 @@ from flask import current_app
 
 from idp.accounts.fields import normalize_username
 from idp.accounts.models import User
+from idp.common.cli import echo_json
 from idp.errors import DomainError
 from idp.extensions import db
 
@@ -29,7 +30,6 @@ as_option = click.option(
     metavar="USERNAME",
     help="The person acting (their role decides what is allowed; the audit names them).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def settings():
@@ -68,7 +68,7 @@ def run(action: Callable[[], Any]) -> Any:
 
 def show(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
     if as_json:
-        click.echo(json.dumps(data, indent=2, default=str))
+        echo_json(data)
     elif text is not None:
         click.echo(text(data))
     elif isinstance(data, dict):

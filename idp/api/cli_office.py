@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 
 from idp import services
 from idp.api import serialize
-from idp.api.cli_common import actor, as_option, json_option, run, settings, show, table
+from idp.api.cli_common import actor, as_option, run, settings, show, table
+from idp.common.cli import json_option
 from idp.orgs import bulk, invitations, member_account, members
 from idp.orgs.cli import cli
 

@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 from idp import services
 from idp.admin import organizations as service
 from idp.api import serialize
-from idp.api.cli_common import actor, as_option, json_option, run, settings, show, table
+from idp.api.cli_common import actor, as_option, run, settings, show, table
+from idp.common.cli import json_option
 from idp.orgs.cli import cli
 
 __all__ = ["cli"]

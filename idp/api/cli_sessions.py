@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 from idp.admin import sessions as service
 from idp.admin.views.common import on_session_end, sessions
 from idp.api import serialize
-from idp.api.cli_common import actor, as_option, find_user, json_option, run, settings, show, table
+from idp.api.cli_common import actor, as_option, find_user, run, settings, show, table
+from idp.common.cli import json_option
 
 
 @click.group("sessions")

@@ -8,8 +8,9 @@ from flask.cli import with_appcontext
 from idp import services
 from idp.admin import users as service
 from idp.api import serialize
-from idp.api.cli_common import actor, as_option, find_user, json_option, run, settings, show, table
+from idp.api.cli_common import actor, as_option, find_user, run, settings, show, table
 from idp.api.platform import USER_ACTIONS
+from idp.common.cli import json_option
 
 COLUMNS = ["username", "display_name", "email", "status", "last_sign_in_at"]
 

@@ -17,6 +17,18 @@ def obj(required: dict, optional: dict | None = None) -> dict:
     }
 
 
+def strings(names: str) -> dict:
+    return dict.fromkeys(names.split(), S)
+
+
+def nullable(names: str) -> dict:
+    return dict.fromkeys(names.split(), NS)
+
+
+def flags(names: str) -> dict:
+    return dict.fromkeys(names.split(), B)
+
+
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -39,35 +51,21 @@ def page_of(name: str) -> dict:
     )
 
 
-ORG = {"id": S, "legal_name": S, "tax_id": S, "npi": S, "status": S, "created_at": NS}
+ORG = {**strings("id legal_name tax_id npi status"), **nullable("created_at")}
 USER = {
-    "id": S,
-    "username": S,
-    "display_name": S,
-    "email": S,
-    "status": S,
-    "platform_role": NS,
-    "last_sign_in_at": NS,
+    **strings("id username display_name email status"),
+    **nullable("platform_role last_sign_in_at"),
 }
 CLIENT = {
-    "client_id": S,
-    "name": S,
-    "token_endpoint_auth_method": S,
-    "public": B,
+    **strings("client_id name token_endpoint_auth_method"),
     "redirect_uris": STRINGS,
     "post_logout_redirect_uris": STRINGS,
     "grant_types": STRINGS,
     "scopes": STRINGS,
     "default_audience": S,
-    "first_party": B,
-    "require_pkce": B,
     "id_token_alg": S,
-    "backchannel_logout_uri": NS,
-    "launch_url": NS,
-    "has_jwks": B,
-    "disabled": B,
-    "created_at": NS,
-    "secret_rotated_at": NS,
+    **flags("public first_party require_pkce has_jwks disabled"),
+    **nullable("backchannel_logout_uri launch_url created_at secret_rotated_at"),
 }
 CLIENT_FIELDS = {
     "name": S,
@@ -76,56 +74,23 @@ CLIENT_FIELDS = {
     "grant_types": STRINGS,
     "scopes": STRINGS,
     "default_audience": {"type": "string", "description": "space-separated audiences"},
-    "first_party": B,
-    "require_pkce": B,
+    **flags("first_party require_pkce"),
     "id_token_alg": {"type": "string", "enum": ["ES256", "RS256"]},
-    "backchannel_logout_uri": S,
-    "launch_url": S,
+    **strings("backchannel_logout_uri launch_url"),
     "jwks": {"type": "object"},
 }
-KEY = {
-    "kid": S,
-    "alg": S,
-    "state": S,
-    "created_at": S,
-    "activated_at": NS,
-    "retired_at": NS,
-    "drop_after": NS,
-}
+KEY = {**strings("kid alg state created_at"), **nullable("activated_at retired_at drop_after")}
 MEMBER = {
-    "id": S,
-    "org_id": S,
-    "user_id": S,
-    "username": S,
-    "display_name": S,
-    "email": S,
-    "role": S,
-    "role_label": S,
-    "status": S,
+    **strings("id org_id user_id username display_name email role role_label status"),
     "state": {"type": "string", "enum": ["active", "ending", "ended", "deactivated"]},
-    "access_ends_on": NS,
-    "last_sign_in_at": NS,
-    "has_mfa": B,
-    "may_reset_mfa": B,
+    **nullable("access_ends_on last_sign_in_at"),
+    **flags("has_mfa may_reset_mfa"),
 }
-INVITATION = {"id": S, "email": S, "role": S, "state": S, "sent_at": NS, "expires_at": NS}
-MEMBERSHIP = {
-    "org_id": S,
-    "org_name": S,
-    "npi": S,
-    "org_status": S,
-    "role": S,
-    "role_label": S,
-    "counts": B,
-}
+INVITATION = {**strings("id email role state"), **nullable("sent_at expires_at")}
+MEMBERSHIP = {**strings("org_id org_name npi org_status role role_label"), "counts": B}
 ORG_MEMBER = {
-    "user_id": S,
-    "username": S,
-    "display_name": S,
-    "email": S,
+    **strings("user_id username display_name email user_status role_label"),
     "email_verified": B,
-    "user_status": S,
-    "role_label": S,
 }
 REVIEWED = {
     **ORG,
@@ -137,22 +102,11 @@ REVIEWED = {
 AUDIT_ENTRY = {
     "id": I,
     "seq": {"type": ["integer", "null"]},
-    "at": S,
-    "event": S,
+    **strings("at event"),
     "outcome": {"type": "string", "enum": ["success", "failure"]},
-    "actor_id": NS,
-    "actor_name": NS,
-    "subject_id": NS,
-    "subject_name": NS,
-    "org_id": NS,
-    "office_name": NS,
-    "client_id": NS,
-    "ip": NS,
-    "user_agent": NS,
-    "request_id": NS,
+    **nullable("actor_id actor_name subject_id subject_name org_id office_name client_id"),
+    **nullable("ip user_agent request_id prev_hash hash"),
     "data": {"type": "object"},
-    "prev_hash": NS,
-    "hash": NS,
 }
 
 COMPONENTS: dict = {

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date, datetime
+
+from idp.api import schemas
+from idp.audit.chain import iso
 
 
 def _when(value: datetime | date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def fields(source, schema: dict, **given) -> dict:
+    """The properties ``schema`` names, from ``given`` or else ``source``'s attributes of the
+    same name; dates as ISO 8601. The schema (:mod:`idp.api.schemas`) is the one list of a
+    body's fields."""
+    out = {}
+    for name in schema:
+        value = given[name] if name in given else getattr(source, name)
+        out[name] = _when(value) if isinstance(value, date) else value
+    return out
+
+
+def _attributes(source, names: str) -> dict:
+    return {name: getattr(source, name) for name in names.split()}
+
+
 def org_brief(org) -> dict:
-    return {
-        "id": org.id,
-        "legal_name": org.legal_name,
-        "tax_id": org.tax_id,
-        "npi": org.npi,
-        "status": org.status,
-        "created_at": _when(org.created_at),
-    }
+    return fields(org, schemas.ORG)
 
 
 def reviewed(item) -> dict:
@@ -41,15 +53,7 @@ def org_details(d) -> dict:
 
 
 def user_brief(user) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "email": user.email,
-        "status": user.status,
-        "platform_role": user.platform_role,
-        "last_sign_in_at": _when(user.last_sign_in_at),
-    }
+    return fields(user, schemas.USER)
 
 
 def user_details(d) -> dict:
@@ -84,34 +88,18 @@ def key(k) -> dict:
 
 
 def member(row) -> dict:
-    m = row.membership
-    return {
-        "id": m.id,
-        "org_id": m.org_id,
-        "user_id": row.user.id,
-        "username": row.user.username,
-        "display_name": row.user.display_name,
-        "email": row.user.email,
-        "role": m.role,
+    m, person = row.membership, row.user
+    given = {
+        **_attributes(m, "id org_id role status access_ends_on"),
+        **_attributes(person, "username display_name email"),
+        "user_id": person.id,
         "role_label": row.role.label if row.role else m.role,
-        "status": m.status,
-        "state": row.state,
-        "access_ends_on": _when(m.access_ends_on),
-        "last_sign_in_at": _when(row.last_sign_in_at),
-        "has_mfa": row.has_mfa,
-        "may_reset_mfa": row.may_reset_mfa,
     }
+    return fields(row, schemas.MEMBER, **given)
 
 
 def invitation(inv, now: datetime) -> dict:
-    return {
-        "id": inv.id,
-        "email": inv.email,
-        "role": inv.role,
-        "state": inv.state(now),
-        "sent_at": _when(inv.sent_at),
-        "expires_at": _when(inv.expires_at),
-    }
+    return fields(inv, schemas.INVITATION, state=inv.state(now))
 
 
 def bulk_row(row) -> dict:
@@ -126,31 +114,17 @@ def bulk_row(row) -> dict:
 
 def audit_entry(entry, names) -> dict:
     """One audit entry with its chain position and the names of whom it names."""
-    import json
-
-    from idp.audit.chain import iso
-
     try:
         data = json.loads(entry.data)
     except ValueError:
         data = {"raw": entry.data}
-    return {
-        "id": entry.id,
-        "seq": entry.seq,
-        "at": iso(entry.at),
-        "event": entry.event,
-        "outcome": entry.outcome,
-        "actor_id": entry.actor_id,
-        "actor_name": names.users.get(entry.actor_id) if entry.actor_id else None,
-        "subject_id": entry.subject_id,
-        "subject_name": names.users.get(entry.subject_id) if entry.subject_id else None,
-        "org_id": entry.org_id,
-        "office_name": names.offices.get(entry.org_id) if entry.org_id else None,
-        "client_id": entry.client_id,
-        "ip": entry.ip,
-        "user_agent": entry.user_agent,
-        "request_id": entry.request_id,
-        "data": data if isinstance(data, dict) else {"value": data},
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    users, offices = names.users, names.offices
+    return fields(
+        entry,
+        schemas.AUDIT_ENTRY,
+        at=iso(entry.at),
+        actor_name=users.get(entry.actor_id) if entry.actor_id else None,
+        subject_name=users.get(entry.subject_id) if entry.subject_id else None,
+        office_name=offices.get(entry.org_id) if entry.org_id else None,
+        data=data if isinstance(data, dict) else {"value": data},
+    )

@@ -18,6 +18,7 @@ from idp.audit.chain import app_key, iso, seal
 from idp.audit.purge import purge
 from idp.audit.search import Filters, export_csv, export_jsonl, query
 from idp.audit.verify import verify
+from idp.common.cli import json_option
 
 
 def _when(_ctx, _param, value: str | None) -> datetime | None:
@@ -115,7 +116,7 @@ def _row(entry) -> dict:
 @filter_options
 @click.option("--page", type=click.IntRange(1), default=1)
 @click.option("--per-page", type=click.IntRange(1, 200), default=50)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 @one_line_errors
 def search_command(page: int, per_page: int, as_json: bool, **values) -> None:

@@ -6,7 +6,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.admin.home import may_use_console
 from idp.dashboard.applications import applications_for
-from idp.login.current import current_session, current_user, enter_office, login_required, settings
+from idp.login.current import (
+    current_session,
+    current_user,
+    enter_office,
+    login_required,
+    settings,
+    signed_in_session,
+)
 from idp.login.current import switch_office as sso_switch_office
 from idp.orgs import access
 from idp.orgs.offices import active_office, offices_of
@@ -42,7 +49,7 @@ def header_office() -> dict:
 @login_required
 def index():
     user = current_user()
-    session = current_session()
+    session = signed_in_session()
     offices = offices_of(settings(), user)
     active = active_office(settings(), user, session.active_org_id)
     if active is None and any(not o.counts for o in offices):
@@ -60,7 +67,7 @@ def index():
     if session.active_org_id != active_id:
         # The office the session pointed at is gone (membership removed, office suspended):
         # the one it lands in applies its own limits.
-        session = enter_office(active_id)
+        session = enter_office(active_id) or session
     permissions = access.org_permissions(settings(), user, active_id)
     return render_template(
         "dashboard/index.html",

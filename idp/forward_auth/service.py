@@ -143,8 +143,9 @@ def decide(
     prefers_json: bool,
     public_base_url: str,
 ) -> Decision:
-    routes = [policy.match(original.host, path) for path in original.variants or (original.path,)]
-    if not routes or any(route is None for route in routes):
+    matched = [policy.match(original.host, path) for path in original.variants or (original.path,)]
+    routes = [route for route in matched if route is not None]
+    if not routes or len(routes) != len(matched):
         return Decision(
             403,
             "no_route",

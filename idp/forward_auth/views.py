@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from idp.audit import record
 from idp.errors import DomainError
@@ -99,7 +100,9 @@ def _check(redirect_browsers: bool):
     try:
         original = original_request(request.headers, request.method)
     except DomainError as exc:
-        response = make_response(jsonify(error="invalid_request", error_description=exc.message))
+        response: BaseResponse = make_response(
+            jsonify(error="invalid_request", error_description=exc.message)
+        )
         response.status_code = 400
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from idp.common.cli import echo_json, json_option
 from idp.jwk.keyring import ALGORITHMS, KeyRing
 from idp.jwk.registry import KeyRegistry, readable_kids
 
@@ -42,12 +42,12 @@ def cli() -> None:
 
 
 @cli.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def list_command(as_json):
     states = _ring().states()
     if as_json:
-        click.echo(json.dumps([s.__dict__ for s in states], indent=2))
+        echo_json([s.__dict__ for s in states])
         return
     for s in states:
         click.echo(

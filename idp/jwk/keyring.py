@@ -83,6 +83,7 @@ class KeyRing:
         if alg not in ALGORITHMS:
             raise ValueError(f"alg must be one of {', '.join(ALGORITHMS)}")
         self.folder.mkdir(parents=True, exist_ok=True)
+        key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
         if alg == "ES256":
             key = ec.generate_private_key(ec.SECP256R1())
         else:
@@ -147,11 +148,12 @@ class KeyRing:
             state = next((s for s in cache["states"] if s.kid == kid), None)
             if state is None:
                 raise KeyError(kid)
-            key = jwk.import_key(
-                self.private_key_path(kid).read_bytes(),
-                "EC" if state.alg == "ES256" else "RSA",
-                parameters={"kid": kid, "alg": state.alg, "use": "sig"},
-            )
+            pem = self.private_key_path(kid).read_bytes()
+            parameters: jwk.KeyParameters = {"kid": kid, "alg": state.alg, "use": "sig"}
+            if state.alg == "ES256":
+                key = jwk.ECKey.import_key(pem, parameters)
+            else:
+                key = jwk.RSAKey.import_key(pem, parameters)
             cache["keys"][kid] = key
         return key
 

@@ -29,7 +29,7 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import abort, current_app, jsonify, redirect, request, url_for
 
 from idp.audit import sessions as audit_sessions
 from idp.common.clock import app_clock
@@ -328,6 +328,14 @@ def _return_path() -> str:
     return "/"
 
 
+def signed_in_session() -> SsoSession:
+    """The session of a view under :func:`login_required`, which guarantees there is one."""
+    session = current_session()
+    if session is None:
+        abort(401)
+    return session
+
+
 def login_required(view):
     """Browsers are sent to sign in and brought back; API callers get 401 JSON."""
 
@@ -342,10 +350,12 @@ def login_required(view):
     return wrapper
 
 
-def auth_is_fresh(session: SsoSession, user) -> bool:
+def auth_is_fresh(session: SsoSession | None, user) -> bool:
     """Password, and second factor when the user has one, within the step-up window."""
     from idp.mfa.store import has_mfa
 
+    if session is None:
+        return False
     window = settings().session_step_up_minutes * 60
     need_mfa = session.mfa_at is not None or has_second_factor(session.amr) or has_mfa(user)
     return session.is_fresh(now(), window, need_mfa=need_mfa)

@@ -7,7 +7,9 @@ next step for that one user.
 
 from __future__ import annotations
 
-from flask import make_response, redirect, request, session
+import functools
+
+from flask import make_response, redirect, request, session, url_for
 
 from idp import services
 from idp.accounts.models import User
@@ -40,6 +42,20 @@ def current(stage: str | None = None) -> tuple[dict, User] | None:
         session.pop(FLOW_KEY, None)
         return None
     return data, user
+
+
+def second_factor_step(view):
+    """A view of the second-factor step: called with the flow's data and its user, or the
+    browser goes back to the sign-in form when there is no such step under way."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        found = current("mfa")
+        if found is None:
+            return redirect(url_for("login.login"))
+        return view(*found, *args, **kwargs)
+
+    return wrapper
 
 
 def end() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from idp import audit
 from idp.accounts.models import User
@@ -97,7 +98,7 @@ class SignInService:
         *,
         count=True,
         message: str | None = None,
-    ):
+    ) -> NoReturn:
         """Record the failure, lock what the counts say, and raise the generic failure."""
         outcome = (
             self.lockout.failed(attempt, count_for_account=user is not None) if count else None

@@ -147,11 +147,8 @@ def registration_status():
 
 @bp.route("/login/verify", methods=["GET", "POST"])
 @limit("totp")
-def verify():
-    found = flow.current("mfa")
-    if found is None:
-        return redirect(url_for("login.login"))
-    data, user = found
+@flow.second_factor_step
+def verify(data: dict, user):
     service = services.sign_in_service()
     page = {"passkey": has_passkey(user), "passkey_only": service.passkey_only(user)}
     if request.method == "GET":

@@ -15,8 +15,8 @@ cron or a systemd timer, e.g. hourly (docs/benchmarks.md, "Keeping tables bounde
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -46,40 +46,22 @@ def purge(engine: Engine, now: datetime, *, batch: int = BATCH, keep_days: int =
     from idp.state.models import StateEntry
 
     old = now - timedelta(days=keep_days)
-    jobs: list[tuple[str, object, object, Callable[[], ColumnElement]]] = [
-        (
-            "refresh tokens",
-            RefreshToken.__table__,
-            RefreshToken.__table__.c.id,
-            lambda: RefreshToken.__table__.c.expires_at <= now,
-        ),
-        (
-            "shared state",
-            StateEntry.__table__,
-            StateEntry.__table__.c.key,
-            lambda: StateEntry.__table__.c.expires_at <= now.timestamp(),
-        ),
-        (
-            "email verifications",
-            EmailVerification.__table__,
-            EmailVerification.__table__.c.id,
-            lambda: EmailVerification.__table__.c.expires_at <= now,
-        ),
+    tokens, state = RefreshToken.__table__, StateEntry.__table__
+    links, invitations = EmailVerification.__table__, Invitation.__table__
+    jobs: list[tuple[str, Any, Any, ColumnElement]] = [
+        ("refresh tokens", tokens, tokens.c.id, tokens.c.expires_at <= now),
+        ("shared state", state, state.c.key, state.c.expires_at <= now.timestamp()),
+        ("email verifications", links, links.c.id, links.c.expires_at <= now),
         (
             "invitations",
-            Invitation.__table__,
-            Invitation.__table__.c.id,
-            lambda: (
-                (Invitation.__table__.c.accepted_at.is_(None))
-                & (
-                    (Invitation.__table__.c.expires_at <= old)
-                    | (Invitation.__table__.c.revoked_at <= old)
-                )
-            ),
+            invitations,
+            invitations.c.id,
+            invitations.c.accepted_at.is_(None)
+            & ((invitations.c.expires_at <= old) | (invitations.c.revoked_at <= old)),
         ),
     ]
     return {
-        name: _purge_batches(engine, table, key, where(), batch) for name, table, key, where in jobs
+        name: _purge_batches(engine, table, key, where, batch) for name, table, key, where in jobs
     }
 
 

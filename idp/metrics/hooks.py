@@ -40,7 +40,7 @@ def _tag(response):
     return response
 
 
-def _dependency(exc: BaseException) -> str | None:
+def _dependency(exc: BaseException | None) -> str | None:
     """``postgresql`` or ``redis`` when ``exc`` (or what caused it) came from one."""
     from redis.exceptions import RedisError
     from sqlalchemy.exc import DBAPIError
@@ -165,7 +165,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line)
 
 
-JsonFormatter.converter = time.gmtime  # type: ignore[assignment]
+JsonFormatter.converter = time.gmtime
 
 
 def install_logging(settings) -> None:

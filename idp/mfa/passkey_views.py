@@ -149,11 +149,8 @@ def second_factor_options():
 
 @bp.post("/login/verify/passkey")
 @limit("totp")
-def second_factor():
-    found = flow.current("mfa")
-    if found is None:
-        return redirect(url_for("login.login"))
-    data, user = found
+@flow.second_factor_step
+def second_factor(data: dict, user):
     service = services.sign_in_service()
     try:
         user, amr = service.check_passkey(

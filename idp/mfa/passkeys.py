@@ -22,7 +22,7 @@ from idp.accounts.events import own_action
 from idp.accounts.models import User
 from idp.common.clock import Clock
 from idp.errors import DomainError, NotFound
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 from idp.mfa.models import WebAuthnCredential
 from idp.mfa.webauthn import (
     Assertion,
@@ -159,10 +159,10 @@ class PasskeyService:
 
     def remove_all(self, user: User) -> int:
         """For an administrator's MFA reset (the caller records and commits)."""
-        result = db.session.execute(
+        count = affected_rows(
             db.delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user.id)
         )
-        return result.rowcount or 0
+        return count
 
     # --- sign-in ---------------------------------------------------------------------
 

@@ -25,12 +25,12 @@ from idp.accounts.models import User
 from idp.common.clock import Clock
 from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, Forbidden
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 from idp.mail.background import send_detached
 from idp.mfa.models import RecoveryCode, TotpCredential, WebAuthnCredential
 from idp.mfa.store import has_mfa
 from idp.orgs import access
-from idp.state.base import SharedState
+from idp.state.base import KeyValues
 
 STEP_SECONDS = 30
 RECOVERY_CODE_COUNT = 10
@@ -74,7 +74,7 @@ class Enrollment:
 
 
 class MfaService:
-    def __init__(self, settings, state: SharedState, app_secret: str, clock: Clock | None = None):
+    def __init__(self, settings, state: KeyValues, app_secret: str, clock: Clock | None = None):
         self.settings = settings
         self.state = state
         self.fernet = Fernet(encryption_key(settings, app_secret))
@@ -167,12 +167,12 @@ class MfaService:
         digest = keyed_hash(self.code_key, normalise_code(code))
         for candidate in self._unused_codes(user):
             if constant_time_equals(candidate.code_hash, digest):
-                result = db.session.execute(
+                count = affected_rows(
                     db.update(RecoveryCode)
                     .where(RecoveryCode.id == candidate.id, RecoveryCode.used_at.is_(None))
                     .values(used_at=self.clock.now())
                 )
-                if result.rowcount != 1:
+                if count != 1:
                     db.session.rollback()
                     return False
                 own_action(
@@ -229,9 +229,9 @@ class MfaService:
         }
         if credential is not None:
             db.session.delete(credential)
-        passkeys = db.session.execute(
+        passkeys = affected_rows(
             db.delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user.id)
-        ).rowcount
+        )
         db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
         shared_org = next(
             (

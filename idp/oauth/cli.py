@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from idp.common.cli import echo_json, json_option
 from idp.errors import DomainError
 
 
@@ -39,7 +40,7 @@ def _show(client, secret: str | None, as_json: bool) -> None:
     if secret:
         data["client_secret"] = secret
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        echo_json(data)
         return
     for key, value in data.items():
         if isinstance(value, list):
@@ -102,43 +103,47 @@ def common(fn):
 )
 @common
 @with_appcontext
-def add_command(
-    name,
-    client_id,
-    auth_method,
-    redirect_uris,
-    post_logout_uris,
-    grant_types,
-    scopes,
-    default_audience,
-    first_party,
-    id_token_alg,
-    jwks_file,
-    backchannel_logout_uri,
-    launch_url,
-    as_json,
-):
+def add_command(name, client_id, auth_method, as_json, **options):
     """Register a client; a generated secret is printed once."""
+    given = _protocol(options)
     try:
         result = _service().add(
             name=name,
             client_id=client_id,
             auth_method=auth_method,
-            grant_types=_split(grant_types) or None,
-            redirect_uris=_split(redirect_uris),
-            post_logout_redirect_uris=_split(post_logout_uris),
-            scopes=_split(scopes) or None,
-            default_audience=default_audience or "",
-            first_party=bool(first_party),
-            id_token_alg=id_token_alg or current_app.config["IDP_SETTINGS"].oauth_signing_alg,
-            jwks=_jwks(jwks_file),
-            backchannel_logout_uri=backchannel_logout_uri or "",
-            launch_url=launch_url or "",
+            grant_types=given["grant_types"] or None,
+            redirect_uris=given["redirect_uris"] or [],
+            post_logout_redirect_uris=given["post_logout_redirect_uris"] or [],
+            scopes=given["scopes"],
+            default_audience=given["default_audience"] or "",
+            first_party=bool(given["first_party"]),
+            id_token_alg=given["id_token_alg"]
+            or current_app.config["IDP_SETTINGS"].oauth_signing_alg,
+            jwks=given["jwks"],
+            backchannel_logout_uri=given["backchannel_logout_uri"] or "",
+            launch_url=given["launch_url"] or "",
         )
     except DomainError as exc:
         _fail(exc)
     _ensure_key(result.client.id_token_alg)
     _show(result.client, result.secret, as_json)
+
+
+def _protocol(options: dict) -> dict:
+    """The shared options as the registry's keyword arguments; None where not given (an
+    update keeps the value, an add takes the default)."""
+    return {
+        "redirect_uris": _split(options["redirect_uris"]) or None,
+        "post_logout_redirect_uris": _split(options["post_logout_uris"]) or None,
+        "grant_types": _split(options["grant_types"]) or None,
+        "scopes": _split(options["scopes"]) or None,
+        "default_audience": options["default_audience"],
+        "first_party": options["first_party"],
+        "id_token_alg": options["id_token_alg"],
+        "jwks": _jwks(options["jwks_file"]),
+        "backchannel_logout_uri": options["backchannel_logout_uri"],
+        "launch_url": options["launch_url"],
+    }
 
 
 def _ensure_key(alg: str) -> None:
@@ -148,13 +153,13 @@ def _ensure_key(alg: str) -> None:
 
 
 @cli.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def list_command(as_json):
     """List registered clients."""
-    clients = _service().list()
+    clients = _service().all_clients()
     if as_json:
-        click.echo(json.dumps([c.to_dict() for c in clients], indent=2))
+        echo_json([c.to_dict() for c in clients])
         return
     for c in clients:
         flags = ",".join(
@@ -171,7 +176,7 @@ def list_command(as_json):
 
 @cli.command("show")
 @click.argument("client_id")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def show_command(client_id, as_json):
     """Show one client (never its secret)."""
@@ -186,37 +191,10 @@ def show_command(client_id, as_json):
 @click.option("--name")
 @common
 @with_appcontext
-def update_command(
-    client_id,
-    name,
-    redirect_uris,
-    post_logout_uris,
-    grant_types,
-    scopes,
-    default_audience,
-    first_party,
-    id_token_alg,
-    jwks_file,
-    backchannel_logout_uri,
-    launch_url,
-    as_json,
-):
+def update_command(client_id, name, as_json, **options):
     """Change a client; a list option replaces the whole list."""
     try:
-        client = _service().update(
-            client_id,
-            name=name,
-            redirect_uris=_split(redirect_uris) or None,
-            post_logout_redirect_uris=_split(post_logout_uris) or None,
-            grant_types=_split(grant_types) or None,
-            scopes=_split(scopes) or None,
-            default_audience=default_audience,
-            first_party=first_party,
-            id_token_alg=id_token_alg,
-            jwks=_jwks(jwks_file),
-            backchannel_logout_uri=backchannel_logout_uri,
-            launch_url=launch_url,
-        )
+        client = _service().update(client_id, name=name, **_protocol(options))
     except DomainError as exc:
         _fail(exc)
     _ensure_key(client.id_token_alg)
@@ -225,7 +203,7 @@ def update_command(
 
 @cli.command("rotate-secret")
 @click.argument("client_id")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def rotate_secret_command(client_id, as_json):
     """Replace the client secret (the old one stops working at once); prints it once."""
@@ -239,7 +217,7 @@ def rotate_secret_command(client_id, as_json):
 @cli.command("disable")
 @click.argument("client_id")
 @click.option("--enable", is_flag=True, help="Enable the client again.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @with_appcontext
 def disable_command(client_id, enable, as_json):
     """Disable a client: no more tokens, its refresh tokens end."""

@@ -12,6 +12,9 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import String
 
 from idp import audit
 from idp.common.clock import utcnow
@@ -62,7 +65,7 @@ class Registered:
 
 
 def _column_length(name: str) -> int:
-    return OAuthClient.__table__.c[name].type.length
+    return cast(String, OAuthClient.__table__.c[name].type).length or 0
 
 
 def _check_text(value: str, column: str, label: str) -> None:
@@ -138,7 +141,7 @@ def _validate(
         from joserfc import jwk
 
         try:
-            keyset = jwk.KeySet.import_key_set(jwks)
+            keyset = jwk.KeySet.import_key_set(cast(jwk.KeySetSerialization, jwks))
         except Exception as exc:  # joserfc raises several types for bad key material
             raise DomainError(f"JWKS could not be read: {exc}", field="jwks") from None
         if any(k.is_private for k in keyset.keys):
@@ -168,7 +171,7 @@ class ClientService:
             raise NotFound(f"no client {client_id!r}")
         return client
 
-    def list(self) -> list[OAuthClient]:
+    def all_clients(self) -> list[OAuthClient]:
         return list(db.session.scalars(db.select(OAuthClient).order_by(OAuthClient.client_id)))
 
     def add(
@@ -200,7 +203,7 @@ class ClientService:
             raise DomainError("client id: 3-64 letters, digits, '.', '_' or '-'", field="id")
         if db.session.get(OAuthClient, client_id) is not None:
             raise DomainError(f"client {client_id!r} already exists", field="id")
-        protocol = {
+        protocol: dict[str, Any] = {
             "auth_method": auth_method,
             "grant_types": grant_types or ["authorization_code", "refresh_token"],
             "redirect_uris": redirect_uris or [],

@@ -45,7 +45,7 @@ SPA: dict[str, Any] = {
 
 def seed_demo_clients(settings) -> dict[str, Any]:
     service = client_service(settings, current_app.config["SECRET_KEY"])
-    existing = {c.client_id for c in service.list()}
+    existing = {c.client_id for c in service.all_clients()}
     out = []
     if WEB_APP["client_id"] in existing:
         secret = service.rotate_secret(WEB_APP["client_id"]).secret

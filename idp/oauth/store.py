@@ -20,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from idp.common.tokens import token_hash
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 from idp.oauth.models import Consent, OAuthClient, OAuthGrant, RefreshToken, RevokedAccessToken
 from idp.oauth.protocol import AuthCode
 from idp.state.base import SharedState
@@ -85,12 +85,12 @@ class OAuthStore:
         (None when it was revoked already or is unknown): of concurrent callers one wins.
 
         Not committed: the caller records why in the same unit of work."""
-        result = db.session.execute(
+        count = affected_rows(
             db.update(OAuthGrant)
             .where(OAuthGrant.id == grant_id, OAuthGrant.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason[:40])
         )
-        if result.rowcount != 1:
+        if count != 1:
             return None
         self._end_refresh_tokens([grant_id], now)
         return db.session.get(OAuthGrant, grant_id)
@@ -100,13 +100,13 @@ class OAuthStore:
         call revoked (not committed)."""
         if not grant_ids:
             return 0
-        result = db.session.execute(
+        count = affected_rows(
             db.update(OAuthGrant)
             .where(OAuthGrant.id.in_(grant_ids), OAuthGrant.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason[:40])
         )
         self._end_refresh_tokens(grant_ids, now)
-        return result.rowcount
+        return count
 
     def live_grants_of(
         self,
@@ -145,12 +145,12 @@ class OAuthStore:
         )
 
     def _end_refresh_tokens(self, grant_ids: list[str], now: datetime) -> int:
-        result = db.session.execute(
+        count = affected_rows(
             db.update(RefreshToken)
             .where(RefreshToken.family_id.in_(grant_ids), RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return result.rowcount
+        return count
 
     # --- refresh tokens ---------------------------------------------------------------------
 
@@ -164,13 +164,13 @@ class OAuthStore:
 
     def claim_refresh_token(self, token_id: str, now: datetime) -> bool:
         """Mark the token used, atomically: of two concurrent claims only one succeeds."""
-        result = db.session.execute(
+        count = affected_rows(
             db.update(RefreshToken)
             .where(RefreshToken.id == token_id, RefreshToken.rotated_at.is_(None))
             .values(rotated_at=now)
         )
         db.session.commit()
-        return result.rowcount == 1
+        return count == 1
 
     def live_families_by_client(self, user_id: str, now: datetime) -> dict[str, int]:
         """client_id -> number of the person's refresh families with a usable token."""
@@ -236,9 +236,9 @@ class OAuthStore:
 
     def delete_consent(self, user_id: str, client_id: str) -> int:
         """Not committed."""
-        return db.session.execute(
+        return affected_rows(
             db.delete(Consent).where(Consent.user_id == user_id, Consent.client_id == client_id)
-        ).rowcount
+        )
 
     # --- client rows ------------------------------------------------------------------------
 

@@ -106,30 +106,6 @@ def transition(
     return org
 
 
-def decide(
-    org_id: str,
-    actor: User,
-    *,
-    approve: bool,
-    reason: str = "",
-    settings,
-    mailer,
-    clock: Clock,
-    ip: str | None = None,
-) -> Organization:
-    """Approve or reject a pending registration (a reason is required to reject)."""
-    return transition(
-        org_id,
-        actor,
-        "approve" if approve else "reject",
-        reason=reason,
-        settings=settings,
-        mailer=mailer,
-        clock=clock,
-        ip=ip,
-    )
-
-
 def organizations_for_review(settings, actor: User) -> dict[str, list[Organization]]:
     """Pending registrations, and the approved and suspended offices (security admins)."""
     access.require_platform_permission(settings, actor, access.APPROVE_ORGS)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from idp.common.cli import echo_json, json_option
 from idp.common.clock import app_clock
 from idp.errors import DomainError
 
@@ -18,7 +17,7 @@ def cli() -> None:
 
 
 @cli.command("expire-memberships")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option
 @with_appcontext
 def expire_memberships_command(as_json: bool) -> None:
     """Record ended memberships and mail the notices due (idempotent; run daily)."""
@@ -33,7 +32,7 @@ def expire_memberships_command(as_json: bool) -> None:
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        echo_json(report.as_dict())
     else:
         click.echo(
             f"memberships ended: {len(report.ended)}; notices sent: {len(report.noticed)}; "

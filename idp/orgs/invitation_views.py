@@ -12,7 +12,7 @@ from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
 from idp.orgs import bulk, invitations, pages
-from idp.orgs.blueprint import bp, clock, ip, typed
+from idp.orgs.blueprint import as_office_admin, bp, clock, ip, typed
 from idp.orgs.roles import least_privileged_org_role, org_roles
 from idp.web.errors import status_of
 
@@ -97,14 +97,8 @@ def resend_invitation(org_id: str, invitation_id: str):
     return pages.run_action(
         org_id,
         None,
-        lambda: invitations.resend_invitation(
-            settings(),
-            current_user(),
-            org_id,
-            invitation_id,
-            mailer=mailer(),
-            clock=clock(),
-            ip=ip(),
+        lambda: as_office_admin(invitations.resend_invitation, mailer=mailer, clock=clock)(
+            org_id, invitation_id
         ),
         "The invitation was sent again with a new link.",
     )
@@ -127,8 +121,6 @@ def revoke_invitation(org_id: str, invitation_id: str):
     return pages.run_action(
         org_id,
         None,
-        lambda: invitations.revoke_invitation(
-            settings(), current_user(), org_id, invitation_id, clock=clock(), ip=ip()
-        ),
+        lambda: as_office_admin(invitations.revoke_invitation, clock=clock)(org_id, invitation_id),
         "The invitation was withdrawn.",
     )

@@ -6,6 +6,9 @@ action on a member. Each view parses the request, calls one service (``members``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import request
 
 from idp.accounts.fields import FieldErrors
@@ -13,7 +16,7 @@ from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, fresh_auth_required, login_required, settings
 from idp.mail import mailer
 from idp.orgs import member_account, members, pages
-from idp.orgs.blueprint import bp, clock, ip, typed
+from idp.orgs.blueprint import as_office_admin, bp, clock, ip, typed
 from idp.services import mfa, recovery
 from idp.web.errors import status_of
 
@@ -32,27 +35,27 @@ def member(org_id: str, membership_id: str):
     return pages.member_page(org_id, membership_id)
 
 
-@bp.post("/orgs/<org_id>/members/<membership_id>/role")
-@fresh_auth_required
-def change_role(org_id: str, membership_id: str):
-    role = request.form.get("role", "")
-    return pages.run_action(
-        org_id,
-        membership_id,
-        lambda: members.change_role(
-            settings(), current_user(), org_id, membership_id, role, ip=ip()
+@dataclass(frozen=True)
+class MemberAction:
+    """One action on a member: the service call, what the list says when it is done, and
+    for a destructive one the confirmation page shown first (GET)."""
+
+    run: Callable[[str, str], object]
+    done: str
+    confirm: tuple[str, list[str], str] | None = None
+
+
+MEMBER_ACTIONS: dict[str, MemberAction] = {
+    "role": MemberAction(
+        lambda org_id, membership_id: members.change_role(
+            settings(), current_user(), org_id, membership_id, request.form.get("role", ""), ip=ip()
         ),
         "The role was changed.",
-    )
-
-
-@bp.route("/orgs/<org_id>/members/<membership_id>/deactivate", methods=["GET", "POST"])
-@fresh_auth_required
-def deactivate_member(org_id: str, membership_id: str):
-    if request.method == "GET":
-        return pages.confirm_member(
-            org_id,
-            membership_id,
+    ),
+    "deactivate": MemberAction(
+        as_office_admin(members.deactivate_member),
+        "The member was deactivated in this office.",
+        (
             "Deactivate {name} in {office}?",
             [
                 "They can no longer work for this office: its applications and the "
@@ -63,27 +66,77 @@ def deactivate_member(org_id: str, membership_id: str):
                 "reactivate them later.",
             ],
             "Deactivate",
+        ),
+    ),
+    "reactivate": MemberAction(
+        as_office_admin(members.reactivate_member), "The member was reactivated."
+    ),
+    "reset-mfa": MemberAction(
+        as_office_admin(member_account.reset_member_mfa, mfa=mfa, mailer=mailer),
+        "Two-step verification was reset; they set it up again at their next sign-in.",
+        (
+            "Reset the two-step verification of {name}?",
+            [
+                "Their authenticator app and recovery codes stop working now.",
+                "At their next sign-in, with their password, they set up a new "
+                "authenticator. They are told by email.",
+                "Do this only once you have confirmed who is asking (in person or by a "
+                "call back to a known number).",
+            ],
+            "Reset two-step verification",
+        ),
+    ),
+    "password-reset": MemberAction(
+        as_office_admin(member_account.send_password_reset, recovery=recovery),
+        "A password-reset link was emailed to the member.",
+    ),
+    "remove": MemberAction(
+        as_office_admin(members.remove_member),
+        "The member was removed from the office.",
+        (
+            "Remove {name} from {office}?",
+            [
+                "Their affiliation with this office ends: its applications refuse them and "
+                "their refresh tokens for it stop working.",
+                "They keep their account and any other offices they belong to.",
+                "To give them access again, send a new invitation.",
+            ],
+            "Remove from this office",
+        ),
+    ),
+}
+
+#: Endpoint names (``url_for("orgs.<name>")``) of the actions.
+_ENDPOINTS = {
+    "role": "change_role",
+    "deactivate": "deactivate_member",
+    "reactivate": "reactivate_member",
+    "reset-mfa": "reset_member_mfa",
+    "password-reset": "send_password_reset",
+    "remove": "remove_member",
+}
+
+
+def _member_action_view(name: str):
+    action = MEMBER_ACTIONS[name]
+
+    @fresh_auth_required
+    def view(org_id: str, membership_id: str):
+        if action.confirm is not None and request.method == "GET":
+            return pages.confirm_member(org_id, membership_id, *action.confirm)
+        return pages.run_action(
+            org_id, membership_id, lambda: action.run(org_id, membership_id), action.done
         )
-    return pages.run_action(
-        org_id,
-        membership_id,
-        lambda: members.deactivate_member(
-            settings(), current_user(), org_id, membership_id, ip=ip()
-        ),
-        "The member was deactivated in this office.",
-    )
+
+    return view
 
 
-@bp.post("/orgs/<org_id>/members/<membership_id>/reactivate")
-@fresh_auth_required
-def reactivate_member(org_id: str, membership_id: str):
-    return pages.run_action(
-        org_id,
-        membership_id,
-        lambda: members.reactivate_member(
-            settings(), current_user(), org_id, membership_id, ip=ip()
-        ),
-        "The member was reactivated.",
+for _name, _endpoint in _ENDPOINTS.items():
+    bp.add_url_rule(
+        f"/orgs/<org_id>/members/<membership_id>/{_name}",
+        endpoint=_endpoint,
+        view_func=_member_action_view(_name),
+        methods=["GET", "POST"] if MEMBER_ACTIONS[_name].confirm else ["POST"],
     )
 
 
@@ -137,73 +190,3 @@ def set_access_end(org_id: str, membership_id: str):
     else:
         done = f"Access ends at the end of {ends_on} (UTC)."
     return pages.members_page(org_id, notice=done)
-
-
-@bp.route("/orgs/<org_id>/members/<membership_id>/reset-mfa", methods=["GET", "POST"])
-@fresh_auth_required
-def reset_member_mfa(org_id: str, membership_id: str):
-    if request.method == "GET":
-        return pages.confirm_member(
-            org_id,
-            membership_id,
-            "Reset the two-step verification of {name}?",
-            [
-                "Their authenticator app and recovery codes stop working now.",
-                "At their next sign-in, with their password, they set up a new "
-                "authenticator. They are told by email.",
-                "Do this only once you have confirmed who is asking (in person or by a "
-                "call back to a known number).",
-            ],
-            "Reset two-step verification",
-        )
-    return pages.run_action(
-        org_id,
-        membership_id,
-        lambda: member_account.reset_member_mfa(
-            settings(),
-            current_user(),
-            org_id,
-            membership_id,
-            mfa=mfa(),
-            mailer=mailer(),
-            ip=ip(),
-        ),
-        "Two-step verification was reset; they set it up again at their next sign-in.",
-    )
-
-
-@bp.post("/orgs/<org_id>/members/<membership_id>/password-reset")
-@fresh_auth_required
-def send_password_reset(org_id: str, membership_id: str):
-    return pages.run_action(
-        org_id,
-        membership_id,
-        lambda: member_account.send_password_reset(
-            settings(), current_user(), org_id, membership_id, recovery=recovery(), ip=ip()
-        ),
-        "A password-reset link was emailed to the member.",
-    )
-
-
-@bp.route("/orgs/<org_id>/members/<membership_id>/remove", methods=["GET", "POST"])
-@fresh_auth_required
-def remove_member(org_id: str, membership_id: str):
-    if request.method == "GET":
-        return pages.confirm_member(
-            org_id,
-            membership_id,
-            "Remove {name} from {office}?",
-            [
-                "Their affiliation with this office ends: its applications refuse them and "
-                "their refresh tokens for it stop working.",
-                "They keep their account and any other offices they belong to.",
-                "To give them access again, send a new invitation.",
-            ],
-            "Remove from this office",
-        )
-    return pages.run_action(
-        org_id,
-        membership_id,
-        lambda: members.remove_member(settings(), current_user(), org_id, membership_id, ip=ip()),
-        "The member was removed from the office.",
-    )

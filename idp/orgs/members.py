@@ -289,7 +289,7 @@ def set_access_end(
     member.access_ends_on = ends_on
     member.access_end_notice_sent_at = None
     member.access_ended_at = now if ends_now else None
-    if ends_now:
+    if ends_on is not None and ends_now:
         member_event(
             "membership.ended",
             actor,

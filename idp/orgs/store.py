@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, update
 from sqlalchemy.orm import joinedload
 
 from idp.accounts.models import User
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 from idp.orgs.models import Invitation, Membership, Organization
 
 T = TypeVar("T")
@@ -121,13 +121,13 @@ def memberships_ended_before(today: date) -> list[Membership]:
 
 def _claim(membership_id: str, column, now: datetime | None, *, was_none: bool = True) -> bool:
     condition = column.is_(None) if was_none else column.is_not(None)
-    result = db.session.execute(
+    count = affected_rows(
         update(Membership)
         .where(Membership.id == membership_id, condition)
         .values({column.key: now})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return count == 1
 
 
 def claim_end_notice(membership_id: str, now: datetime) -> bool:
@@ -174,7 +174,7 @@ def open_invitations_for(org_id: str, email: str) -> list[Invitation]:
 
 def claim_invitation(invitation_id: str, user_id: str, now: datetime) -> bool:
     """Atomically mark an invitation accepted: True for exactly one caller."""
-    result = db.session.execute(
+    count = affected_rows(
         update(Invitation)
         .where(
             Invitation.id == invitation_id,
@@ -184,4 +184,4 @@ def claim_invitation(invitation_id: str, user_id: str, now: datetime) -> bool:
         .values(accepted_at=now, accepted_by_id=user_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return count == 1

@@ -89,30 +89,31 @@ def luhn_check_digit(payload: str) -> int:
     return (10 - total % 10) % 10
 
 
+def _number_problem(digits: str, length: int, name: str, asked: str) -> str | None:
+    """The problem with a fixed-length identifier typed by a person (spaces, dashes allowed)."""
+    if not digits:
+        return f"Enter the practice's {asked}."
+    if not digits.isascii() or not digits.isdigit():
+        return f"The {name} must contain only digits."
+    if len(digits) != length:
+        return f"The {name} must be exactly {length} digits (you entered {len(digits)})."
+    return None
+
+
 def npi_problem(value: str) -> str | None:
     npi = _digits_only(value)
-    if not npi:
-        return "Enter the practice's 10-digit NPI."
-    if not npi.isascii() or not npi.isdigit():
-        return "The NPI must contain only digits."
-    if len(npi) != 10:
-        return f"The NPI must be exactly 10 digits (you entered {len(npi)})."
-    if luhn_check_digit(NPI_LUHN_PREFIX + npi[:9]) != int(npi[9]):
+    problem = _number_problem(npi, 10, "NPI", "10-digit NPI")
+    if problem is None and luhn_check_digit(NPI_LUHN_PREFIX + npi[:9]) != int(npi[9]):
         return "This is not a valid NPI: its check digit does not match. Check for a typo."
-    return None
+    return problem
 
 
 def tin_problem(value: str) -> str | None:
     tin = _digits_only(value)
-    if not tin:
-        return "Enter the practice's 9-digit tax ID (TIN/EIN)."
-    if not tin.isascii() or not tin.isdigit():
-        return "The tax ID must contain only digits."
-    if len(tin) != 9:
-        return f"The tax ID must be exactly 9 digits (you entered {len(tin)})."
-    if tin == "000000000":
+    problem = _number_problem(tin, 9, "tax ID", "9-digit tax ID (TIN/EIN)")
+    if problem is None and tin == "000000000":
         return "This is not a valid tax ID."
-    return None
+    return problem
 
 
 def check_npi(value: str, errors: dict[str, str], field: str = "npi") -> str:

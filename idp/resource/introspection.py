@@ -13,13 +13,12 @@ closed: the call is refused, never let through unchecked).
 from __future__ import annotations
 
 import base64
-import json
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 
-from idp.resource.verifier import InvalidToken
+from idp.resource.verifier import InvalidToken, json_request
 
 
 class IntrospectionUnavailable(Exception):
@@ -29,8 +28,7 @@ class IntrospectionUnavailable(Exception):
 def _post_form(url: str, form: dict, headers: dict, timeout: float) -> dict:
     body = urllib.parse.urlencode(form).encode()
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        return json.loads(response.read())
+    return json_request(request, timeout)
 
 
 class Introspector:

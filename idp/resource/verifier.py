@@ -14,10 +14,11 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from typing import cast
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 ALLOWED_ALGS = ("ES256", "RS256")
 
@@ -26,10 +27,17 @@ class InvalidToken(Exception):
     """The token cannot be trusted (signature, type, issuer, audience, time)."""
 
 
-def _fetch_json(url: str, timeout: float = 5.0) -> dict:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+def json_request(request: urllib.request.Request, timeout: float) -> dict:
+    """The JSON body of the idp's answer (urllib: no dependency for downstream services)."""
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         return json.loads(response.read())
+
+
+def _fetch_json(url: str, timeout: float = 5.0) -> dict:
+    return json_request(
+        urllib.request.Request(url, headers={"Accept": "application/json"}),  # noqa: S310
+        timeout,
+    )
 
 
 class TokenVerifier:
@@ -65,7 +73,7 @@ class TokenVerifier:
 
     def _refetch(self) -> None:
         data = self.fetch(self.jwks_uri)
-        self._keys = KeySet.import_key_set(data)
+        self._keys = KeySet.import_key_set(cast(KeySetSerialization, data))
         self._fetched_at = self.clock()
         self.fetch_count += 1
 

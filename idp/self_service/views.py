@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.login.current import (
-    current_session,
     current_user,
     fresh_auth_required,
     login_required,
@@ -14,6 +13,7 @@ from idp.login.current import (
     settings,
     sign_in,
     sign_out_everywhere,
+    signed_in_session,
     store,
 )
 from idp.orgs import access
@@ -26,7 +26,7 @@ bp = Blueprint("account", __name__)
 @login_required
 def index():
     user = current_user()
-    session = current_session()
+    session = signed_in_session()
     sessions = store()
     offices = {m.org_id: m.organization for m in access.counting_memberships(user)}
     return render_template(
@@ -45,7 +45,7 @@ def index():
 @login_required
 def end_session(public_id: str):
     user = current_user()
-    current = current_session()
+    current = signed_in_session()
     service.end_session(
         store(), user.id, public_id, on_end=run_sign_out_hooks, ip=request.remote_addr
     )
@@ -89,7 +89,7 @@ def change_password():
         change(user, request.form, settings=settings(), clock=clock(), ip=request.remote_addr)
     except FieldErrors as exc:
         return render_template("self_service/password.html", errors=exc.errors), 400
-    session = current_session()
+    session = signed_in_session()
     amr, org_id = list(session.amr), session.active_org_id
     sign_out_everywhere(user.id)
     sign_in(user, amr, org_id)

@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Protocol
+
+
+class KeyValues(Protocol):
+    """What a service needs of a state it only reads and writes by key: met by every
+    :class:`SharedState` and by :class:`idp.state.durable.DurableState`."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str, ttl: int) -> None: ...
+
+    def add(self, key: str, value: str, ttl: int) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class SharedState(ABC):

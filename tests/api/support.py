@@ -50,7 +50,7 @@ def admin_client(test_client, scopes=ADMIN_SCOPES, client_id: str = "automation"
 
 
 def _person_client() -> str:
-    if not any(c.client_id == "console-cli" for c in registry().list()):
+    if not any(c.client_id == "console-cli" for c in registry().all_clients()):
         registry().add(
             client_id="console-cli",
             name="Admin scripts",

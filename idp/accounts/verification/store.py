@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from idp.accounts.models import User
 from idp.accounts.verification.models import EmailVerification
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 
 
 def by_token_hash(token_hash: str) -> EmailVerification | None:
@@ -19,13 +19,13 @@ def by_token_hash(token_hash: str) -> EmailVerification | None:
 
 def mark_used(verification_id: str, now: datetime) -> bool:
     """Atomically claim a link: True for exactly one caller, however many race for it."""
-    result = db.session.execute(
+    count = affected_rows(
         update(EmailVerification)
         .where(EmailVerification.id == verification_id, EmailVerification.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return count == 1
 
 
 def retire_unused(user_id: str, purpose: str, now: datetime) -> None:

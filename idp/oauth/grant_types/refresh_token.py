@@ -27,6 +27,8 @@ class RefreshGrant(RefreshTokenGrant):
     def authenticate_user(self, record: TokenRecord):
         org_id = self.request.form.get("organization") or None
         grants = service()
+        if record.refresh is None:
+            raise InvalidGrantError("The refresh token is not valid.")
         try:
             principal = grants.refresh_principal(record.refresh, org_id)
         except GrantRefused as exc:

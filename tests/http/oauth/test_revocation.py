@@ -158,9 +158,7 @@ def test_leaving_an_office_revokes_the_grants_acting_for_it(live, setup):
     # Removed from the first office: the grant acting for it ends, the exchanged token too
     # (it belongs to the subject token's grant); the grant now acting for the other office
     # ended as well, since it acted for the first one at sign-in.
-    remove_member(
-        live.app.config["IDP_SETTINGS"], admin, setup["org"].id, setup["membership"].id
-    )
+    remove_member(live.app.config["IDP_SETTINGS"], admin, setup["org"].id, setup["membership"].id)
     assert state_of(live, setup, token) == DEAD
     assert state_of(live, setup, exchanged)[::2] == (False, 401)
     assert state_of(live, setup, switched) == DEAD
@@ -199,9 +197,7 @@ def test_disabling_an_account_through_the_one_call_revokes_everything(live, setu
 
 
 @pytest.mark.parametrize("action", ["disable", "lock"])
-def test_a_security_admin_disabling_or_locking_an_account_revokes_its_tokens(
-    live, setup, action
-):
+def test_a_security_admin_disabling_or_locking_an_account_revokes_its_tokens(live, setup, action):
     from idp.admin import users
     from idp.login.current import run_sign_out_hooks, store
     from idp.services import account_locks

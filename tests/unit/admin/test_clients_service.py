@@ -60,7 +60,7 @@ def test_registry_rules_come_through_as_domain_errors(settings, sec, registry):
     assert made.secret is None
     with pytest.raises(DomainError):
         clients.rotate_secret(settings, sec, "pub", registry=registry)
-    assert registry.list() == [made.client]
+    assert registry.all_clients() == [made.client]
 
 
 def test_office_people_may_not(settings, office, registry):
@@ -69,4 +69,4 @@ def test_office_people_may_not(settings, office, registry):
         clients.create_client(settings, boss, _values(), registry=registry)
     with pytest.raises(Forbidden):
         clients.list_clients(settings, boss, registry=registry)
-    assert registry.list() == []
+    assert registry.all_clients() == []

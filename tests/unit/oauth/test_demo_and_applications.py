@@ -27,7 +27,7 @@ def test_demo_seed_registers_two_clients_and_returns_credentials(app):
     again = seed_demo(settings)
     assert len(again["clients"]) == 2
     service = client_service(settings, app.config["SECRET_KEY"])
-    assert {c.client_id for c in service.list()} == set(clients)
+    assert {c.client_id for c in service.all_clients()} == set(clients)
     from idp.oauth.clients import check_secret
 
     model = service.get("demo-portal-web")

@@ -19,15 +19,15 @@ def test_decide_needs_the_platform_permission(settings, mailer, clock, mail):
     add_member(admin, org, "office_admin")
     for not_allowed in (make_person("nobody"), admin):
         with pytest.raises(Forbidden):
-            approval.decide(
-                org.id, not_allowed, approve=True, settings=settings, mailer=mailer, clock=clock
+            approval.transition(
+                org.id, not_allowed, "approve", settings=settings, mailer=mailer, clock=clock
             )
     sec = make_person("sec", platform_role="security_admin")
     with pytest.raises(FieldErrors):
-        approval.decide(
-            org.id, sec, approve=False, reason="", settings=settings, mailer=mailer, clock=clock
+        approval.transition(
+            org.id, sec, "reject", reason="", settings=settings, mailer=mailer, clock=clock
         )
-    approval.decide(org.id, sec, approve=True, settings=settings, mailer=mailer, clock=clock)
+    approval.transition(org.id, sec, "approve", settings=settings, mailer=mailer, clock=clock)
     assert org.status == "approved" and verification.as_utc(org.decided_at) == clock.now()
     notice = mail.wait_for(admin.email)[-1]
     assert "approved" in notice["Subject"]
@@ -36,8 +36,8 @@ def test_decide_needs_the_platform_permission(settings, mailer, clock, mail):
         notice
     )
     with pytest.raises(Conflict):
-        approval.decide(
-            org.id, sec, approve=False, reason="late", settings=settings, mailer=mailer, clock=clock
+        approval.transition(
+            org.id, sec, "reject", reason="late", settings=settings, mailer=mailer, clock=clock
         )
 
 
