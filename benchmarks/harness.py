@@ -234,13 +234,23 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(instance: Instance, label: str, extra_env: dict[str, str], argv: list[str]):
-    """``idp serve`` (with ``argv``) pinned to the server CPU; stopped on leaving."""
+def serving(
+    instance: Instance,
+    label: str,
+    extra_env: dict[str, str],
+    argv: list[str],
+    port: int | None = None,
+):
+    """``idp serve`` (with ``argv``) pinned to the server CPU; stopped on leaving. ``port``:
+    listen there instead of the instance's port (a second server beside the first; the
+    issuer stays the instance's)."""
     log = instance.workdir / f"server-{label}.log"
+    base = instance.base if port is None else f"http://127.0.0.1:{port}"
+    listen = {} if port is None else {"IDP_SERVER_PORT": str(port)}
     with log.open("wb") as fh:
         proc = subprocess.Popen(
             pinned(SERVER_CPU, [str(VENV_BIN / "idp"), "serve", *argv]),
-            env={**instance.env, **extra_env},
+            env={**instance.env, **extra_env, **listen},
             cwd=ROOT,
             stdout=fh,
             stderr=subprocess.STDOUT,
@@ -248,10 +258,10 @@ def serving(instance: Instance, label: str, extra_env: dict[str, str], argv: lis
         )
     try:
         try:
-            wait_ready(instance.base + "/readyz", None if proc.poll() is None else proc)
+            wait_ready(base + "/readyz", None if proc.poll() is None else proc)
         except SystemExit:
             raise SystemExit(f"server {label} failed:\n{log.read_text()[-3000:]}") from None
-        yield Server(proc, instance.base, label, log)
+        yield Server(proc, base, label, log)
     finally:
         stop_group(proc)
 

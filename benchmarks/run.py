@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import harness, peer
+from benchmarks.audit_rows import audit_rows
 from benchmarks.harness import LOAD_CPU, SERVER_CPU, Instance, Measured, Server
 from benchmarks.table import Row, render
 
@@ -38,6 +39,7 @@ SCENARIOS = [
     "flow_default",
     "signin_default",
     "resource",
+    "audit",
     "metrics",
 ]
 
@@ -278,6 +280,8 @@ class Bench:
                 ) as server:
                     self.flow_rows(instance, server, creds, "default")
                     self.signin_rows(instance, server, creds)
+            if self.want("audit"):
+                self.rows += audit_rows(self, instance, creds)
             if self.want("metrics"):
                 metrics_port = harness.free_port()
                 env = self.server_env(

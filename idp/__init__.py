@@ -85,11 +85,13 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         configure_engine(db.engine)
 
     from idp.audit.app import init_app as init_audit
+    from idp.web import request_id
     from idp.web.errors import register_error_handlers
     from idp.web.headers import register_security_headers
     from idp.web.inputs import register_input_checks
     from idp.web.sessions import register_session_interface
 
+    request_id.install(app)
     register_error_handlers(app)
     register_input_checks(app)
     register_security_headers(app, settings)

@@ -19,6 +19,8 @@ COMMAND_GROUPS: list[str] = [
     "idp.oauth.cli",
     "idp.jwk.cli",
     "idp.orgs.cli",
+    "idp.orgs.review_cli",
+    "idp.admin.inactivity_cli",
     "idp.audit.cli",
     "idp.maintenance.purge",
     # The admin commands (idp.api.cli_*): users, sessions; orgs review and office commands

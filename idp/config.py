@@ -28,7 +28,12 @@ RESERVED_ENV_PREFIXES = ("IDP_TEST_", "IDP_BENCH_")
 #: Validators for structured sections: ``fn(values, tables)`` raising ConfigError. Each
 #: module listed in TABLE_VALIDATOR_MODULES appends its own on import.
 TABLE_VALIDATORS: list[Callable[[dict[str, Any], dict[str, Any]], None]] = []
-TABLE_VALIDATOR_MODULES = ["idp.orgs.roles", "idp.forward_auth.policy"]
+TABLE_VALIDATOR_MODULES = [
+    "idp.orgs.roles",
+    "idp.forward_auth.policy",
+    "idp.orgs.review_policy",
+    "idp.accounts.inactivity_policy",
+]
 
 
 class ConfigError(ValueError):

@@ -21,6 +21,7 @@ from idp.state import durable_state, shared_state
 if TYPE_CHECKING:
     from idp.accounts.recovery import RecoveryService
     from idp.config import Settings
+    from idp.login.ending import SessionEnder
     from idp.login.service import SignInService
     from idp.mail.base import Mailer
     from idp.mfa.passkeys import PasskeyService
@@ -72,6 +73,15 @@ def devices() -> DeviceCookies:
 
 def device_cookie_name() -> str:
     return "__Host-idp_device" if settings().is_https else "idp_device"
+
+
+def session_ender() -> SessionEnder:
+    """Ends sessions with the sign-out hooks (back-channel logout) for every caller: the
+    console, the API, the CLI and the person's own account page."""
+    from idp.login import current
+    from idp.login.ending import SessionEnder
+
+    return SessionEnder(current.store(), current.run_sign_out_hooks)
 
 
 def mfa() -> MfaService:

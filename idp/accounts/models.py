@@ -47,6 +47,11 @@ class User(Model):
     #: When the person last finished signing in (``SignInService.completed``).
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When a security admin last enabled the account: inactivity counts from then too.
+    enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the warning that the unused account will be disabled was mailed (once per
+    #: period of inactivity: a later sign-in makes it stale).
+    inactivity_notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships = relationship(
         "Membership", back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -181,14 +181,13 @@ class RecoveryService(LinkMailer):
             )
         db.session.commit()
         from idp.login.current import run_sign_out_hooks
+        from idp.login.ending import SessionEnder
         from idp.login.sessions import SessionStore
         from idp.oauth.grants import revoke_grants_of
 
         revoke_grants_of(user.id, reason="password_reset")
-
         # Every session ends, and each is signed out everywhere (back-channel logout).
-        for ended in SessionStore(self.state).end_all_for_user(user.id):
-            run_sign_out_hooks(ended)
+        SessionEnder(SessionStore(self.state), run_sign_out_hooks).end_all(user.id)
         return user
 
     def forgot_username(self, email: str, *, ip: str | None = None) -> None:

@@ -35,7 +35,7 @@ def _when(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
 
-def _view(state: KeyState) -> KeyView:
+def key_view(state: KeyState) -> KeyView:
     return KeyView(
         kid=state.kid,
         alg=state.alg,
@@ -58,7 +58,7 @@ def list_keys(settings, actor: User, *, ring: KeyRing) -> list[KeyView]:
     """Contract: every key, next first, then active, then retired (newest first in each)."""
     access.require_platform_permission(settings, actor, MANAGE_KEYS)
     states = sorted(ring.states(), key=lambda s: s.created_at, reverse=True)
-    return [_view(s) for s in sorted(states, key=lambda s: ORDER.get(s.state, 3))]
+    return [key_view(s) for s in sorted(states, key=lambda s: ORDER.get(s.state, 3))]
 
 
 def rotate(
@@ -81,7 +81,7 @@ def rotate(
         before=before,
         after=_summary(ring),
     )
-    return _view(active)
+    return key_view(active)
 
 
 def retire(settings, actor: User, kid: str, *, ring: KeyRing, ip: str | None = None) -> KeyView:
@@ -103,7 +103,7 @@ def retire(settings, actor: User, kid: str, *, ring: KeyRing, ip: str | None = N
         before=before,
         after=_summary(ring),
     )
-    return _view(state)
+    return key_view(state)
 
 
 def prune(settings, actor: User, *, ring: KeyRing, ip: str | None = None) -> list[str]:

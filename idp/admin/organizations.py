@@ -1,10 +1,12 @@
 """Organizations, for security admins: the review queue (with a flag when another
-organization, of any status, already has the TIN or the NPI), details with members, and
+organization, of any status, already has the TIN or the NPI), details with members (and
+when each is next due in the office's access review), and
 approve / reject / suspend / reinstate through ``idp.orgs.approval`` (its rules, its mail)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from idp.accounts.models import User
 from idp.common.clock import Clock
@@ -14,6 +16,7 @@ from idp.mail.base import Mailer
 from idp.orgs import access, approval
 from idp.orgs import store as org_store
 from idp.orgs.models import Organization
+from idp.orgs.review_policy import review_policy
 from idp.orgs.roles import get_role
 
 from . import APPROVE_ORGS, recording, store
@@ -52,6 +55,9 @@ class MemberView:
     email_verified: bool
     user_status: str
     role_label: str
+    #: When the office's administrators must next confirm this member (access review);
+    #: None while the membership does not count or the review is off.
+    review_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,10 @@ def details(settings, actor: User, org_id: str) -> OrgDetails:
     if org is None:
         raise NotFound("No such organization.")
     members = []
+    policy = review_policy(settings)
     for m in org_store.members_of_org(org.id):
         role = get_role(settings, m.role)
+        reviewed = policy.on and access.counts(m)
         members.append(
             MemberView(
                 user_id=m.user.id,
@@ -92,6 +100,7 @@ def details(settings, actor: User, org_id: str) -> OrgDetails:
                 email_verified=m.user.email_verified,
                 user_status=m.user.status,
                 role_label=role.label if role else m.role,
+                review_due_at=policy.due_at(m) if reviewed else None,
             )
         )
     decided_by = db.session.get(User, org.decided_by_id) if org.decided_by_id else None

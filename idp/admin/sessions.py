@@ -7,12 +7,12 @@ device label, IP, sign-in and last activity) and adds the office's name. Ending 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from idp.accounts.models import User
 from idp.accounts.store import require_user
 from idp.errors import NotFound
+from idp.login.ending import SessionEnder
 from idp.login.sessions import SessionStore, SsoSession
 from idp.orgs import access
 from idp.orgs import store as org_store
@@ -47,20 +47,17 @@ def end_one(
     user_id: str,
     public_id: str,
     *,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
 ) -> SsoSession:
-    """Contract: ends the user's session with this public id and runs ``on_end`` for it,
+    """Contract: ends the user's session with this public id, with the sign-out hooks,
     recorded as ``session.ended_by_admin`` (the console, the API and ``idp sessions end``
     all come here); NotFound when the user has no such live session."""
     access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
     user = require_user(user_id)
-    target = sessions.find_public(user.id, public_id or "")
-    ended = sessions.delete(target.sid) if target else None
+    ended = ender.end(user.id, public_id)
     if ended is None:
         raise NotFound("That session has already ended.")
-    on_end(ended)
     recording.changed(
         "session.ended_by_admin",
         actor,

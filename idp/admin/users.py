@@ -15,10 +15,13 @@ from datetime import datetime
 from math import ceil
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from idp.accounts import store as accounts_store
 from idp.accounts.models import USER_STATUSES, User
 from idp.accounts.store import require_user
+from idp.common.clock import Clock
 from idp.errors import Conflict, DomainError
-from idp.login.sessions import SessionStore, SsoSession
+from idp.extensions import db
+from idp.login.ending import SessionEnder
 from idp.oauth.grants import revoke_grants_of
 from idp.orgs import access
 from idp.orgs.roles import get_role
@@ -100,13 +103,6 @@ def _status(user: User) -> dict:
     return {"status": user.status}
 
 
-def _end_sessions(sessions: SessionStore, on_end: Callable[[SsoSession], None], user_id: str):
-    ended = sessions.end_all_for_user(user_id)
-    for session in ended:
-        on_end(session)
-    return ended
-
-
 def search(
     settings, actor: User, query: str = "", *, status: str | None = None, page: int = 1
 ) -> Page[User]:
@@ -157,8 +153,7 @@ def lock(
     user_id: str,
     *,
     locks: AccountLocks,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
 ) -> User:
     """Contract: active -> locked; every session and OAuth grant ends; the owner is mailed an
@@ -169,7 +164,7 @@ def lock(
         raise Conflict(f"Only an active account can be locked; this one is {user.status}.")
     before = _status(user)
     locks.lock(user, reason="security_admin", ip=ip)
-    ended = _end_sessions(sessions, on_end, user.id)
+    ended = ender.end_all(user.id)
     _status_changed("admin.user.locked", actor, user, before, ip, sessions_ended=len(ended))
     revoke_grants_of(user.id, reason="account_locked", actor_id=actor.id)
     return user
@@ -186,14 +181,44 @@ def unlock(
     return user
 
 
+def disable_account(
+    user: User,
+    *,
+    ender: SessionEnder,
+    reason: str,
+    actor_id: str | None,
+    audit: Callable[[dict], None],
+    now: datetime,
+    unused_before: datetime | None = None,
+) -> bool:
+    """The one way an account becomes disabled (the console, the API, ``idp users`` and
+    the inactivity job): its status moves to ``disabled`` by an atomic compare-and-set
+    (False, and nothing done, when an admin or another run changed it first, or, with
+    ``unused_before``, when it was used since); ``audit(before)`` records the event and
+    commits; then every session ends (with the sign-out hooks) and every OAuth grant with
+    it: its refresh and access tokens are refused at once."""
+    before = _status(user)
+    claimed = accounts_store.claim_status(
+        user.id, before["status"], "disabled", now, unused_before=unused_before
+    )
+    if not claimed:
+        db.session.rollback()
+        return False
+    db.session.expire(user, ["status", "updated_at"])
+    audit(before)
+    ender.end_all(user.id)
+    revoke_grants_of(user.id, reason=reason, actor_id=actor_id)
+    return True
+
+
 def disable(
     settings,
     actor: User,
     user_id: str,
     *,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
+    clock: Clock | None = None,
 ) -> User:
     """Contract: any status -> disabled; every session ends (with the sign-out hooks) and
     every OAuth grant with it: its refresh and access tokens are refused at once."""
@@ -201,21 +226,30 @@ def disable(
     _not_self(actor, user, "disable")
     if user.status == "disabled":
         raise Conflict("This account is already disabled.")
-    before = _status(user)
-    user.status = "disabled"
-    _status_changed("admin.user.disabled", actor, user, before, ip)
-    _end_sessions(sessions, on_end, user.id)
-    revoke_grants_of(user.id, reason="account_disabled", actor_id=actor.id)
+    done = disable_account(
+        user,
+        ender=ender,
+        reason="account_disabled",
+        actor_id=actor.id,
+        audit=lambda before: _status_changed("admin.user.disabled", actor, user, before, ip),
+        now=(clock or Clock()).now(),
+    )
+    if not done:
+        raise Conflict("The account changed meanwhile; reload the page and try again.")
     return user
 
 
-def enable(settings, actor: User, user_id: str, *, ip: str | None = None) -> User:
-    """Contract: disabled -> active (pending_email when the address was never confirmed)."""
+def enable(
+    settings, actor: User, user_id: str, *, ip: str | None = None, clock: Clock | None = None
+) -> User:
+    """Contract: disabled -> active (pending_email when the address was never confirmed);
+    the inactivity rule counts from now (``enabled_at``)."""
     user = _allowed_target(settings, actor, user_id)
     if user.status != "disabled":
         raise Conflict(f"Only a disabled account can be enabled; this one is {user.status}.")
     before = _status(user)
     user.status = "active" if user.email_verified else "pending_email"
+    user.enabled_at = (clock or Clock()).now()
     _status_changed("admin.user.enabled", actor, user, before, ip)
     return user
 
@@ -270,16 +304,15 @@ def sign_out_everywhere(
     actor: User,
     user_id: str,
     *,
-    sessions: SessionStore,
-    on_end: Callable[[SsoSession], None],
+    ender: SessionEnder,
     ip: str | None = None,
 ) -> int:
     """Contract: ends every SSO session of the user (back-channel logout through
-    ``on_end``); returns how many ended. Conflict on oneself."""
+    the ender); returns how many ended. Conflict on oneself."""
     user = _allowed_target(settings, actor, user_id)
     _not_self(actor, user, "sign out")
-    before = {"sessions": len(sessions.for_user(user.id))}
-    ended = _end_sessions(sessions, on_end, user.id)
+    before = {"sessions": len(ender.store.for_user(user.id))}
+    ended = ender.end_all(user.id)
     recording.changed(
         "admin.user.signed_out_everywhere",
         actor,

@@ -15,10 +15,11 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from idp.accounts.fields import normalize_username
 from idp.accounts.models import User
-from idp.common.cli import echo_json
+from idp.common.cli import echo_json, json_option
 from idp.errors import DomainError
 from idp.extensions import db
 
@@ -30,6 +31,20 @@ as_option = click.option(
     metavar="USERNAME",
     help="The person acting (their role decides what is allowed; the audit names them).",
 )
+
+
+def admin_command(group: click.Group, name: str, *arguments: str, **options: Any):
+    """A command of ``group`` run ``--as`` an administrator, with ``--json``; ``arguments``
+    are its positional arguments' names (USER: a person's id or username)."""
+
+    def register(fn: Callable) -> click.Command:
+        for decorate in (with_appcontext, json_option, as_option):
+            fn = decorate(fn)
+        for argument in reversed(arguments):
+            fn = click.argument(argument)(fn)
+        return group.command(name, **options)(fn)
+
+    return register
 
 
 def settings():

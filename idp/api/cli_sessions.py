@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
+from idp import services
 from idp.admin import sessions as service
-from idp.admin.views.common import on_session_end, sessions
+from idp.admin.views.common import sessions
 from idp.api import serialize
-from idp.api.cli_common import actor, as_option, find_user, run, settings, show, table
-from idp.common.cli import json_option
+from idp.api.cli_common import actor, admin_command, find_user, run, settings, show, table
 
 
 @click.group("sessions")
@@ -17,11 +16,7 @@ def cli() -> None:
     """List a person's sessions and end one (security admins)."""
 
 
-@cli.command("list")
-@click.argument("user")
-@as_option
-@json_option
-@with_appcontext
+@admin_command(cli, "list", "user")
 def list_command(user, as_user, as_json):
     """USER's live sessions (id or username), most recent first."""
     target = find_user(user)
@@ -36,12 +31,8 @@ def list_command(user, as_user, as_json):
     )
 
 
-@cli.command("end")
-@click.argument("user")
-@click.argument("session_id")
-@as_option
-@with_appcontext
-def end_command(user, session_id, as_user):
+@admin_command(cli, "end", "user", "session_id")
+def end_command(user, session_id, as_user, as_json):
     """End USER's session SESSION_ID (its clients are told: back-channel logout).
 
     Session ids may start with "-": put "--" before the arguments
@@ -53,8 +44,7 @@ def end_command(user, session_id, as_user):
             actor(as_user),
             target.id,
             session_id,
-            sessions=sessions(),
-            on_end=on_session_end,
+            ender=services.session_ender(),
         )
     )
-    click.echo("The session ended.")
+    show({"ended": session_id} if as_json else "The session ended.", as_json)

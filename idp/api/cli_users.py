@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
 from idp import services
 from idp.admin import users as service
+from idp.admin.user_actions import USER_ACTIONS
 from idp.api import serialize
-from idp.api.cli_common import actor, as_option, find_user, run, settings, show, table
-from idp.api.platform import USER_ACTIONS
-from idp.common.cli import json_option
+from idp.api.cli_common import actor, admin_command, find_user, run, settings, show, table
 
 COLUMNS = ["username", "display_name", "email", "status", "last_sign_in_at"]
 
@@ -20,13 +18,10 @@ def cli() -> None:
     """Search people and lock, disable, reset MFA or sign them out (security admins)."""
 
 
-@cli.command("search")
+@admin_command(cli, "search")
 @click.argument("query", default="")
 @click.option("--status", default=None, help="active, pending_email, locked or disabled.")
 @click.option("--page", default=1, type=click.IntRange(1, 999999))
-@as_option
-@json_option
-@with_appcontext
 def search_command(query, status, page, as_user, as_json):
     """People whose name, username, email, office or NPI matches QUERY (25 a page)."""
     found = run(lambda: service.search(settings(), actor(as_user), query, status=status, page=page))
@@ -45,11 +40,7 @@ def search_command(query, status, page, as_user, as_json):
     )
 
 
-@cli.command("show")
-@click.argument("user")
-@as_option
-@json_option
-@with_appcontext
+@admin_command(cli, "show", "user")
 def show_command(user, as_user, as_json):
     """Status, last sign-in, MFA and memberships of USER (id or username)."""
     target = find_user(user)
@@ -73,11 +64,7 @@ DONE = {
 def _action(name: str):
     done = DONE[name]
 
-    @cli.command(name, help=done)
-    @click.argument("user")
-    @as_option
-    @json_option
-    @with_appcontext
+    @admin_command(cli, name, "user", help=done)
     def command(user, as_user, as_json):
         target, who = find_user(user), actor(as_user)
         run(lambda: USER_ACTIONS[name](who, target.id, None))

@@ -74,7 +74,7 @@ def paths() -> dict:
         MANAGE_USERS,
     )
     from idp.admin.organizations import ACTIONS
-    from idp.api.platform import USER_ACTIONS
+    from idp.admin.user_actions import USER_ACTIONS
 
     org, user, sess, cli, key = (
         APPROVE_ORGS,

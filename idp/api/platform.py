@@ -13,11 +13,11 @@ from idp.admin import organizations as org_service
 from idp.admin import sessions as session_service
 from idp.admin import users as user_service
 from idp.admin.clients import ClientSettings
+from idp.admin.user_actions import USER_ACTIONS
 from idp.admin.views.common import (
     clock,
     ip,
     key_ring,
-    on_session_end,
     registry,
     sessions,
     settings,
@@ -119,36 +119,6 @@ def user(user_id: str):
     return with_etag(_user_representation(user_id))
 
 
-#: Each user action as (actor, user id, ip) -> result, for the API and ``idp users``.
-USER_ACTIONS = {
-    "lock": lambda who, uid, ip: user_service.lock(
-        settings(),
-        who,
-        uid,
-        locks=services.account_locks(),
-        sessions=sessions(),
-        on_end=on_session_end,
-        ip=ip,
-    ),
-    "unlock": lambda who, uid, ip: user_service.unlock(
-        settings(), who, uid, locks=services.account_locks(), ip=ip
-    ),
-    "disable": lambda who, uid, ip: user_service.disable(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
-    ),
-    "enable": lambda who, uid, ip: user_service.enable(settings(), who, uid, ip=ip),
-    "reset-mfa": lambda who, uid, ip: user_service.reset_mfa(
-        settings(), who, uid, mfa=services.mfa(), mailer=services.mailer(), ip=ip
-    ),
-    "password-reset": lambda who, uid, ip: user_service.send_password_reset(
-        settings(), who, uid, recovery=services.recovery(), ip=ip
-    ),
-    "sign-out-everywhere": lambda who, uid, ip: user_service.sign_out_everywhere(
-        settings(), who, uid, sessions=sessions(), on_end=on_session_end, ip=ip
-    ),
-}
-
-
 def _user_action(user_id: str, action: str):
     """``If-Match`` is optional here (each action refuses the wrong state by itself); when
     sent, a user changed since it was read gets 412."""
@@ -184,8 +154,7 @@ def end_session(user_id: str, session_id: str):
         actor(),
         user_id,
         session_id,
-        sessions=sessions(),
-        on_end=on_session_end,
+        ender=services.session_ender(),
         ip=ip(),
     )
     return "", 204

@@ -12,7 +12,6 @@ import time
 
 from flask import Flask, Response
 
-from idp.audit import context
 from idp.audit.chain import app_key, seal
 from idp.audit.writer import DirectWriter
 
@@ -33,7 +32,6 @@ def init_app(app: Flask) -> None:
     """Call after the database is set up (the direct writer binds to its engine)."""
     from idp.extensions import db
 
-    context.init_app(app)
     with app.app_context():
         app.extensions["idp.audit.writer"] = DirectWriter(db.engine)
     settings = app.config["IDP_SETTINGS"]

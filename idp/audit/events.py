@@ -62,6 +62,31 @@ EVENTS: dict[str, tuple[str, str]] = {
         "An administrator disabled a client (its refresh tokens end; before -> after).",
     ),
     "oauth.client.updated": (SUCCESS, "An administrator changed a client (before -> after)."),
+    # access review and inactivity
+    "access_review.confirmed": (
+        SUCCESS,
+        "An office administrator confirmed that a member still needs access (next_due_at).",
+    ),
+    "access_review.removed": (
+        SUCCESS,
+        "An office administrator removed a member in the access review (role).",
+    ),
+    "access_review.reminded": (
+        SUCCESS,
+        "The office's administrators were reminded of members coming due (membership_ids).",
+    ),
+    "access_review.suspended": (
+        SUCCESS,
+        "A membership left unconfirmed past its grace period was deactivated (due_at).",
+    ),
+    "account.inactivity_notice": (
+        SUCCESS,
+        "The person was warned that their unused account will be disabled (disable_on).",
+    ),
+    "account.disabled_inactive": (
+        SUCCESS,
+        "An account unused for the configured days was disabled (unused_since, days).",
+    ),
     # the audit trail itself
     "audit.viewed": (
         SUCCESS,

@@ -2,28 +2,25 @@
 
 A client-credentials token costs about 0.4 ms of CPU; checking a pooled connection out
 (with its ping), beginning, inserting, committing and resetting it costs more than that.
-Here each thread keeps one database connection of its own (detached from the pool, in
+Here each thread keeps one database connection of its own
+(:class:`~idp.common.thread_connections.ThreadConnections`: detached from the pool, in
 autocommit on PostgreSQL) and writes the entry with one prepared INSERT: one round trip,
 durable before the caller answers. On PostgreSQL the statement is prepared once per
 connection and executed through libpq directly (psycopg's ``pgconn.exec_prepared``, which
 releases the GIL while it waits), skipping the per-call query building that would cost
 as much again. Concurrent writers share commits (group commit, :meth:`DirectWriter.write`):
 the database's fsync rate, not the CPU, is what bounds one commit per token.
-Connections are closed when the engine is disposed and re-opened after a fork or a broken
-connection.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from idp.audit.models import AuditEvent
+from idp.common.thread_connections import ThreadConnections, check_command
 
 COLUMNS = [
     c.name for c in AuditEvent.__table__.columns if c.name not in {"id", "seq", "prev_hash", "hash"}
@@ -51,55 +48,26 @@ class WriteFailed(RuntimeError):
 
 
 def _check(result: Any) -> None:
-    """libpq results do not raise: a status other than COMMAND_OK is an error."""
     from psycopg import pq
 
-    if result.status != pq.ExecStatus.COMMAND_OK:
-        message = result.error_message.decode(errors="replace").strip()
-        raise WriteFailed(f"audit entry not written: {message}")
+    try:
+        check_command(result, pq.ExecStatus.COMMAND_OK, "audit entry not written")
+    except RuntimeError as exc:
+        raise WriteFailed(str(exc)) from None
 
 
 class DirectWriter:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.sqlite = engine.dialect.name == "sqlite"
+        self.connections = ThreadConnections(engine)
+        self.sqlite = self.connections.sqlite
         self.sql = (
             f"INSERT INTO audit_events ({', '.join(COLUMNS)}) "  # noqa: S608 - our column names
             f"VALUES ({', '.join('?' for _ in COLUMNS)})"
         )
-        self._local = threading.local()
-        self._lock = threading.Lock()
         self._cv = threading.Condition()
         self._queue: list[_Slot] = []
         self._flushing = 0
-        self._open: list[Any] = []
-        #: Bumped by close(): every thread then opens a new connection.
-        self._generation = 0
-        event.listen(engine, "engine_disposed", lambda _engine: self.close())
-
-    def _connection(self) -> Any:
-        held = getattr(self._local, "held", None)
-        if held is not None and held[0] == (os.getpid(), self._generation):
-            return held[1]
-        fairy = self.engine.raw_connection()
-        fairy.detach()
-        if not self.sqlite:
-            driver: Any = fairy.dbapi_connection
-            driver.autocommit = True
-        self._local.held = ((os.getpid(), self._generation), fairy)
-        with self._lock:
-            self._open.append(fairy)
-        return fairy
-
-    def _drop(self) -> None:
-        held = getattr(self._local, "held", None)
-        self._local.held = None
-        if held is not None:
-            with self._lock:
-                if held[1] in self._open:
-                    self._open.remove(held[1])
-            with contextlib.suppress(Exception):  # already broken
-                held[1].close()
 
     def _params(self, values: dict[str, Any]) -> list[Any]:
         if self.sqlite:
@@ -109,7 +77,7 @@ class DirectWriter:
         return [None if values[n] is None else str(values[n]).encode() for n in COLUMNS]
 
     def _insert_once(self, rows: list[list[Any]]) -> None:
-        conn = self._connection()
+        conn = self.connections.get()
         if self.sqlite:
             cursor = conn.cursor()
             cursor.executemany(self.sql, rows)
@@ -139,7 +107,7 @@ class DirectWriter:
             except Exception:
                 # A connection broken since its last use (database restarted): one retry on
                 # a new one; a second failure is the callers' (a 5xx, nothing issued).
-                self._drop()
+                self.connections.drop()
                 if attempt == 2:
                     raise
 
@@ -173,9 +141,4 @@ class DirectWriter:
             raise WriteFailed(f"audit entry not written: {slot.error}") from slot.error
 
     def close(self) -> None:
-        with self._lock:
-            conns, self._open = self._open, []
-            self._generation += 1
-        for conn in conns:
-            with contextlib.suppress(Exception):  # closing what may be broken
-                conn.close()
+        self.connections.close()

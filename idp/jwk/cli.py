@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import echo_rows, json_option
 from idp.jwk.keyring import ALGORITHMS, KeyRing
 from idp.jwk.registry import KeyRegistry, readable_kids
 
@@ -45,15 +45,16 @@ def cli() -> None:
 @json_option
 @with_appcontext
 def list_command(as_json):
-    states = _ring().states()
-    if as_json:
-        echo_json([s.__dict__ for s in states])
-        return
-    for s in states:
-        click.echo(
+    """The keys with their state, and when each may be dropped."""
+    echo_rows(
+        _ring().states(),
+        as_json,
+        lambda s: s.__dict__,
+        lambda s: (
             f"{s.kid:28} {s.alg:6} {s.state:8} created {_fmt(s.created_at)} "
             f"drop after {_fmt(s.drop_after)}"
-        )
+        ),
+    )
 
 
 @cli.command("rotate")

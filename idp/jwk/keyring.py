@@ -151,9 +151,9 @@ class KeyRing:
             pem = self.private_key_path(kid).read_bytes()
             parameters: jwk.KeyParameters = {"kid": kid, "alg": state.alg, "use": "sig"}
             if state.alg == "ES256":
-                key = jwk.ECKey.import_key(pem, parameters)
+                key = jwk.import_key(pem, "EC", parameters)
             else:
-                key = jwk.RSAKey.import_key(pem, parameters)
+                key = jwk.import_key(pem, "RSA", parameters)
             cache["keys"][kid] = key
         return key
 

@@ -1,21 +1,18 @@
-"""Per-request work of this package: the request id, the metrics of the answer, and the
-JSON log format. Kept to a clock read and a few label lookups per request (the benchmark's
-"metrics on" row shows the cost)."""
+"""Per-request work of this package: the metrics of the answer and the JSON log format
+(with the request id of :mod:`idp.web.request_id`). Kept to a clock read and a few label
+lookups per request (the benchmark's "metrics on" row shows the cost)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import time
-import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, request
 
-REQUEST_ID_HEADER = "X-Request-ID"
-#: An incoming id is kept only when it is short and plain (it goes into every log line).
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+from idp.web.request_id import request_id
+
 KNOWN_GRANTS = {
     "authorization_code",
     "refresh_token",
@@ -24,20 +21,8 @@ KNOWN_GRANTS = {
 }
 
 
-def request_id() -> str | None:
-    """The id of the request being answered (from ``X-Request-ID`` or generated)."""
-    return g.get("request_id") if has_request_context() else None
-
-
 def _begin() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
     g.metrics_started = time.perf_counter()
-
-
-def _tag(response):
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-    return response
 
 
 def _dependency(exc: BaseException | None) -> str | None:
@@ -98,7 +83,6 @@ def _access_line(response):
 
 def install_request_hooks(app: Flask, *, metrics: bool, access_log: bool = False) -> None:
     app.before_request(_begin)
-    app.after_request(_tag)
     if access_log:
         if not ACCESS.handlers:
             handler = logging.StreamHandler(sys.stdout)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import echo_json, echo_rows, json_option
 from idp.errors import DomainError
 
 
@@ -54,6 +55,25 @@ def _fail(exc: DomainError):
     raise click.ClickException(exc.message)
 
 
+def client_command(name: str, *options):
+    """A command on one registered client (CLIENT_ID), with ``--json`` and ``options``; a
+    domain error ends it with its one-line message."""
+
+    def register(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except DomainError as exc:
+                _fail(exc)
+
+        for decorate in (with_appcontext, json_option, *reversed(options)):
+            run = decorate(run)
+        return cli.command(name)(click.argument("client_id")(run))
+
+    return register
+
+
 @click.group("clients")
 def cli() -> None:
     """Register OAuth/OpenID Connect clients (relying apps and services)."""
@@ -80,7 +100,6 @@ _common = [
     click.option("--jwks", "jwks_file", help="JWKS file (public keys) for private_key_jwt."),
     click.option("--backchannel-logout-uri", default=None),
     click.option("--launch-url", default=None, help="Dashboard link (first-party apps)."),
-    click.option("--json", "as_json", is_flag=True, help="Machine-readable output."),
 ]
 
 
@@ -102,6 +121,7 @@ def common(fn):
     help="Token endpoint authentication; 'none' for public (browser/native) clients.",
 )
 @common
+@json_option
 @with_appcontext
 def add_command(name, client_id, auth_method, as_json, **options):
     """Register a client; a generated secret is printed once."""
@@ -152,77 +172,43 @@ def _ensure_key(alg: str) -> None:
     KeyRing(current_app.config["IDP_SETTINGS"].keys_path).ensure_active(alg)
 
 
+def _client_line(c) -> str:
+    flags = [f for f, on in (("public", c.is_public), ("first-party", c.first_party)) if on]
+    if c.disabled:
+        flags.append("disabled")
+    return f"{c.client_id:24} {c.token_endpoint_auth_method:20} {','.join(flags):24} {c.name}"
+
+
 @cli.command("list")
 @json_option
 @with_appcontext
 def list_command(as_json):
     """List registered clients."""
-    clients = _service().all_clients()
-    if as_json:
-        echo_json([c.to_dict() for c in clients])
-        return
-    for c in clients:
-        flags = ",".join(
-            f
-            for f, on in (
-                ("public", c.is_public),
-                ("first-party", c.first_party),
-                ("disabled", c.disabled),
-            )
-            if on
-        )
-        click.echo(f"{c.client_id:24} {c.token_endpoint_auth_method:20} {flags:24} {c.name}")
+    echo_rows(_service().all_clients(), as_json, lambda c: c.to_dict(), _client_line)
 
 
-@cli.command("show")
-@click.argument("client_id")
-@json_option
-@with_appcontext
+@client_command("show")
 def show_command(client_id, as_json):
     """Show one client (never its secret)."""
-    try:
-        _show(_service().get(client_id), None, as_json)
-    except DomainError as exc:
-        _fail(exc)
+    _show(_service().get(client_id), None, as_json)
 
 
-@cli.command("update")
-@click.argument("client_id")
-@click.option("--name")
-@common
-@with_appcontext
+@client_command("update", click.option("--name"), common)
 def update_command(client_id, name, as_json, **options):
     """Change a client; a list option replaces the whole list."""
-    try:
-        client = _service().update(client_id, name=name, **_protocol(options))
-    except DomainError as exc:
-        _fail(exc)
+    client = _service().update(client_id, name=name, **_protocol(options))
     _ensure_key(client.id_token_alg)
     _show(client, None, as_json)
 
 
-@cli.command("rotate-secret")
-@click.argument("client_id")
-@json_option
-@with_appcontext
+@client_command("rotate-secret")
 def rotate_secret_command(client_id, as_json):
     """Replace the client secret (the old one stops working at once); prints it once."""
-    try:
-        result = _service().rotate_secret(client_id)
-    except DomainError as exc:
-        _fail(exc)
+    result = _service().rotate_secret(client_id)
     _show(result.client, result.secret, as_json)
 
 
-@cli.command("disable")
-@click.argument("client_id")
-@click.option("--enable", is_flag=True, help="Enable the client again.")
-@json_option
-@with_appcontext
+@client_command("disable", click.option("--enable", is_flag=True, help="Enable the client again."))
 def disable_command(client_id, enable, as_json):
     """Disable a client: no more tokens, its refresh tokens end."""
-    try:
-        client = _service().set_disabled(client_id, not enable)
-    except DomainError as exc:
-        _fail(exc)
-    _show(client, None, as_json)
+    _show(_service().set_disabled(client_id, not enable), None, as_json)

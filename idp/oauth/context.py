@@ -38,7 +38,11 @@ def oauth_server():
 def store() -> OAuthStore:
     from idp.state import shared_state
 
-    return OAuthStore(shared_state(), settings().oauth_code_seconds)
+    return OAuthStore(
+        shared_state(),
+        settings().oauth_code_seconds,
+        current_app.extensions.get("idp.oauth.live_tokens"),
+    )
 
 
 def service() -> OAuthService:

@@ -12,6 +12,7 @@ from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import InvalidClientError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc9207 import IssuerParameter
 
+from idp.extensions import db
 from idp.jwk.keyring import KeyRing
 from idp.oauth.client_auth import PrivateKeyJwt, claimed_client_id, readable_authorization
 from idp.oauth.context import query_client, service, settings
@@ -21,6 +22,7 @@ from idp.oauth.grant_types.refresh_token import RefreshGrant
 from idp.oauth.grant_types.token_exchange import OfficeTokenExchange
 from idp.oauth.id_token import OpenIDExtension
 from idp.oauth.introspection import Introspection
+from idp.oauth.live_tokens import live_tokens_for
 from idp.oauth.revocation import Revocation
 from idp.oauth.token import generate_token, save_token
 from idp.oauth.tokens import TokenMinter
@@ -69,4 +71,6 @@ def init_oauth(app) -> AuthorizationServer:
     settings_ = app.config["IDP_SETTINGS"]
     app.extensions["idp.keyring"] = KeyRing(settings_.keys_path)
     app.extensions["idp.minter"] = TokenMinter(settings_, app.extensions["idp.keyring"])
+    with app.app_context():
+        app.extensions["idp.oauth.live_tokens"] = live_tokens_for(db.engine)
     return server

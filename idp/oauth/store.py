@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.common.tokens import token_hash
 from idp.extensions import affected_rows, db
+from idp.oauth.live_tokens import LiveTokens
 from idp.oauth.models import Consent, OAuthClient, OAuthGrant, RefreshToken, RevokedAccessToken
 from idp.oauth.protocol import AuthCode
 from idp.state.base import SharedState
@@ -36,8 +37,12 @@ def _saved(row: Row) -> Row:
 
 
 class OAuthStore:
-    def __init__(self, state: SharedState, code_seconds: int):
+    def __init__(
+        self, state: SharedState, code_seconds: int, live_tokens: LiveTokens | None = None
+    ):
         self.state = state
+        #: The direct revocation check (PostgreSQL), see :meth:`access_token_live`.
+        self.live_tokens = live_tokens
         self.code_seconds = code_seconds
 
     # --- authorization codes (shared state: one atomic pop across instances) ---------------
@@ -203,7 +208,13 @@ class OAuthStore:
 
     def access_token_live(self, grant_id: str | None, jti: str) -> bool:
         """One statement: the token's grant (when it names one) is known and unrevoked, and
-        the token itself was not revoked."""
+        the token itself was not revoked.
+
+        With no transaction open in this session (nothing uncommitted to see, as at
+        introspection), asked on the direct connection when there is one: the same question,
+        answered from what is committed."""
+        if self.live_tokens is not None and not db.session().in_transaction():
+            return self.live_tokens.live(grant_id, jti)
         not_denied = ~db.exists().where(RevokedAccessToken.jti == jti)
         if grant_id is None:
             return bool(db.session.scalar(db.select(not_denied)))

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from idp.accounts.models import User
 from idp.common.clock import utcnow
-from idp.errors import DomainError, Forbidden
+from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.assurance import PHISHING_RESISTANT_AMR
 from idp.login.offices import SessionLimits
 from idp.orgs import store
@@ -128,6 +128,26 @@ def require_org_permission(settings, user: User | None, org_id: str, permission:
     if member is None or permission not in role_permissions(settings, member.role):
         raise Forbidden("You can manage only an office where you are an administrator.")
     return member
+
+
+def office_record(settings, user: User | None, org_id: str, permission: str, find, what: str):
+    """``find()`` -- a record of the office (a member, an invitation) -- for someone who
+    holds ``permission`` there: 403 before anything is looked up, 404 when there is none."""
+    require_org_permission(settings, user, org_id, permission)
+    found = find()
+    if found is None:
+        raise NotFound(f"No such {what} in this office.")
+    return found
+
+
+def administrators(settings, org_id: str, now: datetime | None = None) -> list[Membership]:
+    """The office's administrators now: members whose role manages members, while their
+    membership counts (whom the office's notices go to)."""
+    return [
+        m
+        for m in store.members_of_org(org_id)
+        if MANAGE_MEMBERS in role_permissions(settings, m.role) and counts(m, now)
+    ]
 
 
 def administered_org_ids(settings, user: User, permission: str) -> set[str]:

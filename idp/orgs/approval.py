@@ -79,6 +79,11 @@ def transition(
     org.decided_by_id = actor.id
     org.decided_at = clock.now()
     org.decision_reason = reason or None
+    if step.to_status == "approved":
+        # Approved or reinstated: its members' access review starts again from today.
+        for member in org.memberships:
+            member.access_confirmed_at, member.access_confirmed_by_id = org.decided_at, None
+            member.review_reminded_at = None
     record(
         step.event,
         actor_id=actor.id,

@@ -22,7 +22,7 @@ from idp.common.clock import Clock
 from idp.errors import DomainError
 from idp.orgs import access
 from idp.orgs.effects import MailUnavailable
-from idp.orgs.invitations import check_invitee, create_and_send
+from idp.orgs.invitations import check_invitee, invite
 from idp.orgs.roles import find_org_role, least_privileged_org_role, org_roles
 
 #: The largest upload or pasted list accepted, in bytes (200 rows of long addresses fit).
@@ -164,7 +164,7 @@ def invite_many(
     result = BulkResult(rows)
     for index, row in enumerate(rows):
         try:
-            create_and_send(
+            invite(
                 settings,
                 actor,
                 org_id,

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from idp.common.cli import echo_json, json_option
+from idp.common.cli import json_option, report_job
 from idp.common.clock import app_clock
 from idp.errors import DomainError
 
@@ -31,16 +31,8 @@ def expire_memberships_command(as_json: bool) -> None:
         )
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    if as_json:
-        echo_json(report.as_dict())
-    else:
-        click.echo(
-            f"memberships ended: {len(report.ended)}; notices sent: {len(report.noticed)}; "
-            f"notices failed: {len(report.failed)}"
-        )
-    if report.failed:
-        click.echo(
-            f"error: {len(report.failed)} notice(s) could not be mailed; the next run retries",
-            err=True,
-        )
-        raise SystemExit(1)
+    summary = (
+        f"memberships ended: {len(report.ended)}; notices sent: {len(report.noticed)}; "
+        f"notices failed: {len(report.failed)}"
+    )
+    report_job(report, as_json, summary, "the next run retries")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -83,7 +84,7 @@ def check_invitee(org_id: str, email: str, now: datetime, errors: dict[str, str]
         errors["email"] = "This address already has a pending invitation. Re-send it from the list."
 
 
-def create_and_send(
+def invite(
     settings,
     actor: User,
     org_id: str,
@@ -95,9 +96,18 @@ def create_and_send(
     ip: str | None = None,
     **details,
 ) -> Invitation:
-    """Create one checked invitation and mail it, in one unit of work: a mail failure rolls
-    the invitation back (MailUnavailable), so it is either created and sent or neither."""
+    """Invite one address to the office with a role, by email: checked, then created and
+    mailed in one unit of work (a mail failure rolls the invitation back, MailUnavailable),
+    so it is either created and sent or neither. ``details`` go into the audit entry."""
+    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
+    errors: dict[str, str] = {}
+    email = fields.check_email(email, errors)
+    check_org_role(settings, role_name, errors)
     now = clock.now()
+    if "email" not in errors:
+        check_invitee(org_id, email, now, errors)
+    if errors:
+        raise FieldErrors(errors)
     token = random_token(32)
     invitation = Invitation(
         org_id=org_id,
@@ -127,37 +137,11 @@ def create_and_send(
     return invitation
 
 
-def invite(
-    settings,
-    actor: User,
-    org_id: str,
-    email: str,
-    role_name: str,
-    *,
-    mailer,
-    clock: Clock,
-    ip: str | None = None,
-) -> Invitation:
-    """Invite one address to the office with a role, by email."""
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
-    errors: dict[str, str] = {}
-    email = fields.check_email(email, errors)
-    check_org_role(settings, role_name, errors)
-    if "email" not in errors:
-        check_invitee(org_id, email, clock.now(), errors)
-    if errors:
-        raise FieldErrors(errors)
-    return create_and_send(
-        settings, actor, org_id, email, role_name, mailer=mailer, clock=clock, ip=ip
-    )
-
-
 def _managed_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
-    invitation = store.invitation_in_org(invitation_id, org_id)
-    if invitation is None:
-        raise NotFound("No such invitation in this office.")
-    return invitation
+    find = partial(store.invitation_in_org, invitation_id, org_id)
+    return access.office_record(
+        settings, actor, org_id, access.MANAGE_INVITATIONS, find, "invitation"
+    )
 
 
 def get_invitation(settings, actor: User, org_id: str, invitation_id: str) -> Invitation:
@@ -298,11 +282,7 @@ def accept_with_new_account(
         raise FieldErrors({"username": "This username was just taken. Choose another."}) from None
     member = _join(invitation, user, clock, ip)
     own_action("account.created", user, org_id=invitation.org_id, ip=ip, via="invitation")
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("This invitation could not be accepted; try again.") from None
+    _commit_or_conflict("This invitation could not be accepted; try again.")
     return _accepted(settings, invitation, user, member, True)
 
 
@@ -319,9 +299,14 @@ def accept_as_existing_user(
     if store.membership(user.id, invitation.org_id) is not None:
         raise Conflict("You are already a member of this office.")
     member = _join(invitation, user, clock, ip)
+    _commit_or_conflict("You are already a member of this office.")
+    return _accepted(settings, invitation, user, member, False)
+
+
+def _commit_or_conflict(message: str) -> None:
+    """Commit the acceptance; a concurrent one that won (the same membership) is a Conflict."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("You are already a member of this office.") from None
-    return _accepted(settings, invitation, user, member, False)
+        raise Conflict(message) from None

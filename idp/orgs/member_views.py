@@ -40,6 +40,8 @@ class MemberAction:
     """One action on a member: the service call, what the list says when it is done, and
     for a destructive one the confirmation page shown first (GET)."""
 
+    #: The endpoint's name (``url_for("orgs.<endpoint>")``).
+    endpoint: str
     run: Callable[[str, str], object]
     done: str
     confirm: tuple[str, list[str], str] | None = None
@@ -47,12 +49,14 @@ class MemberAction:
 
 MEMBER_ACTIONS: dict[str, MemberAction] = {
     "role": MemberAction(
+        "change_role",
         lambda org_id, membership_id: members.change_role(
             settings(), current_user(), org_id, membership_id, request.form.get("role", ""), ip=ip()
         ),
         "The role was changed.",
     ),
     "deactivate": MemberAction(
+        "deactivate_member",
         as_office_admin(members.deactivate_member),
         "The member was deactivated in this office.",
         (
@@ -69,9 +73,12 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
         ),
     ),
     "reactivate": MemberAction(
-        as_office_admin(members.reactivate_member), "The member was reactivated."
+        "reactivate_member",
+        as_office_admin(members.reactivate_member, clock=clock),
+        "The member was reactivated.",
     ),
     "reset-mfa": MemberAction(
+        "reset_member_mfa",
         as_office_admin(member_account.reset_member_mfa, mfa=mfa, mailer=mailer),
         "Two-step verification was reset; they set it up again at their next sign-in.",
         (
@@ -87,10 +94,12 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
         ),
     ),
     "password-reset": MemberAction(
+        "send_password_reset",
         as_office_admin(member_account.send_password_reset, recovery=recovery),
         "A password-reset link was emailed to the member.",
     ),
     "remove": MemberAction(
+        "remove_member",
         as_office_admin(members.remove_member),
         "The member was removed from the office.",
         (
@@ -104,16 +113,6 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
             "Remove from this office",
         ),
     ),
-}
-
-#: Endpoint names (``url_for("orgs.<name>")``) of the actions.
-_ENDPOINTS = {
-    "role": "change_role",
-    "deactivate": "deactivate_member",
-    "reactivate": "reactivate_member",
-    "reset-mfa": "reset_member_mfa",
-    "password-reset": "send_password_reset",
-    "remove": "remove_member",
 }
 
 
@@ -131,12 +130,12 @@ def _member_action_view(name: str):
     return view
 
 
-for _name, _endpoint in _ENDPOINTS.items():
+for _name, _action in MEMBER_ACTIONS.items():
     bp.add_url_rule(
         f"/orgs/<org_id>/members/<membership_id>/{_name}",
-        endpoint=_endpoint,
+        endpoint=_action.endpoint,
         view_func=_member_action_view(_name),
-        methods=["GET", "POST"] if MEMBER_ACTIONS[_name].confirm else ["POST"],
+        methods=["GET", "POST"] if _action.confirm else ["POST"],
     )
 
 

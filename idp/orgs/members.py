@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
@@ -119,11 +120,8 @@ def members_of(settings, actor: User, org_id: str) -> list[Membership]:
 
 def get_member(settings, actor: User, org_id: str, membership_id: str) -> Membership:
     """One member of the office, for an administrator of it (404 when not in this office)."""
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_MEMBERS)
-    member = store.membership_in_org(membership_id, org_id)
-    if member is None:
-        raise NotFound("No such member in this office.")
-    return member
+    find = partial(store.membership_in_org, membership_id, org_id)
+    return access.office_record(settings, actor, org_id, access.MANAGE_MEMBERS, find, "member")
 
 
 def member_details(
@@ -145,14 +143,17 @@ def _lasting_admin(settings, member: Membership) -> bool:
     )
 
 
+def is_last_admin(settings, org_id: str, member: Membership) -> bool:
+    """Whether ``member`` is the office's last lasting administrator (active, no end date)."""
+    if not _lasting_admin(settings, member):
+        return False
+    members = store.members_of_org(org_id)
+    return not any(m.id != member.id and _lasting_admin(settings, m) for m in members)
+
+
 def _refuse_if_last_admin(settings, org_id: str, member: Membership) -> None:
     """Refuse a change that takes away the office's last lasting administrator."""
-    if not _lasting_admin(settings, member):
-        return
-    others = [
-        m for m in store.members_of_org(org_id) if m.id != member.id and _lasting_admin(settings, m)
-    ]
-    if not others:
+    if is_last_admin(settings, org_id, member):
         raise Conflict(LAST_ADMIN)
 
 
@@ -232,15 +233,18 @@ def deactivate_member(
 
 
 def reactivate_member(
-    settings, actor: User, org_id: str, membership_id: str, *, ip=None
+    settings, actor: User, org_id: str, membership_id: str, *, ip=None, clock: Clock | None = None
 ) -> Membership:
     """Give a deactivated member their access to this office back (an end date that has
-    passed still applies: change it as well)."""
+    passed still applies: change it as well). Reactivating confirms the member's access
+    (the access review's next cycle starts now)."""
     member = get_member(settings, actor, org_id, membership_id)
     if member.status == "active":
         return member
     before = _snapshot(member)
     member.status = "active"
+    member.access_confirmed_at = (clock or Clock()).now()
+    member.access_confirmed_by_id, member.review_reminded_at = actor.id, None
     return _commit_change("org.member.reactivated", actor, member, before, ip)
 
 

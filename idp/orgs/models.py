@@ -83,6 +83,14 @@ class Membership(BelongsToUser, Model):
     access_end_notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: When the end was recorded (``membership.ended``, once); cleared with a new end date.
     access_ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When an office administrator last confirmed in the access review that the member
+    #: still needs access (also set when the office is approved or reinstated, and when the
+    #: membership is reactivated). None: not since it began (``created_at`` counts).
+    access_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Who confirmed it (an account id; not a foreign key: the audit trail keeps the rest).
+    access_confirmed_by_id: Mapped[str | None] = mapped_column(String(36))
+    #: When the administrators were reminded of this member's review (once per cycle).
+    review_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user = relationship("User", back_populates="memberships")
     organization = relationship("Organization", back_populates="memberships", lazy="joined")

@@ -185,3 +185,59 @@ def claim_invitation(invitation_id: str, user_id: str, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return count == 1
+
+
+# --- the access review ----------------------------------------------------------------------
+
+
+def _confirmed_since():
+    return func.coalesce(Membership.access_confirmed_at, Membership.created_at)
+
+
+def memberships_confirmed_before(moment: datetime, org_id: str | None = None) -> list[Membership]:
+    """Active memberships of approved offices, not ended, last confirmed (or begun) at or
+    before ``moment``; of one office, or of all. Oldest confirmation first."""
+    query = (
+        db.select(Membership)
+        .join(Organization, Organization.id == Membership.org_id)
+        .where(
+            Membership.status == "active",
+            Membership.access_ended_at.is_(None),
+            Organization.status == "approved",
+            _confirmed_since() <= moment,
+        )
+    )
+    if org_id is not None:
+        query = query.where(Membership.org_id == org_id)
+    return _all(query.order_by(_confirmed_since(), Membership.id))
+
+
+def claim_review_reminder(membership_id: str, now: datetime) -> bool:
+    """Atomically mark the member's review reminder sent: True for exactly one caller."""
+    return _claim(membership_id, Membership.review_reminded_at, now)
+
+
+def release_review_reminder(membership_id: str) -> None:
+    """Undo a reminder claim whose mail could not be sent (the next run tries again)."""
+    _claim(membership_id, Membership.review_reminded_at, None, was_none=False)
+
+
+def claim_review_suspension(
+    membership_id: str, confirmed_before: datetime, reminded_before: datetime | None
+) -> bool:
+    """Atomically deactivate a membership still unconfirmed since ``confirmed_before``
+    (and, with ``reminded_before``, whose reminder went out by then): True for one caller."""
+    conditions = [
+        Membership.id == membership_id,
+        Membership.status == "active",
+        _confirmed_since() <= confirmed_before,
+    ]
+    if reminded_before is not None:
+        conditions.append(Membership.review_reminded_at <= reminded_before)
+    count = affected_rows(
+        update(Membership)
+        .where(*conditions)
+        .values(status="deactivated")
+        .execution_options(synchronize_session=False)
+    )
+    return count == 1

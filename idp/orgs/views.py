@@ -22,13 +22,14 @@ from idp.orgs import (
     invitations,
     member_views,
     registration,
+    review_views,
 )
 from idp.orgs.blueprint import bp, clock, ip, typed
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
 
 # The office administrators' pages register on the same blueprint when imported.
-__all__ = ["audit_views", "bp", "invitation_views", "member_views"]
+__all__ = ["audit_views", "bp", "invitation_views", "member_views", "review_views"]
 
 REGISTRATION_FIELDS = (
     "legal_name",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from idp.audit import record
 from idp.errors import Conflict, NotFound
 from idp.extensions import db
+from idp.login.ending import SessionEnder
 from idp.login.sessions import SessionStore, SsoSession
 
 
@@ -90,20 +91,11 @@ def list_sessions(sessions: SessionStore, user_id: str, current_sid: str | None)
     return sorted(views, key=lambda v: (not v.current, -v.last_seen.timestamp()))
 
 
-def end_session(
-    sessions: SessionStore,
-    user_id: str,
-    public_id: str,
-    *,
-    on_end: Callable[[SsoSession], None],
-    ip: str | None = None,
-) -> SsoSession:
+def end_session(ender: SessionEnder, user_id: str, public_id: str, *, ip: str | None) -> SsoSession:
     """End one of the user's own sessions (by its public id); NotFound for anything else."""
-    target = sessions.find_public(user_id, public_id)
-    ended = sessions.delete(target.sid) if target else None
+    ended = ender.end(user_id, public_id)
     if ended is None:
         raise NotFound("That session has already ended.")
-    on_end(ended)
     record("session.ended", actor_id=user_id, subject_id=user_id, ip=ip, session=public_id)
     db.session.commit()
     return ended

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from idp import services
 from idp.login.current import (
     current_user,
     fresh_auth_required,
     login_required,
-    run_sign_out_hooks,
     settings,
     sign_in,
     sign_out_everywhere,
@@ -46,9 +46,7 @@ def index():
 def end_session(public_id: str):
     user = current_user()
     current = signed_in_session()
-    service.end_session(
-        store(), user.id, public_id, on_end=run_sign_out_hooks, ip=request.remote_addr
-    )
+    service.end_session(services.session_ender(), user.id, public_id, ip=request.remote_addr)
     if current.public_id == public_id:
         return redirect(url_for("login.login"))
     flash("The session has been signed out.", "success")

@@ -7,7 +7,9 @@ configured log format."""
 
 from __future__ import annotations
 
+import functools
 import re
+import traceback
 
 from gunicorn.glogging import Logger
 
@@ -31,7 +33,34 @@ def redact(value: str) -> str:
     return _TOKEN_IN_QUERY.sub(r"\1" + REDACTED, value)
 
 
+_FORMAT_KEY = re.compile(r"%\(([^)]*)\)")
+
+
+@functools.lru_cache(maxsize=8)
+def format_keys(log_format: str) -> tuple[str, ...]:
+    """The atoms a log format names, as gunicorn looks them up (``{header}i`` lower-cased)."""
+    keys = _FORMAT_KEY.findall(log_format)
+    return tuple(k.lower() if k.startswith("{") else k for k in dict.fromkeys(keys))
+
+
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+    def access(self, resp, req, environ, request_time):
+        """gunicorn's access line, redacting (and quoting) only the atoms the format names:
+        about forty atoms (every header and environ value) are built per request, and
+        running each through :func:`redact` cost about a tenth of a token request."""
+        if not self.access_log_enabled:
+            return
+        log_format = self.cfg.access_log_format
+        atoms = Logger.atoms(self, resp, req, environ, request_time)
+        used = {k: atoms[k] for k in format_keys(log_format) if k in atoms}
+        safe = self.atoms_wrapper_class(
+            {k: redact(v) if isinstance(v, str) else v for k, v in used.items()}
+        )
+        try:
+            self.access_log.info(log_format, safe)
+        except Exception:  # noqa: BLE001 - gunicorn's own handling of a bad format
+            self.error(traceback.format_exc())

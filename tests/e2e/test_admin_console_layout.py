@@ -60,6 +60,7 @@ def test_console_pages_fit_a_phone_and_are_labelled(live_server, browser, app):
 
     paths = [
         "/admin",
+        "/admin/overview",
         "/admin/organizations",
         f"/admin/organizations/{org.id}",
         f"/admin/organizations/{pending.id}/reject",

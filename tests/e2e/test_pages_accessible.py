@@ -1,18 +1,21 @@
 """axe-core finds no violation of any impact, and no page scrolls sideways at 390 px, on
 every page people see that the journey (test_journey.py) does not already walk: the
-invitation and its acceptance, members, consent, two-step settings, recovery pages, the
-signed-out and error pages, the office's and the console's audit log, and the security
-console."""
+invitation and its acceptance, members, the access review, consent, two-step settings,
+recovery pages, the signed-out and error pages, the office's and the console's audit log,
+and the security console."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
+from idp.common.clock import utcnow
 from idp.extensions import db
 from idp.oauth.clients import client_service
+from idp.orgs.models import Membership
 from tests.e2e.conftest import enroll_authenticator
 from tests.e2e.pagecheck import check_page, need_axe
 from tests.factories import PASSWORD, add_member, make_org, make_user
@@ -43,6 +46,8 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
     client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"]).add(
         name="Outside Scheduler", client_id="outside", auth_method="none", redirect_uris=[redirect]
     )
+    # Every member began 85 days ago: all are due for the access review within its window.
+    db.session.execute(db.update(Membership).values(created_at=utcnow() - timedelta(days=85)))
     db.session.commit()
 
     context = browser.new_context(viewport=PHONE, bypass_csp=True)
@@ -64,6 +69,9 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
     check_page(page, "members-after-invitation", "pages")
     page.click("#members a >> nth=0")
     check_page(page, "member", "pages")
+    page.goto(url + f"/orgs/{org.id}/access-review")
+    expect(page.locator("#confirm-all")).to_contain_text("All 4 members shown")
+    check_page(page, "access-review", "pages")
     page.goto(url + f"/orgs/{org.id}/audit")
     check_page(page, "office-audit", "pages")
     page.click("#audit-entries a >> nth=0")
@@ -100,6 +108,7 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
     enroll_authenticator(admin)
     for path in (
         "/admin",
+        "/admin/overview",
         "/admin/organizations",
         "/admin/users?q=",
         "/admin/clients",

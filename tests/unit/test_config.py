@@ -32,6 +32,20 @@ def test_environment_overrides_with_types():
         ({"IDP_DEMO": "maybe"}, "IDP_DEMO (environment): must be true or false"),
         ({"IDP_SECRET_KEY": "change-me"}, "IDP_SECRET_KEY: must be empty (generated"),
         ({"IDP_DATABSE_URL": "sqlite://"}, "IDP_DATABSE_URL: unknown setting"),
+        (
+            {"IDP_ACCESS_REVIEW_CADENCE_DAYS": "-1"},
+            "IDP_ACCESS_REVIEW_CADENCE_DAYS: must be a whole number from 0 to 3650",
+        ),
+        (
+            {"IDP_ACCESS_REVIEW_CADENCE_DAYS": "10"},
+            "IDP_ACCESS_REVIEW_REMINDER_DAYS_BEFORE: must be less than "
+            "IDP_ACCESS_REVIEW_CADENCE_DAYS (10); got 14",
+        ),
+        (
+            {"IDP_INACTIVITY_NOTICE_DAYS_BEFORE": "90"},
+            "IDP_INACTIVITY_NOTICE_DAYS_BEFORE: must be less than IDP_INACTIVITY_DISABLE_AFTER",
+        ),
+        ({"IDP_INACTIVITY_DISABLE_AFTER_DAYS": "4000"}, "IDP_INACTIVITY_DISABLE_AFTER_DAYS: must"),
     ],
 )
 def test_bad_values_stop_with_one_clear_line(env, expected):
@@ -69,6 +83,14 @@ def test_a_bad_secret_is_named_but_never_echoed():
         load_settings(environ={"IDP_SECRET_KEY": "hunter2-short"})
     assert "hunter2" not in str(info.value)
     assert str(info.value).endswith("got a value of 13 characters")
+
+
+def test_the_review_and_inactivity_may_be_switched_off():
+    settings = load_settings(
+        environ={"IDP_ACCESS_REVIEW_CADENCE_DAYS": "0", "IDP_INACTIVITY_DISABLE_AFTER_DAYS": "0"}
+    )
+    assert settings.access_review_cadence_days == 0 and settings.access_review_grace_days == 14
+    assert settings.inactivity_disable_after_days == 0
 
 
 def test_settings_are_read_only():

@@ -65,6 +65,35 @@ SAMPLES: dict[str, dict[str, object]] = {
         "ends_on": "2026-12-31",
         "members_url": f"{BASE}/orgs/5b3f0c2e-8f1a-4d6e-9c7b-2a1e4f6d8b90/members",
     },
+    "access_review_reminder": {
+        "name": "Dr. Omar Haddad",
+        "org": "Maple Street Family Clinic",
+        "count": 2,
+        "members": (
+            "- Gwen Harper (Front desk), due 2027-03-01\n- Ivy Chen (Billing), due 2027-03-04"
+        ),
+        "due_on": "2027-03-01",
+        "review_url": f"{BASE}/orgs/5b3f0c2e-8f1a-4d6e-9c7b-2a1e4f6d8b90/access-review",
+    },
+    "access_review_suspended": {
+        "name": "Gwen Harper",
+        "org": "Maple Street Family Clinic",
+        "due_on": "2027-03-01",
+    },
+    "access_review_suspended_admin": {
+        "name": "Dr. Omar Haddad",
+        "member": "Gwen Harper",
+        "role": "Front desk",
+        "org": "Maple Street Family Clinic",
+        "members_url": f"{BASE}/orgs/5b3f0c2e-8f1a-4d6e-9c7b-2a1e4f6d8b90/members",
+    },
+    "account_inactive_notice": {
+        "name": "Gwen Harper",
+        "days": 90,
+        "disable_on": "2027-03-01",
+        "sign_in_url": f"{BASE}/login",
+    },
+    "account_disabled_inactive": {"name": "Gwen Harper", "days": 90},
     "org_approved": {
         "name": "Dr. Omar Haddad",
         "org": "Maple Street Family Clinic",

@@ -8,17 +8,8 @@ from flask import flash, make_response, redirect, render_template, request, url_
 
 from idp.admin import clients as service
 from idp.admin.clients import ClientSettings
-from idp.admin.views.common import (
-    Confirmation,
-    actor,
-    bp,
-    confirm_page,
-    confirmed,
-    ip,
-    no_store,
-    registry,
-    settings,
-)
+from idp.admin.views.common import actor, bp, ip, no_store, registry, settings
+from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import DomainError, NotFound
 from idp.login.current import fresh_auth_required, login_required
 from idp.oauth.clients import known_scopes

@@ -1,11 +1,9 @@
-"""The console's blueprint and what its views share: the actor, the collaborators the
-services take, and the confirmation page."""
+"""The console's blueprint and what its views share: the actor and the collaborators the
+services take (the confirmation step is in :mod:`idp.admin.views.confirm`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 
 from idp import services
 from idp.common.clock import Clock
@@ -34,11 +32,6 @@ def sessions():
     return current.store()
 
 
-def on_session_end(ended) -> None:
-    """The sign-out hooks (back-channel logout) for a session an admin ended."""
-    current.run_sign_out_hooks(ended)
-
-
 def registry():
     from idp.oauth.clients import client_service
 
@@ -54,33 +47,6 @@ def key_ring():
 def page_number() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and len(raw) < 7 else 1
-
-
-@dataclass
-class Confirmation:
-    """What a confirmation page shows: the question, exactly what will happen, the button."""
-
-    title: str
-    consequences: list[str]
-    button: str
-    back_url: str
-    #: Label of a required reason field, when the action needs one.
-    reason_label: str | None = None
-    reason: str = ""
-    error: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def confirmed() -> bool:
-    """Whether a destructive POST came from its confirmation page (``confirmed=yes``).
-
-    Without it the POST only shows that page: a form elsewhere, a replayed request or a
-    script has to go through the same explicit confirmation as a person."""
-    return request.form.get("confirmed") == "yes"
-
-
-def confirm_page(confirmation: Confirmation, status: int = 200):
-    return render_template("admin/confirm.html", c=confirmation), status
 
 
 def no_store(response):

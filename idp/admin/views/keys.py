@@ -5,16 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from idp.admin import keys as service
-from idp.admin.views.common import (
-    Confirmation,
-    actor,
-    bp,
-    confirm_page,
-    confirmed,
-    ip,
-    key_ring,
-    settings,
-)
+from idp.admin.views.common import actor, bp, ip, key_ring, settings
+from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
 from idp.jwk.keyring import ALGORITHMS
 from idp.login.current import fresh_auth_required, login_required

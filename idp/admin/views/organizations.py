@@ -6,16 +6,8 @@ from flask import render_template, request, url_for
 
 from idp.accounts.fields import FieldErrors
 from idp.admin import organizations as service
-from idp.admin.views.common import (
-    Confirmation,
-    actor,
-    bp,
-    clock,
-    confirm_page,
-    confirmed,
-    ip,
-    settings,
-)
+from idp.admin.views.common import actor, bp, clock, ip, settings
+from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
 from idp.login.current import fresh_auth_required, login_required
 from idp.mail import mailer

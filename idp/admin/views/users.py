@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,18 +10,9 @@ from idp import services
 from idp.accounts.models import USER_STATUSES
 from idp.admin import sessions as session_service
 from idp.admin import users as service
-from idp.admin.views.common import (
-    Confirmation,
-    actor,
-    bp,
-    confirm_page,
-    confirmed,
-    ip,
-    on_session_end,
-    page_number,
-    sessions,
-    settings,
-)
+from idp.admin.user_actions import USER_ACTIONS
+from idp.admin.views.common import actor, bp, ip, page_number, sessions, settings
+from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
 from idp.login.current import fresh_auth_required, login_required
 
@@ -33,21 +23,8 @@ class Action:
     consequences: tuple[str, ...]
     button: str
     done: str
-    run: Callable[[str], object]
     #: Only after its confirmation page (``confirmed=yes``).
     destructive: bool = True
-
-
-def _lock(user_id: str):
-    return service.lock(
-        settings(),
-        actor(),
-        user_id,
-        locks=services.account_locks(),
-        sessions=sessions(),
-        on_end=on_session_end,
-        ip=ip(),
-    )
 
 
 ACTIONS = {
@@ -61,16 +38,12 @@ ACTIONS = {
         ),
         "Lock the account",
         "The account is locked and every session ended.",
-        _lock,
     ),
     "unlock": Action(
         "Unlock the account of {name}",
         ("The account becomes active again: {name} can sign in.",),
         "Unlock",
         "The account is unlocked.",
-        lambda uid: service.unlock(
-            settings(), actor(), uid, locks=services.account_locks(), ip=ip()
-        ),
         destructive=False,
     ),
     "disable": Action(
@@ -82,16 +55,12 @@ ACTIONS = {
         ),
         "Disable the account",
         "The account is disabled and every session ended.",
-        lambda uid: service.disable(
-            settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
-        ),
     ),
     "enable": Action(
         "Enable the account of {name}",
         ("The account becomes active again (or waits for its email address to be confirmed).",),
         "Enable",
         "The account is enabled.",
-        lambda uid: service.enable(settings(), actor(), uid, ip=ip()),
         destructive=False,
     ),
     "reset-mfa": Action(
@@ -104,9 +73,6 @@ ACTIONS = {
         ),
         "Reset two-step verification",
         "Two-step verification was reset; they were told by email.",
-        lambda uid: service.reset_mfa(
-            settings(), actor(), uid, mfa=services.mfa(), mailer=services.mailer(), ip=ip()
-        ),
     ),
     "password-reset": Action(
         "Send a password-reset link to {name}",
@@ -116,9 +82,6 @@ ACTIONS = {
         ),
         "Send the link",
         "A password-reset link was sent.",
-        lambda uid: service.send_password_reset(
-            settings(), actor(), uid, recovery=services.recovery(), ip=ip()
-        ),
         destructive=False,
     ),
     "sign-out-everywhere": Action(
@@ -130,9 +93,6 @@ ACTIONS = {
         ),
         "Sign out everywhere",
         "Every session was ended.",
-        lambda uid: service.sign_out_everywhere(
-            settings(), actor(), uid, sessions=sessions(), on_end=on_session_end, ip=ip()
-        ),
     ),
 }
 
@@ -162,7 +122,7 @@ def user_action(user_id: str, action: str):
     if step is None:
         raise NotFound("No such action.")
     if request.method == "POST" and (confirmed() or not step.destructive):
-        step.run(user_id)
+        USER_ACTIONS[action](actor(), user_id, ip())
         flash(step.done, "success")
         return redirect(url_for(".user", user_id=user_id))
     details = service.details(settings(), actor(), user_id, mfa=services.mfa())
@@ -199,8 +159,7 @@ def end_session(user_id: str, public_id: str):
             actor(),
             user_id,
             public_id,
-            sessions=sessions(),
-            on_end=on_session_end,
+            ender=services.session_ender(),
             ip=ip(),
         )
         flash("The session was ended.", "success")

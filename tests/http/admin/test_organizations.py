@@ -47,6 +47,20 @@ def test_details_show_members_and_duplicates(app):
     assert people.sec.get("/admin/organizations/nope").status_code == 404
 
 
+def test_details_show_when_each_member_is_due_for_the_access_review(app):
+    from datetime import UTC, datetime
+
+    from idp.orgs.models import Membership
+
+    people = cast(app)
+    start = datetime(2027, 1, 1, 12, tzinfo=UTC)
+    db.session.execute(db.update(Membership).values(created_at=start))
+    db.session.commit()
+    html = people.sec.get(f"/admin/organizations/{people.org.id}").data.decode()
+    assert "Access review due" in html
+    assert html.count('<td class="review-due">2027-04-01</td>') == len(people.org.memberships) >= 2
+
+
 def test_approve_and_reject_with_a_reason(app, mail):
     people = cast(app)
     org = make_org("Birch Care", status="pending")

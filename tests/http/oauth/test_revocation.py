@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from idp.common.clock import Clock
+from idp.login.ending import SessionEnder
 from idp.oauth.grant_types.token_exchange import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE
 from idp.state import shared_state
 from tests.factories import PASSWORD, add_member, make_org, make_user
@@ -209,7 +210,7 @@ def test_a_security_admin_disabling_or_locking_an_account_revokes_its_tokens(liv
     with live.app.test_request_context():
         if action == "disable":
             users.disable(
-                settings, admin, setup["user"].id, sessions=store(), on_end=run_sign_out_hooks
+                settings, admin, setup["user"].id, ender=SessionEnder(store(), run_sign_out_hooks)
             )
         else:
             users.lock(
@@ -217,8 +218,7 @@ def test_a_security_admin_disabling_or_locking_an_account_revokes_its_tokens(liv
                 admin,
                 setup["user"].id,
                 locks=account_locks(),
-                sessions=store(),
-                on_end=run_sign_out_hooks,
+                ender=SessionEnder(store(), run_sign_out_hooks),
             )
     assert state_of(live, setup, token) == DEAD
 

@@ -6,6 +6,7 @@ import pytest
 
 from idp.admin import sessions as admin_sessions
 from idp.errors import Forbidden, NotFound
+from idp.login.ending import SessionEnder
 
 
 def test_list_names_the_office_and_end_one_only_of_that_user(
@@ -23,11 +24,11 @@ def test_list_names_the_office_and_end_one_only_of_that_user(
     # Another person's session is not reachable through this user.
     with pytest.raises(NotFound):
         admin_sessions.end_one(
-            settings, sec, desk.id, theirs.public_id, sessions=sessions, on_end=ended.append
+            settings, sec, desk.id, theirs.public_id, ender=SessionEnder(sessions, ended.append)
         )
     assert sessions.get(theirs.sid) is not None
     admin_sessions.end_one(
-        settings, sec, desk.id, mine.public_id, sessions=sessions, on_end=ended.append
+        settings, sec, desk.id, mine.public_id, ender=SessionEnder(sessions, ended.append)
     )
     assert [s.public_id for s in ended] == [mine.public_id] and sessions.get(mine.sid) is None
 

@@ -12,6 +12,7 @@ from idp.audit.service import events
 from idp.common.clock import FixedClock
 from idp.errors import Conflict, DomainError, Forbidden, NotFound
 from idp.extensions import db
+from idp.login.ending import SessionEnder
 from tests.http.orgs.helpers import make_person
 from tests.support.signin import enroll_totp
 
@@ -26,7 +27,7 @@ def test_only_holders_of_admin_users_manage_may_act(settings, office, sessions, 
         lambda actor: users.search(settings, actor, ""),
         lambda actor: users.details(settings, actor, desk.id, mfa=services.mfa()),
         lambda actor: users.disable(
-            settings, actor, desk.id, sessions=sessions, on_end=ended.append
+            settings, actor, desk.id, ender=SessionEnder(sessions, ended.append)
         ),
         lambda actor: users.enable(settings, actor, desk.id),
         lambda actor: users.send_password_reset(
@@ -69,13 +70,15 @@ def test_details(settings, sec, office):
 def test_disable_ends_sessions_after_the_change_is_recorded(settings, sec, office, sessions, ended):
     _, _, desk = office
     first = _session(sessions, desk)
-    users.disable(settings, sec, desk.id, sessions=sessions, on_end=ended.append, ip="198.51.100.1")
+    users.disable(
+        settings, sec, desk.id, ender=SessionEnder(sessions, ended.append), ip="198.51.100.1"
+    )
     assert desk.status == "disabled"
     assert [s.public_id for s in ended] == [first.public_id] and sessions.for_user(desk.id) == []
     event = events("admin.user.disabled")[-1]
     assert event.ip == "198.51.100.1" and event.actor_id == sec.id
     with pytest.raises(Conflict):
-        users.disable(settings, sec, desk.id, sessions=sessions, on_end=ended.append)
+        users.disable(settings, sec, desk.id, ender=SessionEnder(sessions, ended.append))
 
 
 def test_enable_waits_for_an_unconfirmed_address(settings, sec):
@@ -90,11 +93,11 @@ def test_lock_needs_an_active_account_and_never_oneself(settings, sec, office, s
     _, _, desk = office
     locks = services.account_locks()
     with pytest.raises(Conflict):
-        users.lock(settings, sec, sec.id, locks=locks, sessions=sessions, on_end=ended.append)
-    users.lock(settings, sec, desk.id, locks=locks, sessions=sessions, on_end=ended.append)
+        users.lock(settings, sec, sec.id, locks=locks, ender=SessionEnder(sessions, ended.append))
+    users.lock(settings, sec, desk.id, locks=locks, ender=SessionEnder(sessions, ended.append))
     assert desk.status == "locked"
     with pytest.raises(Conflict):
-        users.lock(settings, sec, desk.id, locks=locks, sessions=sessions, on_end=ended.append)
+        users.lock(settings, sec, desk.id, locks=locks, ender=SessionEnder(sessions, ended.append))
     users.unlock(settings, sec, desk.id, locks=locks)
     assert desk.status == "active"
     kinds = [e.event for e in events() if e.event.startswith(("account.", "admin."))]
@@ -128,12 +131,37 @@ def test_sign_out_everywhere_counts_and_records(settings, sec, office, sessions,
     _session(sessions, desk)
     _session(sessions, desk)
     assert (
-        users.sign_out_everywhere(settings, sec, desk.id, sessions=sessions, on_end=ended.append)
+        users.sign_out_everywhere(
+            settings, sec, desk.id, ender=SessionEnder(sessions, ended.append)
+        )
         == 2
     )
     data = json.loads(events("admin.user.signed_out_everywhere")[-1].data)
     assert data["before"] == {"sessions": 2} and len(data["ended"]) == 2
     assert (
-        users.sign_out_everywhere(settings, sec, desk.id, sessions=sessions, on_end=ended.append)
+        users.sign_out_everywhere(
+            settings, sec, desk.id, ender=SessionEnder(sessions, ended.append)
+        )
         == 0
     )
+
+
+def test_disabling_is_a_compare_and_set(settings, sec, office, sessions, ended):
+    """Two disablings at once (an admin and the inactivity job): only the first acts."""
+    _, _, desk = office
+    db.session.commit()
+    assert desk.status == "active"  # read in this session
+    with db.engine.begin() as other:  # another admin or run, in its own transaction
+        other.execute(db.update(type(desk)).where(type(desk).id == desk.id).values(status="locked"))
+    # ``desk`` is stale now: the claim compares with what the database holds.
+    done = users.disable_account(
+        desk,
+        ender=SessionEnder(sessions, ended.append),
+        reason="account_disabled",
+        actor_id=sec.id,
+        audit=lambda before: pytest.fail("recorded a disabling that did not happen"),
+        now=FixedClock().now(),
+    )
+    assert done is False and ended == []
+    db.session.expire_all()
+    assert db.session.get(type(desk), desk.id).status == "locked"

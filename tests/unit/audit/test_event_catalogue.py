@@ -14,6 +14,7 @@ from idp.audit.models import AuditEvent
 from idp.common.clock import FixedClock
 from idp.extensions import db
 from idp.login.current import cookie_name, store
+from idp.login.ending import SessionEnder
 from tests.factories import PASSWORD, make_user
 from tests.support.auth import login_as
 from tests.support.signin import enroll_totp
@@ -286,6 +287,106 @@ def audit_exported(app, client, clock):
     }
 
 
+def _office_with_staff():
+    from datetime import UTC, datetime
+
+    from idp.orgs.models import Membership
+    from tests.factories import add_member, make_org
+
+    org = make_org("Catalogue Clinic")
+    admin, desk = make_user("office.admin"), make_user("desk.dan")
+    add_member(admin, org, "office_admin")
+    member = add_member(desk, org, "front_desk")
+    start = datetime(2027, 1, 1, 12, tzinfo=UTC)
+    db.session.execute(db.update(Membership).values(created_at=start))
+    db.session.commit()
+    return org, admin, member
+
+
+def _at(text: str) -> FixedClock:
+    from datetime import datetime
+
+    return FixedClock(datetime.fromisoformat(text).timestamp())
+
+
+def review_confirmed(app, client, clock):
+    org, admin, member = _office_with_staff()
+    login_as(client, admin)
+    path = f"/orgs/{org.id}/access-review/confirm"
+    assert post(client, path, {"membership_id": member.id}).status_code == 200
+    return {"actor_id": admin.id, "subject_id": member.user_id, "org_id": org.id, "ip": IP}
+
+
+def review_removed(app, client, clock):
+    org, admin, member = _office_with_staff()
+    login_as(client, admin)
+    path = f"/orgs/{org.id}/access-review/{member.id}/remove"
+    assert post(client, path).status_code == 200
+    return {"actor_id": admin.id, "subject_id": member.user_id, "data": {"role": "front_desk"}}
+
+
+def review_reminded(app, client, clock):
+    from idp.orgs.review_job import run_access_review
+
+    org, _, member = _office_with_staff()
+    settings, mailer = app.config["IDP_SETTINGS"], _mailer(app)
+    run_access_review(settings, clock=_at("2027-03-18T12:00:00+00:00"), mailer=mailer)
+    return {"org_id": org.id, "data": {"due_on": "2027-04-01"}}
+
+
+def review_suspended(app, client, clock):
+    from idp.orgs.review_job import run_access_review
+
+    org, _, member = _office_with_staff()
+    settings, mailer = app.config["IDP_SETTINGS"], _mailer(app)
+    run_access_review(settings, clock=_at("2027-03-18T12:00:00+00:00"), mailer=mailer)
+    run_access_review(settings, clock=_at("2027-04-15T12:00:00+00:00"), mailer=mailer)
+    return {
+        "subject_id": member.user_id,
+        "org_id": org.id,
+        "data": {"after": {"status": "deactivated"}},
+    }
+
+
+def _mailer(app):
+    from idp.mail import build_mailer
+
+    return build_mailer(app.config["IDP_SETTINGS"])
+
+
+def _idle_user():
+    from datetime import UTC, datetime
+
+    user = make_user("idle.ivy")
+    user.created_at = datetime(2027, 1, 1, 12, tzinfo=UTC)
+    db.session.commit()
+    return user
+
+
+def _inactivity(app, *moments: str) -> None:
+    from idp.admin.inactivity import disable_inactive_accounts
+
+    for moment in moments:
+        disable_inactive_accounts(
+            app.config["IDP_SETTINGS"],
+            clock=_at(moment),
+            mailer=_mailer(app),
+            ender=SessionEnder(store(), lambda _session: None),
+        )
+
+
+def inactivity_notice(app, client, clock):
+    user = _idle_user()
+    _inactivity(app, "2027-03-25T12:00:00+00:00")
+    return {"subject_id": user.id, "data": {"disable_on": "2027-04-01"}}
+
+
+def disabled_inactive(app, client, clock):
+    user = _idle_user()
+    _inactivity(app, "2027-03-25T12:00:00+00:00", "2027-04-01T12:00:00+00:00")
+    return {"subject_id": user.id, "actor_id": None, "data": {"days": 90}}
+
+
 CASES = {
     "login.succeeded": login_succeeded,
     "login.failed": login_failed,
@@ -311,6 +412,12 @@ CASES = {
     "audit.purged": purged,
     "audit.viewed": audit_viewed,
     "audit.exported": audit_exported,
+    "access_review.confirmed": review_confirmed,
+    "access_review.removed": review_removed,
+    "access_review.reminded": review_reminded,
+    "access_review.suspended": review_suspended,
+    "account.inactivity_notice": inactivity_notice,
+    "account.disabled_inactive": disabled_inactive,
 }
 
 
@@ -321,6 +428,10 @@ OUTSIDE_A_REQUEST = {
     "oauth.client.updated",
     "oauth.client.disabled",
     "mfa.enrolled",
+    "access_review.reminded",
+    "access_review.suspended",
+    "account.inactivity_notice",
+    "account.disabled_inactive",
 }
 
 
@@ -344,13 +455,7 @@ def test_event_is_recorded_with_its_context(case, app, clock):
         assert getattr(entry, name) == value, name
     assert entry.outcome == EVENTS[event][0]
     assert entry.at is not None
-    if event not in {
-        "account.locked",
-        "audit.purged",
-        "oauth.client.updated",
-        "oauth.client.disabled",
-        "mfa.enrolled",
-    }:
+    if event not in OUTSIDE_A_REQUEST:
         # Written during a request: the request's id and user agent are on the entry.
         assert entry.request_id and len(entry.request_id) >= 16
         assert entry.user_agent == "AuditTest/1.0"

@@ -34,7 +34,7 @@ def test_an_entry_is_committed_when_write_returns(app):
 def test_a_broken_connection_is_replaced(app):
     writer = app.extensions["idp.audit.writer"]
     write("oauth.token.issued", client_id="svc")
-    writer._local.held[1].dbapi_connection.close()
+    writer.connections.get().dbapi_connection.close()
     write("oauth.token.issued", client_id="svc")
     assert count_elsewhere(app) == 2
 
@@ -42,11 +42,11 @@ def test_a_broken_connection_is_replaced(app):
 def test_disposing_the_engine_closes_the_kept_connections(app):
     writer = app.extensions["idp.audit.writer"]
     write("oauth.token.issued", client_id="svc")
-    kept = writer._local.held[1]
+    kept = writer.connections.get()
     db.engine.dispose()
-    assert writer._open == [] and not kept.is_valid
+    assert writer.connections._open == [] and not kept.is_valid
     write("oauth.token.issued", client_id="svc")  # a new connection, at the first try
-    assert writer._local.held[1] is not kept and count_elsewhere(app) == 2
+    assert writer.connections.get() is not kept and count_elsewhere(app) == 2
 
 
 def _writers(app, count: int, errors: list) -> list[threading.Thread]:

@@ -38,3 +38,31 @@ def test_defaults_are_the_issue_shape():
     args = parse_args([])
     assert (args.connections, args.runs, args.workers, args.threads) == (16, 3, 2, 4)
     assert args.redis.endswith("/14")
+
+
+def _row(name: str, rates: tuple[int, ...], cpu_ms: float) -> Row:
+    row = Row(name, 16)
+    for rate in rates:
+        row.runs.append(Measured(rate * 10, 10.0, 10.0, 20.0, 0, rate * 10 * cpu_ms / 1000))
+    return row
+
+
+def test_audit_on_and_off_are_default_rows_side_by_side_with_their_ratio():
+    from benchmarks.audit_rows import audit_note
+    from benchmarks.run import SCENARIOS
+
+    assert "audit" in SCENARIOS  # part of `make bench`, not only of --only
+    off = _row("client-credentials, audit off", (1000, 1200, 1100), 0.50)
+    on = _row("client-credentials, audit on", (950, 1050, 1000), 0.55)
+    on.note = audit_note(off, on)
+    assert on.note == "rate 91% of audit off (target >= 90%), CPU/op 1.10x"
+    lines = render([off, on]).splitlines()
+    assert lines[2].startswith("| client-credentials, audit off ")
+    assert lines[3].startswith("| client-credentials, audit on ")
+    assert lines[3].rstrip(" |").endswith("CPU/op 1.10x")
+
+
+def test_audit_note_is_empty_when_a_row_did_not_run():
+    from benchmarks.audit_rows import audit_note
+
+    assert audit_note(Row("off", 16), _row("on", (1000,), 0.5)) == ""

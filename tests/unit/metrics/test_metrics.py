@@ -76,12 +76,17 @@ def test_latency_is_labelled_by_route_rule_and_failures_are_counted(app, metered
     assert not any("nobody" in line for line in after.splitlines())
 
 
-def test_request_id_is_kept_when_plain_and_made_when_not(metered):
-    assert (
-        metered.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"]
-        == "abc-123"
-    )
-    made = metered.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+def test_request_id_is_made_here_unless_a_trusted_proxy_gave_a_plain_one(metered, make_app):
+    """A client's own X-Request-ID would go into audit entries: only a proxy's is kept."""
+    chosen = metered.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert chosen.headers["X-Request-ID"] != "abc-123"
+    assert len(chosen.headers["X-Request-ID"]) == 32
+    behind_proxy = make_app(server_trusted_proxies=1)
+    install(behind_proxy)
+    proxied = behind_proxy.test_client()
+    kept = proxied.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert kept.headers["X-Request-ID"] == "abc-123"
+    made = proxied.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert made.headers["X-Request-ID"] != "bad id with spaces"
     assert len(made.headers["X-Request-ID"]) == 32
 
@@ -132,14 +137,16 @@ def test_json_log_lines_carry_the_request_id(app):
     import logging
 
     from idp.metrics.hooks import JsonFormatter, install_request_hooks
+    from idp.web.request_id import request_id
 
     install_request_hooks(app, metrics=False)
     formatter = JsonFormatter()
     record = logging.LogRecord("idp.test", logging.WARNING, __file__, 1, "hello %s", ("x",), None)
-    with app.test_request_context("/", headers={"X-Request-ID": "req-42"}):
+    with app.test_request_context("/"):
         app.preprocess_request()
         line = json.loads(formatter.format(record))
+        answered_as = request_id()
     assert line["message"] == "hello x" and line["level"] == "WARNING"
-    assert line["request_id"] == "req-42"
+    assert answered_as and line["request_id"] == answered_as
     outside = json.loads(formatter.format(record))
     assert "request_id" not in outside and outside["ts"].endswith("Z")
