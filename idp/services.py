@@ -130,3 +130,11 @@ def emergency_access() -> EmergencyAccess:
     from idp.emergency.service import EmergencyAccess
 
     return EmergencyAccess(settings(), lockout(), devices(), account_locks(), mailer(), clock())
+
+
+def audit_sealer():
+    """A sealer pass of the audit chain with this app's key (before an export)."""
+    from idp.audit.chain import app_key, seal
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return lambda: seal(app_key(app))

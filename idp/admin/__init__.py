@@ -10,18 +10,18 @@ API and the CLI call the same functions, so none of them holds a rule of its own
 
 from __future__ import annotations
 
-from idp.orgs.access import APPROVE_ORGS, MANAGE_USERS
+from idp.orgs.access import APPROVE_ORGS, MANAGE_USERS, VIEW_AUDIT
 
 #: Platform permissions the console uses (granted by ``[roles.*].permissions``).
 MANAGE_CLIENTS = "admin.clients.manage"
 MANAGE_KEYS = "admin.keys.manage"
 MANAGE_SESSIONS = "admin.sessions.manage"
+#: ``VIEW_AUDIT`` (``admin.audit.view``, defined in ``idp.orgs.access`` with the audit
+#: scope rule): reading the audit trail, in the console (the log, the overview's charts)
+#: and, as a client scope, the API's ``/audit`` endpoints.
 CONSOLE_PERMISSIONS = frozenset(
-    {APPROVE_ORGS, MANAGE_USERS, MANAGE_CLIENTS, MANAGE_KEYS, MANAGE_SESSIONS}
+    {APPROVE_ORGS, MANAGE_USERS, MANAGE_CLIENTS, MANAGE_KEYS, MANAGE_SESSIONS, VIEW_AUDIT}
 )
-#: Reading the audit trail (the overview's charts are counted from it). Not (yet) one of the
-#: CONSOLE_PERMISSIONS: those are also the admin API's scopes.
-VIEW_AUDIT = "admin.audit.view"
 
 __all__ = [
     "APPROVE_ORGS",

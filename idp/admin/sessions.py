@@ -50,15 +50,16 @@ def end_one(
     ender: SessionEnder,
     ip: str | None = None,
 ) -> SsoSession:
-    """Contract: ends the user's session with this public id, with the sign-out hooks;
-    NotFound when the user has no such live session."""
+    """Contract: ends the user's session with this public id, with the sign-out hooks,
+    recorded as ``session.ended_by_admin`` (the console, the API and ``idp sessions end``
+    all come here); NotFound when the user has no such live session."""
     access.require_platform_permission(settings, actor, MANAGE_SESSIONS)
     user = require_user(user_id)
     ended = ender.end(user.id, public_id)
     if ended is None:
         raise NotFound("That session has already ended.")
     recording.changed(
-        "admin.session.ended",
+        "session.ended_by_admin",
         actor,
         subject_id=user.id,
         ip=ip,

@@ -84,3 +84,23 @@ def orgs_sharing_identifiers(orgs: list[Organization]) -> dict[str, list[Organiz
         ]
         for org in orgs
     }
+
+
+def user_names(ids: set[str]) -> dict[str, str]:
+    """Display name (else username) of each of these users that exists, in one query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(User.id, User.display_name, User.username).where(User.id.in_(ids))
+    )
+    return {row.id: row.display_name or row.username for row in rows}
+
+
+def org_names(ids: set[str]) -> dict[str, str]:
+    """Legal name of each of these organizations that exists, in one query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(Organization.id, Organization.legal_name).where(Organization.id.in_(ids))
+    )
+    return {row.id: row.legal_name for row in rows}

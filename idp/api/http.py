@@ -95,20 +95,26 @@ def per_page_arg(default: int, maximum: int = 100) -> int:
     return int(raw)
 
 
+def _page_url(number: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(number)
+    query = "&".join(f"{k}={_quote(v)}" for k, v in sorted(args.items()))
+    return f"{request.base_url}?{query}"
+
+
+def _with_links(response: Response, links: dict[str, str]) -> Response:
+    if links:
+        response.headers["Link"] = ", ".join(f'<{u}>; rel="{r}"' for r, u in links.items())
+    return response
+
+
 def paged(items: list, *, page: int, pages: int, per_page: int, total: int) -> Response:
     """A page of ``items`` with ``next``/``prev`` URLs in the body and an RFC 8288 ``Link``."""
-
-    def url(number: int) -> str:
-        args = request.args.to_dict()
-        args["page"] = str(number)
-        query = "&".join(f"{k}={_quote(v)}" for k, v in sorted(args.items()))
-        return f"{request.base_url}?{query}"
-
     links = {}
     if page < pages:
-        links["next"] = url(page + 1)
+        links["next"] = _page_url(page + 1)
     if page > 1:
-        links["prev"] = url(min(page - 1, pages))
+        links["prev"] = _page_url(min(page - 1, pages))
     response = jsonify(
         items=items,
         page=page,
@@ -118,9 +124,20 @@ def paged(items: list, *, page: int, pages: int, per_page: int, total: int) -> R
         next=links.get("next"),
         prev=links.get("prev"),
     )
-    if links:
-        response.headers["Link"] = ", ".join(f'<{u}>; rel="{r}"' for r, u in links.items())
-    return response
+    return _with_links(response, links)
+
+
+def paged_on(items: list, *, page: int, per_page: int, has_next: bool) -> Response:
+    """As :func:`paged`, for a list that is not counted (it only knows whether more come)."""
+    links = {}
+    if has_next:
+        links["next"] = _page_url(page + 1)
+    if page > 1:
+        links["prev"] = _page_url(page - 1)
+    response = jsonify(
+        items=items, page=page, per_page=per_page, next=links.get("next"), prev=links.get("prev")
+    )
+    return _with_links(response, links)
 
 
 def _quote(value: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
 
+from idp.admin import VIEW_AUDIT
+from idp.api import operations_audit
 from idp.api.auth import ADMIN_SCOPES, audience
 from idp.api.http import PREFIX, bp
 from idp.api.operations import PROBLEM, paths, ref
@@ -31,7 +33,7 @@ def document(settings) -> dict:
             ),
         },
         "servers": [{"url": settings.issuer.rstrip("/") + PREFIX}],
-        "paths": paths(),
+        "paths": {**paths(), **operations_audit.paths(VIEW_AUDIT)},
         "components": {
             "schemas": COMPONENTS,
             "responses": responses,

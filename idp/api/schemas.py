@@ -99,6 +99,16 @@ REVIEWED = {
     "duplicates": {"type": "array", "items": ref("Organization")},
 }
 
+AUDIT_ENTRY = {
+    "id": I,
+    "seq": {"type": ["integer", "null"]},
+    **strings("at event"),
+    "outcome": {"type": "string", "enum": ["success", "failure"]},
+    **nullable("actor_id actor_name subject_id subject_name org_id office_name client_id"),
+    **nullable("ip user_agent request_id prev_hash hash"),
+    "data": {"type": "object"},
+}
+
 COMPONENTS: dict = {
     "Problem": obj(
         {"type": S, "title": S, "status": I, "detail": S},
@@ -165,6 +175,16 @@ COMPONENTS: dict = {
             "access_ends_on": {"type": ["string", "null"], "format": "date"},
             "confirm": B,
         },
+    ),
+    "AuditEntry": obj(AUDIT_ENTRY),
+    "AuditPage": obj(
+        {
+            "items": {"type": "array", "items": ref("AuditEntry")},
+            "page": I,
+            "per_page": I,
+            "next": NS,
+            "prev": NS,
+        }
     ),
     "Invitation": obj(INVITATION),
     "InvitationList": items_of("Invitation"),

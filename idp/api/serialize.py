@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from datetime import date, datetime
 
 from idp.api import schemas
+from idp.audit.chain import iso
 
 
 def _when(value: datetime | date | None) -> str | None:
@@ -108,3 +110,21 @@ def bulk_row(row) -> dict:
         "outcome": row.outcome,
         "problem": row.problem,
     }
+
+
+def audit_entry(entry, names) -> dict:
+    """One audit entry with its chain position and the names of whom it names."""
+    try:
+        data = json.loads(entry.data)
+    except ValueError:
+        data = {"raw": entry.data}
+    users, offices = names.users, names.offices
+    return fields(
+        entry,
+        schemas.AUDIT_ENTRY,
+        at=iso(entry.at),
+        actor_name=users.get(entry.actor_id) if entry.actor_id else None,
+        subject_name=users.get(entry.subject_id) if entry.subject_id else None,
+        office_name=offices.get(entry.org_id) if entry.org_id else None,
+        data=data if isinstance(data, dict) else {"value": data},
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idp.api import office, openapi, platform  # noqa: F401  (their routes register on bp)
+from idp.api import audit, office, openapi, platform  # noqa: F401  (their routes register on bp)
 from idp.api.http import bp
 
 __all__ = ["bp"]

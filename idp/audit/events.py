@@ -57,6 +57,10 @@ EVENTS: dict[str, tuple[str, str]] = {
     ),
     "session.ended": (SUCCESS, "A person ended one of their sessions from the account page."),
     "session.ended_all": (SUCCESS, "A person signed out everywhere (count: sessions ended)."),
+    "session.ended_by_admin": (
+        SUCCESS,
+        "A security admin ended someone's session (console, API or CLI; session; before -> after).",
+    ),
     # tokens and clients
     "oauth.token.issued": (
         SUCCESS,
@@ -101,6 +105,15 @@ EVENTS: dict[str, tuple[str, str]] = {
         "An account unused for the configured days was disabled (unused_since, days).",
     ),
     # the audit trail itself
+    "audit.viewed": (
+        SUCCESS,
+        "Someone read the audit log (console, office page or API; filters, page, office "
+        "scope; entry: one entry's details).",
+    ),
+    "audit.exported": (
+        SUCCESS,
+        "Someone exported the audit log (format, filters, office scope).",
+    ),
     "audit.purged": (
         SUCCESS,
         "Entries older than the retention were deleted; the checkpoint "

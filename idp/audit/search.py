@@ -124,23 +124,41 @@ def export_jsonl(filters: Filters, *, office_scope: str | None = None) -> Iterat
     yield json.dumps({"head": head_seal()}, sort_keys=True) + "\n"
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"), and the
+#: quote that neutralises it (so a cell starting with a quote gets one too: reversible).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A cell that no spreadsheet runs: text starting with ``= + - @``, a tab, a carriage
+    return or ``'`` gets a leading ``'``. :func:`cell_value` undoes it (for the proof)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def cell_value(cell: str) -> str:
+    """The value a CSV cell of an export stands for (its leading ``'`` removed)."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def export_csv(filters: Filters, *, office_scope: str | None = None) -> Iterator[str]:
     """CSV with a header; the last row has record ``seal`` (seq, hash, at, and the key id
-    and MAC as JSON in ``data``)."""
+    and MAC as JSON in ``data``). Every cell is :func:`spreadsheet_safe`: a value that a
+    spreadsheet would run as a formula starts with ``'`` (strip it, :func:`cell_value`,
+    before recomputing a hash)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def flush() -> str:
+    def line(row: list[Any]) -> str:
+        writer.writerow([spreadsheet_safe(v) for v in row])
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         return text
 
-    writer.writerow(["record", *COLUMNS])
-    yield flush()
+    yield line(["record", *COLUMNS])
     for entry in _chained(filters, office_scope):
-        writer.writerow(["entry", *(entry[name] for name in COLUMNS)])
-        yield flush()
+        yield line(["entry", *(entry[name] for name in COLUMNS)])
     seal = head_seal()
     if seal is not None:
         row = dict.fromkeys(COLUMNS, "")
@@ -150,8 +168,7 @@ def export_csv(filters: Filters, *, office_scope: str | None = None) -> Iterator
             at=seal["sealed_at"],
             data=json.dumps({"key_id": seal["key_id"], "mac": seal["mac"]}),
         )
-        writer.writerow(["seal", *(row[name] for name in COLUMNS)])
-        yield flush()
+        yield line(["seal", *(row[name] for name in COLUMNS)])
 
 
 FILTER_NAMES = [f.name for f in fields(Filters)]

@@ -223,6 +223,10 @@ class MfaService:
         if not self.has_mfa(user):
             raise DomainError("This person has no authenticator to reset.")
         credential = self._credential(user)
+        before = {
+            "totp": credential is not None,
+            "recovery_codes": self.remaining_recovery_codes(user),
+        }
         if credential is not None:
             db.session.delete(credential)
         passkeys = affected_rows(
@@ -244,6 +248,8 @@ class MfaService:
             org_id=shared_org,
             ip=ip,
             passkeys=passkeys or 0,
+            before={**before, "passkeys": passkeys or 0},
+            after={"totp": False, "recovery_codes": 0, "passkeys": 0},
         )
         db.session.commit()
         if mailer is not None:

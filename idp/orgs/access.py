@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from idp.accounts.models import User
 from idp.common.clock import utcnow
-from idp.errors import Forbidden, NotFound
+from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.assurance import PHISHING_RESISTANT_AMR
 from idp.login.offices import SessionLimits
 from idp.orgs import store
@@ -35,6 +35,7 @@ RESET_MFA = "org.mfa.reset"
 APPROVE_ORGS = "admin.orgs.approve"
 MANAGE_USERS = "admin.users.manage"
 EMERGENCY_ACCESS = "admin.emergency_access"
+VIEW_AUDIT = "admin.audit.view"
 
 # --- memberships ----------------------------------------------------------------------------
 
@@ -201,6 +202,28 @@ def emergency_alert_roles(settings) -> frozenset[str]:
         for name, role in roles(settings).items()
         if role.platform and EMERGENCY_ACCESS in role.permissions
     )
+
+
+def audit_scope(
+    settings, user: User | None, org_id: str | None, *, own_office: bool = False
+) -> str | None:
+    """Which audit entries ``user`` may read: None means every office's (a security admin,
+    ``admin.audit.view``, naming no office), else the one office whose entries only.
+
+    An office's administrators (``org.members.manage`` there, through a membership that
+    counts) read their office's entries only; any other office is Forbidden. With no office
+    named, ``own_office`` (the API) takes the one office the person administers."""
+    if has_platform_permission(settings, user, VIEW_AUDIT):
+        return org_id or None
+    if user is not None and not org_id and own_office:
+        offices = administered_org_ids(settings, user, MANAGE_MEMBERS)
+        if len(offices) > 1:
+            raise DomainError("You administer several offices: name one (office).", field="office")
+        org_id = next(iter(offices), None)
+    if not org_id:
+        raise Forbidden("The audit log of every office is for security administrators.")
+    require_org_permission(settings, user, org_id, MANAGE_MEMBERS)
+    return org_id
 
 
 # --- OAuth scopes ---------------------------------------------------------------------------

@@ -85,7 +85,14 @@ def transition(
             member.access_confirmed_at, member.access_confirmed_by_id = org.decided_at, None
             member.review_reminded_at = None
     record(
-        step.event, actor_id=actor.id, org_id=org.id, ip=ip, reason=reason, previous_status=previous
+        step.event,
+        actor_id=actor.id,
+        org_id=org.id,
+        ip=ip,
+        reason=reason,
+        previous_status=previous,
+        before={"status": previous},
+        after={"status": org.status},
     )
     db.session.flush()
     admins = _office_admins(settings, org)

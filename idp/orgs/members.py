@@ -294,7 +294,15 @@ def set_access_end(
     member.access_end_notice_sent_at = None
     member.access_ended_at = now if ends_now else None
     if ends_on is not None and ends_now:
-        member_event("membership.ended", actor, member, ip, access_ends_on=ends_on.isoformat())
+        member_event(
+            "membership.ended",
+            actor,
+            member,
+            ip,
+            access_ends_on=ends_on.isoformat(),
+            before={"access": "active"},
+            after={"access": "ended"},
+        )
     return _commit_change("org.member.access_end_set", actor, member, before, ip)
 
 

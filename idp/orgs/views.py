@@ -16,6 +16,7 @@ from idp.login.current import (
 from idp.mail import mailer
 from idp.mfa.store import has_mfa
 from idp.orgs import (
+    audit_views,
     forms,
     invitation_views,
     invitations,
@@ -28,7 +29,7 @@ from idp.orgs.roles import org_roles
 from idp.security.limits import limit
 
 # The office administrators' pages register on the same blueprint when imported.
-__all__ = ["bp", "invitation_views", "member_views", "review_views"]
+__all__ = ["audit_views", "bp", "invitation_views", "member_views", "review_views"]
 
 REGISTRATION_FIELDS = (
     "legal_name",

@@ -162,7 +162,7 @@ def test_sessions_list_and_end_one(client):
     assert ended.status_code == 204 and store().for_user(p.desk.id) == []
     again = client.delete(f"{API}/users/{p.desk.id}/sessions/{session.public_id}", headers=auth)
     assert again.status_code == 404
-    assert _last("admin.session.ended")["after"]["live"] is False
+    assert _last("session.ended_by_admin")["after"]["live"] is False
 
 
 def test_clients_create_secret_once_update_with_if_match_rotate_disable(client):

@@ -1,7 +1,8 @@
 """axe-core finds no violation of any impact, and no page scrolls sideways at 390 px, on
 every page people see that the journey (test_journey.py) does not already walk: the
 invitation and its acceptance, members, the access review, consent, two-step settings,
-recovery pages, the signed-out and error pages, and the security console."""
+recovery pages, the signed-out and error pages, the office's and the console's audit log,
+and the security console."""
 
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
     page.goto(url + f"/orgs/{org.id}/access-review")
     expect(page.locator("#confirm-all")).to_contain_text("All 4 members shown")
     check_page(page, "access-review", "pages")
+    page.goto(url + f"/orgs/{org.id}/audit")
+    check_page(page, "office-audit", "pages")
+    page.click("#audit-entries a >> nth=0")
+    check_page(page, "office-audit-entry", "pages")
     page.goto(url + "/mfa")
     check_page(page, "two-step-settings", "pages")
     page.goto(url + "/account/password")
@@ -109,8 +114,13 @@ def test_every_other_page_passes_axe_at_phone_width(live_server, browser, mail):
         "/admin/clients",
         "/admin/clients/new",
         "/admin/keys",
+        "/admin/audit",
+        "/admin/audit?since=yesterday&outcome=maybe",
     ):
         admin.goto(url + path)
         name = "admin" + path.replace("/admin", "").replace("/", "-").split("?")[0]
-        check_page(admin, name, "pages")
+        check_page(admin, name + ("-errors" if "?since" in path else ""), "pages")
+    admin.goto(url + "/admin/audit")
+    admin.click("#audit-entries a >> nth=0")
+    check_page(admin, "admin-audit-entry", "pages")
     admin.context.close()

@@ -7,7 +7,15 @@ exactly what will happen, whose form posts to the same address.
 
 from __future__ import annotations
 
-from idp.admin.views import clients, home, keys, organizations, overview, users  # noqa: E402, F401
+from idp.admin.views import (  # noqa: E402, F401
+    audit,
+    clients,
+    home,
+    keys,
+    organizations,
+    overview,
+    users,
+)
 from idp.admin.views.common import bp
 
 __all__ = ["bp"]

@@ -38,7 +38,7 @@ def test_list_and_end_one_session(app):
         SIGN_OUT_HOOKS.remove(seen.append)
     assert [s.public_id for s in seen] == [session.public_id]
     assert [s.public_id for s in store().for_user(target.id)] == [other.public_id]
-    data = json.loads(events("admin.session.ended")[-1].data)
+    data = json.loads(events("session.ended_by_admin")[-1].data)
     assert data["before"]["live"] is True and data["after"]["live"] is False
     # Ended already: a clear 404, nothing else touched.
     assert post(people.sec, path).status_code == 404
@@ -58,7 +58,7 @@ def test_sessions_are_refused_to_office_people_and_need_a_fresh_sign_in(app):
     response = post(sec, path)
     assert response.status_code == 302 and "reauth=1" in response.headers["Location"]
     assert len(store().for_user(target.id)) == 1
-    assert events("admin.session.ended") == []
+    assert events("session.ended_by_admin") == []
 
 
 def test_ending_a_session_without_its_confirmation_only_asks(app):

@@ -246,6 +246,47 @@ def purged(app, client, clock):
     return {"data": {"through_seq": 1, "count": 1}}
 
 
+def ended_by_admin(app, client, clock):
+    user = make_user("ann")
+    session = login_as(app.test_client(), user)
+    admin = make_user("sec", platform_role="security_admin")
+    login_as(client, admin)
+    path = f"/admin/users/{user.id}/sessions/{session.public_id}/end"
+    assert post(client, path, {"confirmed": "yes"}).status_code == 302
+    return {
+        "actor_id": admin.id,
+        "subject_id": user.id,
+        "ip": IP,
+        "data": {
+            "session": session.public_id,
+            "before": {"session": session.public_id, "live": True},
+            "after": {"session": session.public_id, "live": False},
+        },
+    }
+
+
+def audit_viewed(app, client, clock):
+    admin = make_user("sec", platform_role="security_admin")
+    login_as(client, admin)
+    assert client.get("/admin/audit?outcome=failure", headers=UA).status_code == 200
+    return {
+        "actor_id": admin.id,
+        "data": {"filters": {"outcome": "failure"}, "page": 1, "via": "console"},
+    }
+
+
+def audit_exported(app, client, clock):
+    admin = make_user("sec", platform_role="security_admin")
+    login_as(client, admin)
+    answer = client.get("/admin/audit/export.csv?event=login.", headers=UA)
+    assert answer.status_code == 200
+    answer.get_data()
+    return {
+        "actor_id": admin.id,
+        "data": {"filters": {"event": "login."}, "format": "csv", "via": "console"},
+    }
+
+
 def _office_with_staff():
     from datetime import UTC, datetime
 
@@ -402,12 +443,15 @@ CASES = {
     "session.expired/idle": expired_idle,
     "session.expired/absolute": expired_absolute,
     "session.ended_all": ended_all,
+    "session.ended_by_admin": ended_by_admin,
     "oauth.token.issued": token_issued,
     "oauth.client_auth.failed": client_auth_failed,
     "oauth.token.revoked": token_revoked,
     "oauth.client.updated": client_updated,
     "oauth.client.disabled": client_disabled,
     "audit.purged": purged,
+    "audit.viewed": audit_viewed,
+    "audit.exported": audit_exported,
     "access_review.confirmed": review_confirmed,
     "access_review.removed": review_removed,
     "access_review.reminded": review_reminded,
