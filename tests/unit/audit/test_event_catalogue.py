@@ -485,6 +485,16 @@ def test_every_catalogued_event_has_a_case():
     assert {name.split("/")[0] for name in CASES} == set(EVENTS)
 
 
+def test_the_readme_lists_exactly_the_catalogued_events():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("The event kinds, each proved by a case", 1)[1].split("```sh", 1)[0]
+    listed = set(re.findall(r"`([a-z_]+\.[a-z_.]+)`", section)) - {"idp/audit/events.py"}
+    assert listed == set(EVENTS)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_event_is_recorded_with_its_context(case, app, clock):
     event = case.split("/")[0]
