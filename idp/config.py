@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from idp.common.digits import ascii_digits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "config" / "default.toml"
 
@@ -136,7 +138,7 @@ def redis_url(value: Any) -> str | None:
 
 def host_port(value: Any) -> str | None:
     host, _, port = value.rpartition(":")
-    if value == "" or (host and port.isdigit() and 0 < int(port) < 65536):
+    if value == "" or (host and ascii_digits(port) and 0 < int(port) < 65536):
         return None
     return "empty or host:port, such as 127.0.0.1:9100"
 

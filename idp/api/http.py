@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, PreconditionFailed, PreconditionRequired
 
 from idp.accounts.fields import FieldErrors
+from idp.common.digits import page_number
 from idp.extensions import csrf
 
 PREFIX = "/api/v1"
@@ -82,15 +83,15 @@ def string_list(data: dict, name: str) -> list[str] | None:
 
 
 def page_arg() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+    number = page_number(request.args.get("page", "1"))
+    if number is None:
         raise FieldErrors({"page": "Must be a whole number from 1."})
-    return int(raw)
+    return number
 
 
 def per_page_arg(default: int, maximum: int = 100) -> int:
     raw = request.args.get("per_page", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if page_number(raw, limit=maximum) is None:
         raise FieldErrors({"per_page": f"Must be a whole number from 1 to {maximum}."})
     return int(raw)
 

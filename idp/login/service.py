@@ -22,6 +22,7 @@ from idp.accounts.models import User
 from idp.accounts.passwords import hash_password, needs_rehash, verify_dummy, verify_password
 from idp.accounts.recovery import find_user, normalise_identifier
 from idp.common.clock import Clock
+from idp.common.digits import ascii_digits
 from idp.errors import Unauthenticated
 from idp.extensions import db
 from idp.mfa.passkeys import PasskeyService
@@ -181,14 +182,14 @@ class SignInService:
         if not attempt.allowed:
             self._fail(attempt, user, ip, "locked", count=False)
         cleaned = "".join(ch for ch in code if ch.isalnum())
-        if cleaned.isdigit() and len(cleaned) == 6 and self.passkey_only(user):
+        if ascii_digits(cleaned) and len(cleaned) == 6 and self.passkey_only(user):
             # The role wants a phishing-resistant sign-in and a key is registered: an app code
             # (which a fake page can relay) is not enough; recovery codes stay the way back.
             self.lockout.release(attempt)
             audit.record("login.failed", subject_id=user.id, ip=ip, reason="passkey_required")
             db.session.commit()
             raise SignInFailed(PASSKEY_REQUIRED)
-        method = "totp" if cleaned.isdigit() and len(cleaned) == 6 else "recovery_code"
+        method = "totp" if ascii_digits(cleaned) and len(cleaned) == 6 else "recovery_code"
         if method == "totp":
             ok = self.mfa.verify_totp(user, cleaned)
         else:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from idp import services
+from idp.common.digits import page_number
 from idp.login import flow
 from idp.login.current import (
     cookie_name,
@@ -205,7 +206,7 @@ def stay_signed_in():
 def signed_out_idle():
     """Where the warning script goes when the idle timeout ended the session."""
     raw = request.args.get("after", "")
-    minutes = int(raw) if raw.isdigit() and 0 < int(raw) <= 24 * 60 else None
+    minutes = page_number(raw, limit=24 * 60)
     if current_user() is not None:
         return redirect(url_for("dashboard.index"))
     return render_template("login/signed_out.html", minutes=minutes)

@@ -23,6 +23,7 @@ from idp import audit
 from idp.accounts.events import own_action
 from idp.accounts.models import User
 from idp.common.clock import Clock
+from idp.common.digits import ascii_digits
 from idp.common.tokens import constant_time_equals, keyed_hash
 from idp.errors import DomainError, Forbidden
 from idp.extensions import affected_rows, db
@@ -151,7 +152,7 @@ class MfaService:
 
     def _check_code(self, user: User, secret: str, code: str) -> bool:
         code = normalise_code(code)
-        if len(code) != 6 or not code.isdigit():
+        if len(code) != 6 or not ascii_digits(code):
             return False
         totp = pyotp.TOTP(secret)
         now = self.clock.time()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 
 from idp.accounts.fields import FieldErrors
+from idp.common.digits import page_number
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, settings
 from idp.orgs import invitations, members
@@ -15,8 +16,7 @@ from idp.web.errors import status_of
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    return page_number(request.args.get("page")) or 1
 
 
 def members_page(org_id: str, *, status: int = 200, **extra):

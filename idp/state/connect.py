@@ -20,6 +20,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
+from idp.common.digits import ascii_digits
+
 SENTINEL_SCHEME = "redis+sentinel://"
 DEFAULT_SENTINEL_PORT = 26379
 
@@ -67,7 +69,7 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
         raise ValueError("give the service name (and optionally the db): /mymaster or /mymaster/0")
     db = 0
     if len(parts) == 2:
-        if not parts[1].isdigit():
+        if not ascii_digits(parts[1]):
             raise ValueError("the db after the service name must be a number")
         db = int(parts[1])
     return SentinelTarget(sentinels, unquote(parts[0]), db, password)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from idp import services
+from idp.common import digits
 from idp.common.clock import Clock
 from idp.login import current
 
@@ -45,8 +46,7 @@ def key_ring():
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    return digits.page_number(request.args.get("page")) or 1
 
 
 def no_store(response):
