@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import ColumnElement, CursorResult, func, or_, update
+from sqlalchemy import ColumnElement, func, or_, update
 
 from idp.accounts.models import User
 from idp.errors import NotFound
-from idp.extensions import db
+from idp.extensions import affected_rows, db
 
 #: An account id as ``new_id`` makes them; anything else names nobody and is not looked up.
 USER_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _one_row(result) -> bool:
-    """Whether the UPDATE changed exactly one row (the claim was won)."""
-    return cast(CursorResult, result).rowcount == 1
 
 
 def user_by_id(user_id: str | None) -> User | None:
@@ -58,26 +52,26 @@ def claim_status(
     conditions = [User.id == user_id, User.status == expected]
     if unused_before is not None:
         conditions += _unused_before(unused_before)
-    result = db.session.execute(
+    count = affected_rows(
         update(User)
         .where(*conditions)
         .values(status=status, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return _one_row(result)
+    return count == 1
 
 
 def claim_inactivity_notice(user_id: str, now: datetime, unused_since: datetime) -> bool:
     """Atomically mark the inactivity warning sent, unless one was sent in this period of
     inactivity (at or after ``unused_since``): True for one caller."""
     notice = User.inactivity_notice_sent_at
-    result = db.session.execute(
+    count = affected_rows(
         update(User)
         .where(User.id == user_id, or_(notice.is_(None), notice < unused_since))
         .values(inactivity_notice_sent_at=now)
         .execution_options(synchronize_session=False)
     )
-    return _one_row(result)
+    return count == 1
 
 
 def release_inactivity_notice(user_id: str, now: datetime) -> None:
