@@ -13,26 +13,17 @@ from idp.accounts.models import User
 from idp.admin import users
 from idp.admin.inactivity import disable_inactive_accounts
 from idp.audit.service import events
-from idp.common.clock import FixedClock
 from idp.extensions import db
 from idp.login.ending import SessionEnder
 from idp.mail import build_mailer
 from tests.http.orgs.helpers import make_person
+from tests.support.jobs import BrokenMailer, at
 
 #: When the accounts of these tests were created (disabled from 2027-04-01 12:00).
 START = datetime(2027, 1, 1, 12, tzinfo=UTC)
 NOTICE = datetime(2027, 3, 25, 12, tzinfo=UTC)
 LIMIT = datetime(2027, 4, 1, 12, tzinfo=UTC)
 NOTHING = {"noticed": [], "disabled": [], "failed": []}
-
-
-def at(moment: datetime, **delta) -> FixedClock:
-    return FixedClock((moment + timedelta(**delta)).timestamp())
-
-
-class BrokenMailer:
-    def send_template(self, *args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
 
 
 @pytest.fixture

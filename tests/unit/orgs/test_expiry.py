@@ -16,17 +16,13 @@ from idp.orgs.expiry import expire_memberships
 from idp.orgs.models import Membership
 from tests.factories import add_member
 from tests.http.orgs.helpers import make_person
+from tests.support.jobs import BrokenMailer
 
 LAST_DAY = date(2026, 12, 31)
 
 
 def at(year, month, day, hour=12) -> FixedClock:
     return FixedClock(datetime(year, month, day, hour, tzinfo=UTC).timestamp())
-
-
-class BrokenMailer:
-    def send_template(self, *args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ confirmation and reactivation start a new cycle."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from idp.audit.service import events
-from idp.common.clock import FixedClock
 from idp.extensions import db
 from idp.login.current import store
 from idp.orgs import access, effects, members, review
@@ -18,21 +17,13 @@ from idp.orgs.models import Membership
 from idp.orgs.review_job import run_access_review
 from tests.factories import add_member
 from tests.http.orgs.helpers import make_person
+from tests.support.jobs import BrokenMailer, at
 
 #: When every membership of these tests began (due 2027-04-01 12:00).
 START = datetime(2027, 1, 1, 12, tzinfo=UTC)
 REMINDER = datetime(2027, 3, 18, 12, tzinfo=UTC)
 SUSPENSION = datetime(2027, 4, 15, 12, tzinfo=UTC)
 NOTHING = {"reminded": [], "suspended": [], "kept": [], "failed": []}
-
-
-def at(moment: datetime, **delta) -> FixedClock:
-    return FixedClock((moment + timedelta(**delta)).timestamp())
-
-
-class BrokenMailer:
-    def send_template(self, *args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
 
 
 @pytest.fixture
