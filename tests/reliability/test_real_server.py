@@ -130,7 +130,8 @@ def register(url: str, n: int) -> int | None:
             return page.status_code
         form = {**_registration(n), "csrf_token": token.group(1)}
         return browser.post(url + "/register", data=form, timeout=20).status_code
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        # A body cut off mid-read is the same broken connection, seen one step later.
         return None
 
 
