@@ -34,6 +34,7 @@ from idp.emergency.codes import clean
 from idp.errors import Unauthenticated, Unavailable
 from idp.extensions import db
 from idp.login.assurance import EMERGENCY_AMR
+from idp.login.failures import attempt_source, count_failure
 from idp.login.service import locked_message
 from idp.mail.base import Mailer
 from idp.orgs import access
@@ -94,35 +95,22 @@ class EmergencyAccess:
         return self.settings.emergency_session_minutes * 60
 
     def _source(self, user: User | None, ip: str, device_token: str | None) -> str:
-        if user is not None:
-            device = self.devices.trusted_for(device_token, user.id)
-            if device is not None:
-                return "dev:" + device.id
-        return "ip:" + ip
+        return attempt_source(self.devices, user, ip, device_token)[0]
 
     def _fail(
         self, attempt: Attempt, user: User | None, ip: str, reason: str, *, count: bool = True
     ) -> NoReturn:
         """Record the failure, lock what the counts say, raise the generic failure."""
-        outcome = (
-            self.lockout.failed(attempt, count_for_account=user is not None) if count else None
+        count_failure(
+            self.lockout,
+            self.locks,
+            attempt,
+            user,
+            event="emergency.access_failed",
+            ip=ip,
+            reason=reason,
+            count=count,
         )
-        source = attempt.source.split(":", 1)[0]
-        subject_id = user.id if user else None
-        audit.record(
-            "emergency.access_failed", subject_id=subject_id, ip=ip, reason=reason, source=source
-        )
-        if outcome and outcome.locked_minutes:
-            audit.record(
-                "lockout.locked",
-                subject_id=subject_id,
-                ip=ip,
-                source=source,
-                minutes=outcome.locked_minutes,
-            )
-        db.session.commit()
-        if user is not None and outcome and outcome.ceiling_reached:
-            self.locks.lock(user, reason="failure_ceiling", ip=ip)
         until = self.lockout.locked_until(attempt.subject, attempt.source)
         raise EmergencyAccessFailed(locked_message(until) if until is not None else GENERIC_FAILURE)
 

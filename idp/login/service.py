@@ -25,6 +25,7 @@ from idp.common.clock import Clock
 from idp.common.digits import ascii_digits
 from idp.errors import Unauthenticated
 from idp.extensions import db
+from idp.login.failures import attempt_source, count_failure
 from idp.mfa.passkeys import PasskeyService
 from idp.mfa.service import MfaService
 from idp.mfa.store import has_passkey
@@ -84,11 +85,7 @@ class SignInService:
         self.passkeys = passkeys
 
     def _source(self, user: User | None, ip: str, device_token: str | None) -> tuple[str, bool]:
-        if user is not None:
-            device = self.devices.trusted_for(device_token, user.id)
-            if device is not None:
-                return "dev:" + device.id, True
-        return "ip:" + ip, False
+        return attempt_source(self.devices, user, ip, device_token)
 
     def _fail(
         self,
@@ -101,27 +98,16 @@ class SignInService:
         message: str | None = None,
     ) -> NoReturn:
         """Record the failure, lock what the counts say, and raise the generic failure."""
-        outcome = (
-            self.lockout.failed(attempt, count_for_account=user is not None) if count else None
-        )
-        audit.record(
-            "login.failed",
-            subject_id=user.id if user else None,
+        count_failure(
+            self.lockout,
+            self.locks,
+            attempt,
+            user,
+            event="login.failed",
             ip=ip,
             reason=reason,
-            source=attempt.source.split(":", 1)[0],
+            count=count,
         )
-        if outcome and outcome.locked_minutes:
-            audit.record(
-                "lockout.locked",
-                subject_id=user.id if user else None,
-                ip=ip,
-                source=attempt.source.split(":", 1)[0],
-                minutes=outcome.locked_minutes,
-            )
-        db.session.commit()
-        if user is not None and outcome and outcome.ceiling_reached:
-            self.locks.lock(user, reason="failure_ceiling", ip=ip)
         if message is None and reason in ("locked", "bad_password", "unknown_user", "bad_code"):
             until = self.lockout.locked_until(attempt.subject, attempt.source)
             if until is not None:
