@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -87,19 +88,25 @@ def test_banner_is_not_on_an_ordinary_session(client, clock, admins):
     assert "Emergency session." not in client.get("/account").data.decode()
 
 
-def test_the_session_limit_is_the_setting(make_app, mail):
+@contextmanager
+def _two_admins_on(make_app, **settings):
+    """An app with its own ``settings``, two security admins, and a code for the first:
+    the test client and the code, inside the app's context."""
     from idp.common.clock import FixedClock
     from tests.conftest import _empty_all_tables
 
-    app = make_app(emergency_session_minutes=15)
+    app = make_app(**settings)
     app.config["WTF_CSRF_ENABLED"] = False
     app.extensions["idp_clock"] = FixedClock()
     with app.app_context():
         _empty_all_tables()
         sam = make_user("sam", platform_role="security_admin")
         make_user("sue", platform_role="security_admin")
-        code = services.emergency_codes().issue(sam)
-        client = app.test_client()
+        yield app.test_client(), services.emergency_codes().issue(sam)
+
+
+def test_the_session_limit_is_the_setting(make_app, mail):
+    with _two_admins_on(make_app, emergency_session_minutes=15) as (client, code):
         assert use(client, code=code).status_code == 302
         session = session_of(client)
         assert session.expires_at - session.created_at == 15 * 60
@@ -230,18 +237,8 @@ def test_refused_when_no_other_admin_can_be_alerted(app, client, clock, mail):
 
 
 def test_refused_when_the_mail_server_is_down(make_app, mail):
-    from idp.common.clock import FixedClock
-    from tests.conftest import _empty_all_tables
-
-    app = make_app(mail_smtp_port=free_port(), mail_smtp_timeout_seconds=2)
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.extensions["idp_clock"] = FixedClock()
-    with app.app_context():
-        _empty_all_tables()
-        sam = make_user("sam", platform_role="security_admin")
-        make_user("sue", platform_role="security_admin")
-        code = services.emergency_codes().issue(sam)
-        client = app.test_client()
+    down = {"mail_smtp_port": free_port(), "mail_smtp_timeout_seconds": 2}
+    with _two_admins_on(make_app, **down) as (client, code):
         response = use(client, code=code)
         assert response.status_code == 503 and NOT_ALERTED in response.data.decode()
         assert session_of(client) is None
