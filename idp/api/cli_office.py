@@ -10,8 +10,9 @@ from idp import services
 from idp.api import serialize
 from idp.api.cli_common import actor, as_option, run, settings, show, table
 from idp.common.cli import json_option
-from idp.orgs import bulk, invitations, member_account, members
+from idp.orgs import bulk, invitations, members
 from idp.orgs.cli import cli
+from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS
 
 __all__ = ["cli"]
 MEMBER_COLUMNS = ["id", "username", "role", "state", "access_ends_on", "last_sign_in_at", "has_mfa"]
@@ -103,20 +104,10 @@ _member_change(
     click.option("--clear", is_flag=True, help="No end date."),
     click.option("--confirm", is_flag=True, help="A day that has passed: end access now."),
 )
-_member_change(
-    "reset-mfa",
-    "Reset the member's two-step verification (they enrol again at their next sign-in).",
-    lambda who, o, m: member_account.reset_member_mfa(
-        settings(), who, o, m, mfa=services.mfa(), mailer=services.mailer()
-    ),
-)
-_member_change(
-    "password-reset",
-    "Mail the member a password-reset link.",
-    lambda who, o, m: member_account.send_password_reset(
-        settings(), who, o, m, recovery=services.recovery()
-    ),
-)
+for _name, _action in MEMBER_ACCOUNT_ACTIONS.items():
+    _member_change(
+        _name, _action.summary + ".", lambda who, o, m, run=_action.run: run(who, o, m, None)
+    )
 
 
 @cli.command("remove")

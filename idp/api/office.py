@@ -22,7 +22,8 @@ from idp.api.http import (
     text_field,
     with_etag,
 )
-from idp.orgs import bulk, invitations, member_account, members
+from idp.orgs import bulk, invitations, members
+from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS, MemberAccountAction
 
 MEMBER_STATUSES = ("active", "deactivated")
 CHANGES = ("role", "status", "access_ends_on")
@@ -101,28 +102,17 @@ def remove_member(org_id: str, membership_id: str):
     return "", 204
 
 
-@bp.post("/offices/<org_id>/members/<membership_id>/reset-mfa")
-@api_call()
-def reset_member_mfa(org_id: str, membership_id: str):
-    member_account.reset_member_mfa(
-        settings(),
-        actor(),
-        org_id,
-        membership_id,
-        mfa=services.mfa(),
-        mailer=services.mailer(),
-        ip=ip(),
-    )
-    return with_etag(_member(org_id, membership_id))
+def _member_account_route(name: str, action: MemberAccountAction) -> None:
+    def view(org_id: str, membership_id: str):
+        action.run(actor(), org_id, membership_id, ip())
+        return with_etag(_member(org_id, membership_id))
+
+    view.__name__ = "member_" + name.replace("-", "_")
+    bp.post(f"/offices/<org_id>/members/<membership_id>/{name}")(api_call()(view))
 
 
-@bp.post("/offices/<org_id>/members/<membership_id>/password-reset")
-@api_call()
-def member_password_reset(org_id: str, membership_id: str):
-    member_account.send_password_reset(
-        settings(), actor(), org_id, membership_id, recovery=services.recovery(), ip=ip()
-    )
-    return with_etag(_member(org_id, membership_id))
+for _name, _action in MEMBER_ACCOUNT_ACTIONS.items():
+    _member_account_route(_name, _action)
 
 
 # --- invitations ------------------------------------------------------------------------------

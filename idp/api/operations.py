@@ -75,6 +75,7 @@ def paths() -> dict:
     )
     from idp.admin.organizations import ACTIONS
     from idp.admin.user_actions import USER_ACTIONS
+    from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS
 
     org, user, sess, cli, key = (
         APPROVE_ORGS,
@@ -247,24 +248,6 @@ def paths() -> dict:
                 errors=(409, 412, 428),
             ),
         },
-        "/offices/{org_id}/members/{membership_id}/reset-mfa": {
-            "post": _op(
-                "Reset the member's two-step verification",
-                "office",
-                schema="Member",
-                params=member,
-                errors=(409,),
-            )
-        },
-        "/offices/{org_id}/members/{membership_id}/password-reset": {
-            "post": _op(
-                "Mail the member a password-reset link",
-                "office",
-                schema="Member",
-                params=member,
-                errors=(409,),
-            )
-        },
         "/offices/{org_id}/invitations": {
             "get": _op(
                 "The office's invitations", "office", schema="InvitationList", params=[org_id]
@@ -318,6 +301,16 @@ def paths() -> dict:
                 body="Reason",
                 errors=(409,),
                 scope=org,
+            )
+        }
+    for name, account_action in MEMBER_ACCOUNT_ACTIONS.items():
+        result[f"/offices/{{org_id}}/members/{{membership_id}}/{name}"] = {
+            "post": _op(
+                account_action.summary,
+                "office",
+                schema="Member",
+                params=member,
+                errors=(409,),
             )
         }
     for action in USER_ACTIONS:

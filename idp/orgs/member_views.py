@@ -14,10 +14,9 @@ from flask import request
 from idp.accounts.fields import FieldErrors
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, fresh_auth_required, login_required, settings
-from idp.mail import mailer
-from idp.orgs import member_account, members, pages
+from idp.orgs import members, pages
 from idp.orgs.blueprint import as_office_admin, bp, clock, ip, typed
-from idp.services import mfa, recovery
+from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS
 from idp.web.errors import status_of
 
 # --- members ------------------------------------------------------------------------------
@@ -45,6 +44,11 @@ class MemberAction:
     run: Callable[[str, str], object]
     done: str
     confirm: tuple[str, list[str], str] | None = None
+
+
+def _account_action(name: str) -> Callable[[str, str], object]:
+    run = MEMBER_ACCOUNT_ACTIONS[name].run
+    return lambda org_id, membership_id: run(current_user(), org_id, membership_id, ip())
 
 
 MEMBER_ACTIONS: dict[str, MemberAction] = {
@@ -79,7 +83,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "reset-mfa": MemberAction(
         "reset_member_mfa",
-        as_office_admin(member_account.reset_member_mfa, mfa=mfa, mailer=mailer),
+        _account_action("reset-mfa"),
         "Two-step verification was reset; they set it up again at their next sign-in.",
         (
             "Reset the two-step verification of {name}?",
@@ -95,7 +99,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "password-reset": MemberAction(
         "send_password_reset",
-        as_office_admin(member_account.send_password_reset, recovery=recovery),
+        _account_action("password-reset"),
         "A password-reset link was emailed to the member.",
     ),
     "remove": MemberAction(
