@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from idp.emergency.codes import EmergencyCodes
     from idp.emergency.service import EmergencyAccess
     from idp.login.ending import SessionEnder
+    from idp.login.failures import SignInGuard
     from idp.login.service import SignInService
     from idp.mail.base import Mailer
     from idp.mfa.passkeys import PasskeyService
@@ -112,12 +113,16 @@ def recovery() -> RecoveryService:
     return RecoveryService(settings(), shared_state(), mailer(), clock(), lockout=lockout())
 
 
+def sign_in_guard() -> SignInGuard:
+    from idp.login.failures import SignInGuard
+
+    return SignInGuard(lockout(), devices(), account_locks())
+
+
 def sign_in_service() -> SignInService:
     from idp.login.service import SignInService
 
-    return SignInService(
-        settings(), lockout(), devices(), account_locks(), mfa(), clock(), passkeys=passkeys()
-    )
+    return SignInService(settings(), sign_in_guard(), mfa(), clock(), passkeys=passkeys())
 
 
 def emergency_codes() -> EmergencyCodes:
@@ -129,7 +134,7 @@ def emergency_codes() -> EmergencyCodes:
 def emergency_access() -> EmergencyAccess:
     from idp.emergency.service import EmergencyAccess
 
-    return EmergencyAccess(settings(), lockout(), devices(), account_locks(), mailer(), clock())
+    return EmergencyAccess(settings(), sign_in_guard(), mailer(), clock())
 
 
 def audit_sealer():

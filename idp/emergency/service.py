@@ -34,13 +34,11 @@ from idp.emergency.codes import clean
 from idp.errors import Unauthenticated, Unavailable
 from idp.extensions import db
 from idp.login.assurance import EMERGENCY_AMR
-from idp.login.failures import attempt_source, count_failure
+from idp.login.failures import SignInGuard
 from idp.login.service import locked_message
 from idp.mail.base import Mailer
 from idp.orgs import access
-from idp.security.device import DeviceCookies
-from idp.security.lockout import Attempt, Lockout, identifier_subject
-from idp.security.service import AccountLocks
+from idp.security.lockout import Attempt, identifier_subject
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +72,10 @@ def _when(moment: float) -> str:
 
 
 class EmergencyAccess:
-    def __init__(
-        self,
-        settings,
-        lockout: Lockout,
-        devices: DeviceCookies,
-        locks: AccountLocks,
-        mailer: Mailer,
-        clock: Clock | None = None,
-    ):
+    def __init__(self, settings, guard: SignInGuard, mailer: Mailer, clock: Clock | None = None):
         self.settings = settings
-        self.lockout = lockout
-        self.devices = devices
-        self.locks = locks
+        self.guard = guard
+        self.lockout = guard.lockout
         self.mailer = mailer
         self.clock = clock or Clock()
 
@@ -94,24 +83,13 @@ class EmergencyAccess:
     def lifetime_seconds(self) -> int:
         return self.settings.emergency_session_minutes * 60
 
-    def _source(self, user: User | None, ip: str, device_token: str | None) -> str:
-        return attempt_source(self.devices, user, ip, device_token)[0]
-
     def _fail(
         self, attempt: Attempt, user: User | None, ip: str, reason: str, *, count: bool = True
     ) -> NoReturn:
         """Record the failure, lock what the counts say, raise the generic failure."""
-        count_failure(
-            self.lockout,
-            self.locks,
-            attempt,
-            user,
-            event="emergency.access_failed",
-            ip=ip,
-            reason=reason,
-            count=count,
+        until = self.guard.fail(
+            attempt, user, event="emergency.access_failed", ip=ip, reason=reason, count=count
         )
-        until = self.lockout.locked_until(attempt.subject, attempt.source)
         raise EmergencyAccessFailed(locked_message(until) if until is not None else GENERIC_FAILURE)
 
     def use(
@@ -125,7 +103,7 @@ class EmergencyAccess:
         device_token: str | None = None,
     ) -> Granted:
         user = find_user(identifier)
-        source = self._source(user, ip, device_token)
+        source = self.guard.source(user, ip, device_token)[0]
         attempt = self.lockout.begin(identifier_subject(normalise_identifier(identifier)), source)
         row = store.usable_code(user.id) if user is not None else None
         cleaned = clean(code)

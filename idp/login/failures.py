@@ -4,6 +4,8 @@ audit entries and the account lock at the failure ceiling."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from idp import audit
 from idp.accounts.models import User
 from idp.extensions import db
@@ -52,3 +54,32 @@ def count_failure(
     db.session.commit()
     if user is not None and outcome and outcome.ceiling_reached:
         locks.lock(user, reason="failure_ceiling", ip=ip)
+
+
+@dataclass(frozen=True)
+class SignInGuard:
+    """What every sign-in path counts its attempts with: the lockout, the trusted browsers
+    (an attempt from one counts for that browser, not the address) and the account locks."""
+
+    lockout: Lockout
+    devices: DeviceCookies
+    locks: AccountLocks
+
+    def source(self, user: User | None, ip: str, device_token: str | None) -> tuple[str, bool]:
+        return attempt_source(self.devices, user, ip, device_token)
+
+    def fail(
+        self,
+        attempt: Attempt,
+        user: User | None,
+        *,
+        event: str,
+        ip: str,
+        reason: str,
+        count: bool = True,
+    ) -> float | None:
+        """Count the failure (:func:`count_failure`); until when its source is locked now."""
+        count_failure(
+            self.lockout, self.locks, attempt, user, event=event, ip=ip, reason=reason, count=count
+        )
+        return self.lockout.locked_until(attempt.subject, attempt.source)

@@ -25,15 +25,13 @@ from idp.common.clock import Clock
 from idp.common.digits import ascii_digits
 from idp.errors import Unauthenticated
 from idp.extensions import db
-from idp.login.failures import attempt_source, count_failure
+from idp.login.failures import SignInGuard
 from idp.mfa.passkeys import PasskeyService
 from idp.mfa.service import MfaService
 from idp.mfa.store import has_passkey
 from idp.mfa.webauthn import CeremonyFailed
 from idp.orgs import access
-from idp.security.device import DeviceCookies
-from idp.security.lockout import Attempt, Lockout, identifier_subject
-from idp.security.service import AccountLocks
+from idp.security.lockout import Attempt, identifier_subject
 
 GENERIC_FAILURE = "Sign-in failed. Check your username and password and try again."
 CODE_FAILURE = "That code did not work. Try the current code from your app, or a recovery code."
@@ -42,6 +40,9 @@ PASSKEY_FAILURE = "Your passkey could not be used. Try again, or use another way
 PASSKEY_REQUIRED = (
     "Your role needs a passkey or security key to sign in: use it, or a recovery code."
 )
+
+#: The failures whose answer names the lock's end when the source is locked.
+LOCK_MESSAGE_REASONS = ("locked", "bad_password", "unknown_user", "bad_code")
 
 LOCKED = "Too many attempts from this browser. Try again after {time}, or reset your password."
 
@@ -69,23 +70,17 @@ class SignInService:
     def __init__(
         self,
         settings,
-        lockout: Lockout,
-        devices: DeviceCookies,
-        locks: AccountLocks,
+        guard: SignInGuard,
         mfa: MfaService,
         clock: Clock | None = None,
         passkeys: PasskeyService | None = None,
     ):
         self.settings = settings
-        self.lockout = lockout
-        self.devices = devices
-        self.locks = locks
+        self.guard = guard
+        self.lockout = guard.lockout
         self.mfa = mfa
         self.clock = clock or Clock()
         self.passkeys = passkeys
-
-    def _source(self, user: User | None, ip: str, device_token: str | None) -> tuple[str, bool]:
-        return attempt_source(self.devices, user, ip, device_token)
 
     def _fail(
         self,
@@ -98,20 +93,11 @@ class SignInService:
         message: str | None = None,
     ) -> NoReturn:
         """Record the failure, lock what the counts say, and raise the generic failure."""
-        count_failure(
-            self.lockout,
-            self.locks,
-            attempt,
-            user,
-            event="login.failed",
-            ip=ip,
-            reason=reason,
-            count=count,
+        until = self.guard.fail(
+            attempt, user, event="login.failed", ip=ip, reason=reason, count=count
         )
-        if message is None and reason in ("locked", "bad_password", "unknown_user", "bad_code"):
-            until = self.lockout.locked_until(attempt.subject, attempt.source)
-            if until is not None:
-                message = locked_message(until)
+        if message is None and until is not None and reason in LOCK_MESSAGE_REASONS:
+            message = locked_message(until)
         raise SignInFailed(message or (GENERIC_FAILURE if reason != "bad_code" else CODE_FAILURE))
 
     def check_password(
@@ -119,7 +105,7 @@ class SignInService:
     ) -> PasswordOk:
         user = find_user(identifier)
         subject = identifier_subject(normalise_identifier(identifier))
-        source, trusted = self._source(user, ip, device_token)
+        source, trusted = self.guard.source(user, ip, device_token)
         attempt = self.lockout.begin(subject, source)
         if not attempt.allowed:
             verify_dummy(password, self.settings)
@@ -163,7 +149,7 @@ class SignInService:
         self, user: User, code: str, *, ip: str, device_token: str | None = None
     ) -> list[str]:
         """Accept a TOTP code or a recovery code; returns the amr to sign in with."""
-        source, _ = self._source(user, ip, device_token)
+        source, _ = self.guard.source(user, ip, device_token)
         attempt = self.lockout.begin(user.id, source)
         if not attempt.allowed:
             self._fail(attempt, user, ip, "locked", count=False)
@@ -225,7 +211,7 @@ class SignInService:
         return use.user, use.amr
 
     def _passkey_attempt(self, user: User, ip: str, device_token: str | None) -> Attempt:
-        source, _ = self._source(user, ip, device_token)
+        source, _ = self.guard.source(user, ip, device_token)
         attempt = self.lockout.begin(user.id, source)
         if not attempt.allowed:
             self._fail(attempt, user, ip, "locked", count=False, message=PASSKEY_FAILURE)
