@@ -133,6 +133,16 @@ def require_org_permission(settings, user: User | None, org_id: str, permission:
     return member
 
 
+def office(settings, user: User | None, org_id: str, permission: str) -> Organization:
+    """The office itself, for someone who holds ``permission`` there: 403 before it is
+    looked up, 404 when there is none."""
+    require_org_permission(settings, user, org_id, permission)
+    org = store.get_org(org_id)
+    if org is None:
+        raise NotFound("No such office.")
+    return org
+
+
 def office_record(settings, user: User | None, org_id: str, permission: str, find, what: str):
     """``find()`` -- a record of the office (a member, an invitation) -- for someone who
     holds ``permission`` there: 403 before anything is looked up, 404 when there is none."""

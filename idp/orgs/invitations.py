@@ -68,11 +68,7 @@ def invitations_of(settings, actor: User, org_id: str) -> list[Invitation]:
 
 def office_for_invitations(settings, actor: User, org_id: str) -> Organization:
     """The office, for an administrator who may invite to it (403 otherwise)."""
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_INVITATIONS)
-    org = store.get_org(org_id)
-    if org is None:
-        raise NotFound("No such office.")
-    return org
+    return access.office(settings, actor, org_id, access.MANAGE_INVITATIONS)
 
 
 def check_invitee(org_id: str, email: str, now: datetime, errors: dict[str, str]) -> None:

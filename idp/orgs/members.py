@@ -19,7 +19,7 @@ from idp.accounts.fields import FieldErrors
 from idp.accounts.models import User
 from idp.audit import record
 from idp.common.clock import Clock, utcnow
-from idp.errors import Conflict, DomainError, NotFound
+from idp.errors import Conflict, DomainError
 from idp.extensions import db
 from idp.mfa.store import users_with_mfa
 from idp.orgs import access, store
@@ -99,10 +99,7 @@ def list_members(
     now: datetime | None = None,
 ) -> MembersPage:
     """One page of the office's members with role, state, last sign-in and MFA state."""
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_MEMBERS)
-    org = store.get_org(org_id)
-    if org is None:
-        raise NotFound("No such office.")
+    org = access.office(settings, actor, org_id, access.MANAGE_MEMBERS)
     total = store.count_members(org_id)
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)

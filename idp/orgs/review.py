@@ -66,11 +66,7 @@ def _row(settings, policy: ReviewPolicy, member: Membership, now: datetime) -> R
 
 
 def _office(settings, actor: User, org_id: str) -> Organization:
-    access.require_org_permission(settings, actor, org_id, access.MANAGE_MEMBERS)
-    org = store.get_org(org_id)
-    if org is None:
-        raise NotFound("No such office.")
-    return org
+    return access.office(settings, actor, org_id, access.MANAGE_MEMBERS)
 
 
 def review_page(settings, actor: User, org_id: str, *, now: datetime) -> ReviewPage:

@@ -299,3 +299,15 @@ def test_userinfo_lists_only_the_offices_that_count(app):
     gone.status = "deactivated"
     db.session.commit()
     assert [o["id"] for o in memberships_claim(person)] == [kept.org_id]
+
+
+def test_the_office_itself_needs_the_permission_before_it_is_looked_up(settings, office):
+    org, admin = office
+    assert access.office(settings, admin, org.id, access.MANAGE_MEMBERS).id == org.id
+    clerk = make_person("clerk-office")
+    add_member(clerk, org, "billing")
+    with pytest.raises(Forbidden):
+        access.office(settings, clerk, org.id, access.MANAGE_MEMBERS)
+    # An office nobody may administer answers 403 too: whether it exists is not told.
+    with pytest.raises(Forbidden):
+        access.office(settings, admin, "no-such-office", access.MANAGE_MEMBERS)
