@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from idp import services
-from idp.admin import users
+from idp.admin import sessions, users
 
 UserAction = Callable[..., object]
 
@@ -39,3 +39,11 @@ USER_ACTIONS: dict[str, UserAction] = {
         services.settings(), who, uid, ender=services.session_ender(), ip=ip
     ),
 }
+
+
+def end_session(who, user_id: str, public_id: str, ip: str | None = None) -> object:
+    """End one of the person's sessions (``admin.sessions.end_one``), wired the one way the
+    console, the API and ``idp sessions end`` do it."""
+    return sessions.end_one(
+        services.settings(), who, user_id, public_id, ender=services.session_ender(), ip=ip
+    )

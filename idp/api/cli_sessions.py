@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from idp import services
 from idp.admin import sessions as service
+from idp.admin import user_actions
 from idp.admin.views.common import sessions
 from idp.api import serialize
 from idp.api.cli_common import actor, admin_command, find_user, run, settings, show, table
@@ -38,13 +38,5 @@ def end_command(user, session_id, as_user, as_json):
     Session ids may start with "-": put "--" before the arguments
     (``idp sessions end --as ADMIN -- USER SESSION_ID``)."""
     target = find_user(user)
-    run(
-        lambda: service.end_one(
-            settings(),
-            actor(as_user),
-            target.id,
-            session_id,
-            ender=services.session_ender(),
-        )
-    )
+    run(lambda: user_actions.end_session(actor(as_user), target.id, session_id))
     show({"ended": session_id} if as_json else "The session ended.", as_json)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from idp import services
-from idp.admin import APPROVE_ORGS, MANAGE_CLIENTS, MANAGE_KEYS, MANAGE_SESSIONS, MANAGE_USERS
+from idp.admin import (
+    APPROVE_ORGS,
+    MANAGE_CLIENTS,
+    MANAGE_KEYS,
+    MANAGE_SESSIONS,
+    MANAGE_USERS,
+    user_actions,
+)
 from idp.admin import clients as client_service
 from idp.admin import keys as key_service
 from idp.admin import organizations as org_service
@@ -149,14 +156,7 @@ def user_sessions(user_id: str):
 @bp.delete("/users/<user_id>/sessions/<session_id>")
 @api_call(MANAGE_SESSIONS)
 def end_session(user_id: str, session_id: str):
-    session_service.end_one(
-        settings(),
-        actor(),
-        user_id,
-        session_id,
-        ender=services.session_ender(),
-        ip=ip(),
-    )
+    user_actions.end_session(actor(), user_id, session_id, ip())
     return "", 204
 
 

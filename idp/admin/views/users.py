@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from idp import services
 from idp.accounts.models import USER_STATUSES
 from idp.admin import sessions as session_service
+from idp.admin import user_actions
 from idp.admin import users as service
 from idp.admin.user_actions import USER_ACTIONS
 from idp.admin.views.common import actor, bp, ip, page_number, sessions, settings
@@ -154,14 +155,7 @@ def user_sessions(user_id: str):
 @fresh_auth_required
 def end_session(user_id: str, public_id: str):
     if request.method == "POST" and confirmed():
-        session_service.end_one(
-            settings(),
-            actor(),
-            user_id,
-            public_id,
-            ender=services.session_ender(),
-            ip=ip(),
-        )
+        user_actions.end_session(actor(), user_id, public_id, ip())
         flash("The session was ended.", "success")
         return redirect(url_for(".user_sessions", user_id=user_id))
     found = session_service.for_user(settings(), actor(), user_id, sessions=sessions())
