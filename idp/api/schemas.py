@@ -88,6 +88,7 @@ MEMBER = {
 }
 INVITATION = {**strings("id email role state"), **nullable("sent_at expires_at")}
 MEMBERSHIP = {**strings("org_id org_name npi org_status role role_label"), "counts": B}
+BULK_ROW = {"line": I, "email": S, "role": S, "outcome": S, "problem": NS}
 ORG_MEMBER = {
     **strings("user_id username display_name email user_status role_label"),
     "email_verified": B,
@@ -196,7 +197,7 @@ COMPONENTS: dict = {
             "failure": NS,
             "rows": {
                 "type": "array",
-                "items": obj({"line": I, "email": S, "role": S, "outcome": S, "problem": NS}),
+                "items": obj(BULK_ROW),
             },
         }
     ),

@@ -103,13 +103,7 @@ def invitation(inv, now: datetime) -> dict:
 
 
 def bulk_row(row) -> dict:
-    return {
-        "line": row.line,
-        "email": row.email,
-        "role": row.role,
-        "outcome": row.outcome,
-        "problem": row.problem,
-    }
+    return fields(row, schemas.BULK_ROW)
 
 
 def audit_entry(entry, names) -> dict:
