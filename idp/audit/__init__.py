@@ -5,6 +5,6 @@
 :mod:`idp.audit.search` filters and exports, :mod:`idp.audit.purge` applies the retention.
 """
 
-from idp.audit.service import record, write
+from idp.audit.service import record, record_own, write
 
-__all__ = ["record", "write"]
+__all__ = ["record", "record_own", "write"]

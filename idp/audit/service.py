@@ -69,6 +69,12 @@ def record(event: str, **fields: Any) -> AuditEvent:
     return entry
 
 
+def record_own(event: str, user_id: str, **fields: Any) -> AuditEvent:
+    """:func:`record` for what a person did to their own account or session (the actor is
+    the subject)."""
+    return record(event, actor_id=user_id, subject_id=user_id, **fields)
+
+
 def write(event: str, **fields: Any) -> None:
     """Write one entry in a transaction of its own, committed before this returns.
 

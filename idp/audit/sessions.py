@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from idp.audit.service import record
+from idp.audit.service import record, record_own
 from idp.extensions import db
 
 
 def signed_out(session: Any) -> None:
-    record(
+    record_own(
         "session.signed_out",
-        actor_id=session.user_id,
-        subject_id=session.user_id,
+        session.user_id,
         org_id=session.active_org_id,
         session=session.public_id,
     )

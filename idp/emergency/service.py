@@ -147,10 +147,9 @@ class EmergencyAccess:
             raise Unavailable(NOT_ALERTED)
         self.lockout.succeeded(code_attempt)
         user.last_sign_in_at = self.clock.now()
-        audit.record(
+        audit.record_own(
             "emergency.access_granted",
-            actor_id=user.id,
-            subject_id=user.id,
+            user.id,
             ip=ip,
             amr=AMR,
             code_id=row.id,

@@ -27,7 +27,7 @@ from flask import (
 from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
 
-from idp.audit import record
+from idp.audit import record_own
 from idp.errors import DomainError
 from idp.extensions import csrf, db
 from idp.forward_auth.policy import GatewayPolicy, valid_return_url
@@ -126,10 +126,9 @@ def _check(redirect_browsers: bool):
         if decision.status == 401:
             response.headers["WWW-Authenticate"] = 'Cookie realm="idp"'
     if decision.status == 403 and identity is not None:
-        record(
+        record_own(
             "gateway.denied",
-            actor_id=identity.user_id,
-            subject_id=identity.user_id,
+            identity.user_id,
             org_id=identity.org_id,
             ip=request.remote_addr,
             reason=decision.reason,

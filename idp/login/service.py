@@ -169,7 +169,7 @@ class SignInService:
         if not ok:
             self._fail(attempt, user, ip, "bad_code")
         self.lockout.succeeded(attempt)
-        audit.record("mfa.verified", actor_id=user.id, subject_id=user.id, ip=ip, method=method)
+        audit.record_own("mfa.verified", user.id, ip=ip, method=method)
         db.session.commit()
         return ["pwd", "otp"]
 
@@ -220,5 +220,5 @@ class SignInService:
     def completed(self, user: User, amr: list[str], *, ip: str) -> None:
         """Record a finished sign-in (the view then starts the SSO session)."""
         user.last_sign_in_at = self.clock.now()
-        audit.record("login.succeeded", actor_id=user.id, subject_id=user.id, ip=ip, amr=amr)
+        audit.record_own("login.succeeded", user.id, ip=ip, amr=amr)
         db.session.commit()

@@ -152,9 +152,7 @@ class PasskeyService:
         if credential is None or credential.user_id != user.id:
             raise NotFound("No such passkey.")
         db.session.delete(credential)
-        audit.record(
-            "mfa.passkey_removed", actor_id=user.id, subject_id=user.id, ip=ip, passkey=passkey_id
-        )
+        audit.record_own("mfa.passkey_removed", user.id, ip=ip, passkey=passkey_id)
         db.session.commit()
 
     def remove_all(self, user: User) -> int:

@@ -178,10 +178,9 @@ class OAuthService:
             if self.settings.audit_record_token_issuance:
                 audit.write("oauth.token.issued", refresh=False, **fields)
             return
-        audit.record(
+        audit.record_own(
             "oauth.token.issued",
-            actor_id=principal.user.id,
-            subject_id=principal.user.id,
+            principal.user.id,
             org_id=principal.org_id,
             refresh=refresh_token is not None,
             **fields,

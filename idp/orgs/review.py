@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from idp.accounts.models import User
-from idp.audit import record
 from idp.common.clock import Clock
 from idp.errors import Conflict, DomainError, NotFound
 from idp.extensions import db
@@ -133,15 +132,9 @@ def remove(settings, actor: User, org_id: str, membership_id: str, *, ip: str | 
     """The member no longer needs access: remove them from the office (as the members page
     does; the office's last lasting administrator cannot be removed)."""
     member = members.get_member(settings, actor, org_id, membership_id)
-    record(
-        "access_review.removed",
-        actor_id=actor.id,
-        subject_id=member.user_id,
-        org_id=org_id,
-        ip=ip,
-        membership_id=member.id,
-        role=member.role,
-        confirmed_since=confirmed_since(member).isoformat(),
+    since = confirmed_since(member).isoformat()
+    members.member_event(
+        "access_review.removed", actor, member, ip, role=member.role, confirmed_since=since
     )
     try:
         members.remove_member(settings, actor, org_id, membership_id, ip=ip)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from idp.audit import record
+from idp.audit import record_own
 from idp.errors import Conflict, NotFound
 from idp.extensions import db
 from idp.login.ending import SessionEnder
@@ -96,7 +96,7 @@ def end_session(ender: SessionEnder, user_id: str, public_id: str, *, ip: str | 
     ended = ender.end(user_id, public_id)
     if ended is None:
         raise NotFound("That session has already ended.")
-    record("session.ended", actor_id=user_id, subject_id=user_id, ip=ip, session=public_id)
+    record_own("session.ended", user_id, ip=ip, session=public_id)
     db.session.commit()
     return ended
 
@@ -109,7 +109,7 @@ def end_all_sessions(
 ) -> list[SsoSession]:
     """End every session of the user, this one included (``end_all`` runs the hooks)."""
     ended = end_all(user_id)
-    record("session.ended_all", actor_id=user_id, subject_id=user_id, ip=ip, count=len(ended))
+    record_own("session.ended_all", user_id, ip=ip, count=len(ended))
     db.session.commit()
     return ended
 
@@ -216,5 +216,5 @@ def revoke_application(
             directory.logout(session, client_id)
             session.clients = [c for c in session.clients if c != client_id]
             sessions.save(session)
-    record("application.revoked", actor_id=user_id, subject_id=user_id, ip=ip, client_id=client_id)
+    record_own("application.revoked", user_id, ip=ip, client_id=client_id)
     db.session.commit()
