@@ -12,7 +12,7 @@ from idp.api.cli_common import actor, as_option, run, settings, show, table
 from idp.common.cli import json_option
 from idp.orgs import bulk, invitations, members
 from idp.orgs.cli import cli
-from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS
+from idp.orgs.office_actions import INVITATION_ACTIONS, MEMBER_ACCOUNT_ACTIONS
 
 __all__ = ["cli"]
 MEMBER_COLUMNS = ["id", "username", "role", "state", "access_ends_on", "last_sign_in_at", "has_mfa"]
@@ -209,15 +209,7 @@ def _invitation_action(name: str, doc: str, call):
     return command
 
 
-_invitation_action(
-    "resend",
-    "A new link and expiry for the invitation (the old link stops).",
-    lambda who, o, i: invitations.resend_invitation(
-        settings(), who, o, i, mailer=services.mailer(), clock=services.clock()
-    ),
-)
-_invitation_action(
-    "revoke",
-    "Withdraw the invitation.",
-    lambda who, o, i: invitations.revoke_invitation(settings(), who, o, i, clock=services.clock()),
-)
+for _name, _action in INVITATION_ACTIONS.items():
+    _invitation_action(
+        _name, _action.summary + ".", lambda who, o, i, run=_action.run: run(who, o, i, None)
+    )

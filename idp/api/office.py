@@ -23,7 +23,7 @@ from idp.api.http import (
     with_etag,
 )
 from idp.orgs import bulk, invitations, members
-from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS, MemberAccountAction
+from idp.orgs.office_actions import INVITATION_ACTIONS, MEMBER_ACCOUNT_ACTIONS, OfficeAction
 
 MEMBER_STATUSES = ("active", "deactivated")
 CHANGES = ("role", "status", "access_ends_on")
@@ -102,7 +102,7 @@ def remove_member(org_id: str, membership_id: str):
     return "", 204
 
 
-def _member_account_route(name: str, action: MemberAccountAction) -> None:
+def _member_account_route(name: str, action: OfficeAction) -> None:
     def view(org_id: str, membership_id: str):
         action.run(actor(), org_id, membership_id, ip())
         return with_etag(_member(org_id, membership_id))
@@ -165,19 +165,14 @@ def invite_many(org_id: str):
     ), (201 if result.failure is None else 200)
 
 
-@bp.post("/offices/<org_id>/invitations/<invitation_id>/resend")
-@api_call()
-def resend_invitation(org_id: str, invitation_id: str):
-    invitation = invitations.resend_invitation(
-        settings(), actor(), org_id, invitation_id, mailer=services.mailer(), clock=clock(), ip=ip()
-    )
-    return jsonify(serialize.invitation(invitation, clock().now()))
+def _invitation_route(name: str, action: OfficeAction) -> None:
+    def view(org_id: str, invitation_id: str):
+        invitation = action.run(actor(), org_id, invitation_id, ip())
+        return jsonify(serialize.invitation(invitation, clock().now()))
+
+    view.__name__ = f"{name}_invitation"
+    bp.post(f"/offices/<org_id>/invitations/<invitation_id>/{name}")(api_call()(view))
 
 
-@bp.post("/offices/<org_id>/invitations/<invitation_id>/revoke")
-@api_call()
-def revoke_invitation(org_id: str, invitation_id: str):
-    invitation = invitations.revoke_invitation(
-        settings(), actor(), org_id, invitation_id, clock=clock(), ip=ip()
-    )
-    return jsonify(serialize.invitation(invitation, clock().now()))
+for _name, _action in INVITATION_ACTIONS.items():
+    _invitation_route(_name, _action)

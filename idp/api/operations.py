@@ -75,7 +75,7 @@ def paths() -> dict:
     )
     from idp.admin.organizations import ACTIONS
     from idp.admin.user_actions import USER_ACTIONS
-    from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS
+    from idp.orgs.office_actions import INVITATION_ACTIONS, MEMBER_ACCOUNT_ACTIONS
 
     org, user, sess, cli, key = (
         APPROVE_ORGS,
@@ -86,6 +86,7 @@ def paths() -> dict:
     )
     org_id, user_id, client_id = _param("org_id"), _param("user_id"), _param("client_id")
     member = [org_id, _param("membership_id")]
+    invitation = [org_id, _param("invitation_id")]
     result: dict = {
         "/organizations": {
             "get": _op(
@@ -272,24 +273,6 @@ def paths() -> dict:
                 body="BulkInvitation",
             )
         },
-        "/offices/{org_id}/invitations/{invitation_id}/resend": {
-            "post": _op(
-                "A new link and expiry",
-                "office",
-                schema="Invitation",
-                params=[org_id, _param("invitation_id")],
-                errors=(409, 410),
-            )
-        },
-        "/offices/{org_id}/invitations/{invitation_id}/revoke": {
-            "post": _op(
-                "Withdraw an invitation",
-                "office",
-                schema="Invitation",
-                params=[org_id, _param("invitation_id")],
-                errors=(409,),
-            )
-        },
     }
     for action in ACTIONS:
         result[f"/organizations/{{org_id}}/{action}"] = {
@@ -303,16 +286,20 @@ def paths() -> dict:
                 scope=org,
             )
         }
-    for name, account_action in MEMBER_ACCOUNT_ACTIONS.items():
-        result[f"/offices/{{org_id}}/members/{{membership_id}}/{name}"] = {
-            "post": _op(
-                account_action.summary,
-                "office",
-                schema="Member",
-                params=member,
-                errors=(409,),
-            )
-        }
+    for path, table, schema, params in (
+        ("members/{membership_id}", MEMBER_ACCOUNT_ACTIONS, "Member", member),
+        ("invitations/{invitation_id}", INVITATION_ACTIONS, "Invitation", invitation),
+    ):
+        for name, office_action in table.items():
+            result[f"/offices/{{org_id}}/{path}/{name}"] = {
+                "post": _op(
+                    office_action.summary,
+                    "office",
+                    schema=schema,
+                    params=params,
+                    errors=office_action.errors,
+                )
+            }
     for action in USER_ACTIONS:
         result[f"/users/{{user_id}}/{action}"] = {
             "post": _op(

@@ -12,9 +12,11 @@ from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
 from idp.orgs import bulk, invitations, pages
-from idp.orgs.blueprint import as_office_admin, bp, clock, ip, typed
+from idp.orgs.blueprint import bp, clock, ip, run_as_office_admin
+from idp.orgs.office_actions import INVITATION_ACTIONS
 from idp.orgs.roles import least_privileged_org_role, org_roles
 from idp.web.errors import status_of
+from idp.web.forms import typed
 
 # --- invitations --------------------------------------------------------------------------
 
@@ -97,9 +99,7 @@ def resend_invitation(org_id: str, invitation_id: str):
     return pages.run_action(
         org_id,
         None,
-        lambda: as_office_admin(invitations.resend_invitation, mailer=mailer, clock=clock)(
-            org_id, invitation_id
-        ),
+        lambda: run_as_office_admin(INVITATION_ACTIONS["resend"])(org_id, invitation_id),
         "The invitation was sent again with a new link.",
     )
 
@@ -121,6 +121,6 @@ def revoke_invitation(org_id: str, invitation_id: str):
     return pages.run_action(
         org_id,
         None,
-        lambda: as_office_admin(invitations.revoke_invitation, clock=clock)(org_id, invitation_id),
+        lambda: run_as_office_admin(INVITATION_ACTIONS["revoke"])(org_id, invitation_id),
         "The invitation was withdrawn.",
     )

@@ -15,9 +15,10 @@ from idp.accounts.fields import FieldErrors
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login.current import current_user, fresh_auth_required, login_required, settings
 from idp.orgs import members, pages
-from idp.orgs.blueprint import as_office_admin, bp, clock, ip, typed
-from idp.orgs.member_actions import MEMBER_ACCOUNT_ACTIONS
+from idp.orgs.blueprint import as_office_admin, bp, clock, ip, run_as_office_admin
+from idp.orgs.office_actions import MEMBER_ACCOUNT_ACTIONS
 from idp.web.errors import status_of
+from idp.web.forms import typed
 
 # --- members ------------------------------------------------------------------------------
 
@@ -44,11 +45,6 @@ class MemberAction:
     run: Callable[[str, str], object]
     done: str
     confirm: tuple[str, list[str], str] | None = None
-
-
-def _account_action(name: str) -> Callable[[str, str], object]:
-    run = MEMBER_ACCOUNT_ACTIONS[name].run
-    return lambda org_id, membership_id: run(current_user(), org_id, membership_id, ip())
 
 
 MEMBER_ACTIONS: dict[str, MemberAction] = {
@@ -83,7 +79,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "reset-mfa": MemberAction(
         "reset_member_mfa",
-        _account_action("reset-mfa"),
+        run_as_office_admin(MEMBER_ACCOUNT_ACTIONS["reset-mfa"]),
         "Two-step verification was reset; they set it up again at their next sign-in.",
         (
             "Reset the two-step verification of {name}?",
@@ -99,7 +95,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "password-reset": MemberAction(
         "send_password_reset",
-        _account_action("password-reset"),
+        run_as_office_admin(MEMBER_ACCOUNT_ACTIONS["password-reset"]),
         "A password-reset link was emailed to the member.",
     ),
     "remove": MemberAction(

@@ -24,9 +24,10 @@ from idp.orgs import (
     registration,
     review_views,
 )
-from idp.orgs.blueprint import bp, clock, ip, typed
+from idp.orgs.blueprint import bp, clock, ip
 from idp.orgs.roles import org_roles
 from idp.security.limits import limit
+from idp.web.forms import refused
 
 # The office administrators' pages register on the same blueprint when imported.
 __all__ = ["audit_views", "bp", "invitation_views", "member_views", "review_views"]
@@ -63,12 +64,7 @@ def register():
             ip=ip(),
         )
     except FieldErrors as exc:
-        return (
-            render_template(
-                "orgs/register.html", values=typed(REGISTRATION_FIELDS), errors=exc.errors
-            ),
-            400,
-        )
+        return refused("orgs/register.html", exc, REGISTRATION_FIELDS)
     return render_template("orgs/register_sent.html", email=registered.email)
 
 
@@ -116,14 +112,6 @@ def accept_invitation(token: str):
             ip=ip(),
         )
     except FieldErrors as exc:
-        return (
-            render_template(
-                "orgs/invitation_new.html",
-                values=typed(("username", "display_name")),
-                errors=exc.errors,
-                **page,
-            ),
-            400,
-        )
+        return refused("orgs/invitation_new.html", exc, ("username", "display_name"), **page)
     sign_in(accepted.user, ["pwd"], active_org_id=accepted.membership.org_id)
     return _after_joining(accepted)

@@ -18,6 +18,7 @@ from idp.login.current import (
 )
 from idp.orgs import access
 from idp.self_service import service
+from idp.web.forms import refused
 
 bp = Blueprint("account", __name__)
 
@@ -86,7 +87,7 @@ def change_password():
     try:
         change(user, request.form, settings=settings(), clock=clock(), ip=request.remote_addr)
     except FieldErrors as exc:
-        return render_template("self_service/password.html", errors=exc.errors), 400
+        return refused("self_service/password.html", exc)
     session = signed_in_session()
     amr, org_id = list(session.amr), session.active_org_id
     sign_out_everywhere(user.id)

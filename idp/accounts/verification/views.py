@@ -12,6 +12,7 @@ from idp.login.current import current_user, fresh_auth_required, settings
 from idp.mail import mailer
 from idp.security.limits import limit
 from idp.state import shared_state
+from idp.web.forms import refused
 
 bp = Blueprint("verification", __name__)
 
@@ -69,13 +70,5 @@ def change_email():
             limits=MailLimits(shared_state(), settings()),
         )
     except FieldErrors as exc:
-        return (
-            render_template(
-                "accounts/change_email.html",
-                user=user,
-                values={"email": request.form.get("email", "")},
-                errors=exc.errors,
-            ),
-            400,
-        )
+        return refused("accounts/change_email.html", exc, ("email",), user=user)
     return render_template("accounts/change_email_sent.html", user=user, email=new_email)
