@@ -11,7 +11,7 @@ from flask import Blueprint, request
 from idp.common.clock import app_clock as clock
 
 if TYPE_CHECKING:
-    from idp.orgs.office_actions import OfficeAction
+    from idp.orgs.office_actions import OfficeRun
 
 __all__ = ["as_office_admin", "bp", "clock", "ip", "run_as_office_admin"]
 
@@ -22,25 +22,21 @@ def ip() -> str | None:
     return request.remote_addr
 
 
-def run_as_office_admin(action: OfficeAction) -> Callable[[str, str], object]:
-    """One of :mod:`idp.orgs.office_actions`, as this request's signed-in administrator."""
+def run_as_office_admin(run: OfficeRun) -> Callable[[str, str], object]:
+    """An office action (:mod:`idp.orgs.office_actions`) as this request's signed-in
+    administrator."""
 
-    def run(org_id: str, item_id: str) -> object:
+    def as_admin(org_id: str, item_id: str) -> object:
         from idp.login.current import current_user
 
-        return action.run(current_user(), org_id, item_id, ip())
+        return run(current_user(), org_id, item_id, ip())
 
-    return run
+    return as_admin
 
 
 def as_office_admin(call: Callable[..., object], **collaborators) -> Callable[[str, str], object]:
     """``call(settings, actor, org_id, item_id, **collaborators, ip=...)`` as this request's
     signed-in administrator; collaborators are factories, built only when the call runs."""
+    from idp.orgs.office_actions import wired
 
-    def run(org_id: str, item_id: str) -> object:
-        from idp.login.current import current_user, settings
-
-        built = {name: make() for name, make in collaborators.items()}
-        return call(settings(), current_user(), org_id, item_id, **built, ip=ip())
-
-    return run
+    return run_as_office_admin(wired(call, **collaborators))

@@ -99,7 +99,7 @@ def resend_invitation(org_id: str, invitation_id: str):
     return pages.run_action(
         org_id,
         None,
-        lambda: run_as_office_admin(INVITATION_ACTIONS["resend"])(org_id, invitation_id),
+        lambda: run_as_office_admin(INVITATION_ACTIONS["resend"].run)(org_id, invitation_id),
         "The invitation was sent again with a new link.",
     )
 
@@ -121,6 +121,6 @@ def revoke_invitation(org_id: str, invitation_id: str):
     return pages.run_action(
         org_id,
         None,
-        lambda: run_as_office_admin(INVITATION_ACTIONS["revoke"])(org_id, invitation_id),
+        lambda: run_as_office_admin(INVITATION_ACTIONS["revoke"].run)(org_id, invitation_id),
         "The invitation was withdrawn.",
     )

@@ -79,7 +79,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "reset-mfa": MemberAction(
         "reset_member_mfa",
-        run_as_office_admin(MEMBER_ACCOUNT_ACTIONS["reset-mfa"]),
+        run_as_office_admin(MEMBER_ACCOUNT_ACTIONS["reset-mfa"].run),
         "Two-step verification was reset; they set it up again at their next sign-in.",
         (
             "Reset the two-step verification of {name}?",
@@ -95,7 +95,7 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
     ),
     "password-reset": MemberAction(
         "send_password_reset",
-        run_as_office_admin(MEMBER_ACCOUNT_ACTIONS["password-reset"]),
+        run_as_office_admin(MEMBER_ACCOUNT_ACTIONS["password-reset"].run),
         "A password-reset link was emailed to the member.",
     ),
     "remove": MemberAction(

@@ -14,55 +14,48 @@ from idp import services
 from idp.accounts.models import User
 from idp.orgs import invitations, member_account
 
+OfficeRun = Callable[[User, str, str, str | None], Any]
+
 
 @dataclass(frozen=True)
 class OfficeAction:
     #: One line for the API description and the CLI's help.
     summary: str
-    run: Callable[[User, str, str, str | None], Any]
+    run: OfficeRun
     #: The conflict statuses the API may answer besides the common ones.
     errors: tuple[int, ...] = (409,)
+
+
+def wired(call: Callable[..., Any], **collaborators: Callable[[], Any]) -> OfficeRun:
+    """``call(settings, actor, org_id, item_id, **collaborators, ip=ip)`` with the settings
+    and the collaborators from the composition root (factories, built when it runs)."""
+
+    def run(who: User, org_id: str, item_id: str, ip: str | None) -> Any:
+        built = {name: make() for name, make in collaborators.items()}
+        return call(services.settings(), who, org_id, item_id, **built, ip=ip)
+
+    return run
 
 
 MEMBER_ACCOUNT_ACTIONS: dict[str, OfficeAction] = {
     "reset-mfa": OfficeAction(
         "Reset the member's two-step verification (they enrol again at their next sign-in)",
-        lambda who, org_id, membership_id, ip: member_account.reset_member_mfa(
-            services.settings(),
-            who,
-            org_id,
-            membership_id,
-            mfa=services.mfa(),
-            mailer=services.mailer(),
-            ip=ip,
-        ),
+        wired(member_account.reset_member_mfa, mfa=services.mfa, mailer=services.mailer),
     ),
     "password-reset": OfficeAction(
         "Mail the member a password-reset link",
-        lambda who, org_id, membership_id, ip: member_account.send_password_reset(
-            services.settings(), who, org_id, membership_id, recovery=services.recovery(), ip=ip
-        ),
+        wired(member_account.send_password_reset, recovery=services.recovery),
     ),
 }
 
 INVITATION_ACTIONS: dict[str, OfficeAction] = {
     "resend": OfficeAction(
         "A new link and expiry for the invitation (the old link stops)",
-        lambda who, org_id, invitation_id, ip: invitations.resend_invitation(
-            services.settings(),
-            who,
-            org_id,
-            invitation_id,
-            mailer=services.mailer(),
-            clock=services.clock(),
-            ip=ip,
-        ),
+        wired(invitations.resend_invitation, mailer=services.mailer, clock=services.clock),
         errors=(409, 410),
     ),
     "revoke": OfficeAction(
         "Withdraw the invitation",
-        lambda who, org_id, invitation_id, ip: invitations.revoke_invitation(
-            services.settings(), who, org_id, invitation_id, clock=services.clock(), ip=ip
-        ),
+        wired(invitations.revoke_invitation, clock=services.clock),
     ),
 }
