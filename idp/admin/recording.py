@@ -11,25 +11,9 @@ from idp.extensions import db
 
 
 def changed(
-    event: str,
-    actor: User,
-    *,
-    before: Any,
-    after: Any,
-    ip: str | None = None,
-    subject_id: str | None = None,
-    org_id: str | None = None,
-    **details: Any,
+    event: str, actor: User, *, before: Any, after: Any, ip: str | None = None, **fields: Any
 ) -> None:
-    """Record ``event`` (``admin.<area>.<what>``) and commit."""
-    audit.record(
-        event,
-        actor_id=actor.id,
-        subject_id=subject_id,
-        org_id=org_id,
-        ip=ip,
-        before=before,
-        after=after,
-        **details,
-    )
+    """Record ``event`` (``admin.<area>.<what>``) and commit; ``fields`` as
+    :func:`idp.audit.record` takes them (``subject_id``, ``org_id``, details)."""
+    audit.record(event, actor_id=actor.id, ip=ip, before=before, after=after, **fields)
     db.session.commit()
