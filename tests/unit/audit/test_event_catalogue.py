@@ -516,3 +516,15 @@ def test_event_is_recorded_with_its_context(case, app, clock):
         assert entry.request_id and len(entry.request_id) >= 16
         assert entry.user_agent == "AuditTest/1.0"
     assert "wrong-secret" not in entry.data and "eyJ" not in entry.data  # no secret, no JWT
+
+
+def test_a_catalogue_entry_with_an_unknown_outcome_is_refused_when_read(tmp_path):
+    from idp.audit.events import _load
+
+    good = tmp_path / "good.toml"
+    good.write_text('"x.done" = ["success", "It was done."]\n')
+    assert _load(good) == {"x.done": ("success", "It was done.")}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('"x.done" = ["maybe", "It was done."]\n')
+    with pytest.raises(ValueError, match="x.done"):
+        _load(bad)
