@@ -16,9 +16,8 @@ in and are not mailed). Exempt: accounts with a platform role, that is security 
 (few, named, reviewed by the plan itself; disabling the last one would lock the console
 out) and API service principals (``client.<hex>``, disabled from the start).
 
-Each step is claimed with an atomic UPDATE first, so runs on several instances at once, or
-repeated, do each thing once. A warning whose mail fails is released and retried by the
-next run; a disabling is kept even when its notice cannot be mailed (reported as failed).
+Each step is claimed first (``idp.common.jobs``): a warning whose mail fails is released and
+retried by the next run; a disabling stands even when its notice cannot be mailed.
 """
 
 from __future__ import annotations

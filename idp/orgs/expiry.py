@@ -10,10 +10,8 @@ that moment:
   the office at their next request and runs the membership hooks (OAuth refresh tokens for
   the office already stop at their next use, through ``access.counts``).
 
-Each membership is claimed with an atomic UPDATE before its mail or event, so two runs at
-once, or a run repeated, do each thing once. A notice whose mail fails is released and
-tried again by the next run; a crash between claim and mail loses that notice rather than
-sending it twice. Dates are in UTC.
+Each membership is claimed before its mail or event (``idp.common.jobs``): a notice whose
+mail fails is released and tried again by the next run. Dates are in UTC.
 """
 
 from __future__ import annotations

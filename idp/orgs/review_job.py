@@ -14,9 +14,8 @@ With ``[access_review] cadence_days`` on (not 0), for every membership that coun
   and the administrators are told. The office's last lasting administrator is never
   suspended (an office always keeps one; they appear in ``kept``).
 
-Every step is claimed with an atomic UPDATE first, so runs on several instances at once,
-or repeated, do each thing once. A reminder whose mail fails is released and retried by the
-next run; a suspension is kept even when its notice cannot be mailed (reported as failed).
+Every step is claimed first (``idp.common.jobs``): a reminder whose mail fails is released
+and retried by the next run; a suspension stands even when its notice cannot be mailed.
 """
 
 from __future__ import annotations
