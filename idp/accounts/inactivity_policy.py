@@ -2,48 +2,31 @@
 
 An account's inactivity counts from the latest of its last sign-in (else its creation) and
 the last time a security admin enabled it (``User.enabled_at``). ``notice_days_before`` the
-limit the person is warned; at ``disable_after_days`` it is disabled. Pure arithmetic.
+limit the person is warned (the rule's ``warning``); at ``disable_after_days`` (its
+``period``) it is disabled. Pure arithmetic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from idp.accounts.models import User
-from idp.common.day_settings import check_days
+from idp.common.clock import aware
+from idp.common.day_settings import DayRule, check_days
 from idp.config import TABLE_VALIDATORS
 
 
-@dataclass(frozen=True)
-class InactivityPolicy:
-    limit: timedelta
-    notice: timedelta
-
-    @property
-    def on(self) -> bool:
-        return self.limit > timedelta(0)
-
-    def disable_before(self, now: datetime) -> datetime:
-        """Accounts unused since at or before this are disabled at ``now``."""
-        return now - self.limit
-
-    def notice_before(self, now: datetime) -> datetime:
-        """Accounts unused since at or before this are warned at ``now``."""
-        return now - self.limit + self.notice
+class InactivityPolicy(DayRule):
+    """``period``: unused this long, an account is disabled; ``warning``: this long before,
+    its owner is warned."""
 
 
 def inactivity_policy(settings) -> InactivityPolicy:
     return InactivityPolicy(
-        limit=timedelta(days=settings.inactivity_disable_after_days),
-        notice=timedelta(days=settings.inactivity_notice_days_before),
+        period=timedelta(days=settings.inactivity_disable_after_days),
+        warning=timedelta(days=settings.inactivity_notice_days_before),
     )
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def unused_since(user: User) -> datetime:

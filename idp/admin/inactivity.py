@@ -16,49 +16,40 @@ in and are not mailed). Exempt: accounts with a platform role, that is security 
 (few, named, reviewed by the plan itself; disabling the last one would lock the console
 out) and API service principals (``client.<hex>``, disabled from the start).
 
-Each step is claimed with an atomic UPDATE first, so runs on several instances at once, or
-repeated, do each thing once. A warning whose mail fails is released and retried by the
-next run; a disabling is kept even when its notice cannot be mailed (reported as failed).
+Each step is claimed first (``idp.common.jobs``): a warning whose mail fails is released and
+retried by the next run; a disabling stands even when its notice cannot be mailed.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import ClassVar
 
 from idp.accounts import store as accounts_store
-from idp.accounts.inactivity_policy import (
-    InactivityPolicy,
-    aware,
-    inactivity_policy,
-    unused_since,
-)
+from idp.accounts.inactivity_policy import InactivityPolicy, inactivity_policy, unused_since
 from idp.accounts.models import User
 from idp.audit import record
-from idp.common.clock import Clock
+from idp.common.clock import Clock, aware
+from idp.common.jobs import JobReport, claimed, run_day_rule, step
 from idp.extensions import db
 from idp.login.ending import SessionEnder
 
 from .users import disable_account
-
-log = logging.getLogger(__name__)
 
 #: The statuses the rule applies to.
 STATUSES = ("active", "locked")
 
 
 @dataclass
-class InactivityReport:
-    """Account ids the run acted on."""
+class InactivityReport(JobReport):
+    """Account ids the run acted on (``failed``: warnings, retried next run, or disabling
+    notices whose mail failed)."""
 
-    noticed: list[str] = field(default_factory=list)
-    disabled: list[str] = field(default_factory=list)
-    #: Warnings (retried next run) or disabling notices whose mail failed.
-    failed: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {"noticed": self.noticed, "disabled": self.disabled, "failed": self.failed}
+    noticed: list[str] = step("accounts warned")
+    disabled: list[str] = step("disabled")
+    retry: ClassVar[str] = "warnings are retried by the next run"
 
 
 def _name(user: User) -> str:
@@ -66,10 +57,10 @@ def _name(user: User) -> str:
 
 
 def _warned_in_time(user: User, policy: InactivityPolicy, now: datetime) -> bool:
-    if policy.notice.total_seconds() <= 0:
+    if not policy.warns:
         return True
     sent = user.inactivity_notice_sent_at
-    return sent is not None and unused_since(user) <= aware(sent) <= now - policy.notice
+    return sent is not None and unused_since(user) <= aware(sent) <= now - policy.warning
 
 
 def _disable(user: User, policy: InactivityPolicy, now: datetime, ender: SessionEnder) -> bool:
@@ -80,7 +71,7 @@ def _disable(user: User, policy: InactivityPolicy, now: datetime, ender: Session
             "account.disabled_inactive",
             subject_id=user.id,
             unused_since=since.isoformat(),
-            days=policy.limit.days,
+            days=policy.period.days,
             before=before,
             after={"status": "disabled"},
         )
@@ -93,36 +84,54 @@ def _disable(user: User, policy: InactivityPolicy, now: datetime, ender: Session
         actor_id=None,
         audit=audit,
         now=now,
-        unused_before=policy.disable_before(now),
+        unused_before=policy.over_before(now),
     )
 
 
-def _notice(settings, mailer, user: User, policy: InactivityPolicy, now: datetime) -> bool:
-    """Claim and send the warning; False when it failed (released for the next run)."""
+def _disable_unused(mailer, policy, ender, now: datetime, report: InactivityReport) -> None:
+    for user in accounts_store.unused_accounts(policy.over_before(now), STATUSES):
+        if _warned_in_time(user, policy, now) and _disable(user, policy, now, ender):
+            report.disabled.append(user.id)
+            notice = partial(_mail, mailer, user, "account_disabled_inactive", policy)
+            report.tell(user.id, notice, "the disabling notice")
+
+
+def _mail(mailer, user: User, template: str, policy: InactivityPolicy, **values) -> None:
+    mailer.send_template(user.email, template, name=_name(user), days=policy.period.days, **values)
+
+
+def _warn(settings, mailer, policy: InactivityPolicy, now: datetime, user: User, report) -> None:
     since = unused_since(user)
-    disable_on = max(since + policy.limit, now + policy.notice).date()
-    try:
-        mailer.send_template(
-            user.email,
-            "account_inactive_notice",
-            name=_name(user),
-            days=policy.limit.days,
-            disable_on=disable_on.isoformat(),
-            sign_in_url=f"{settings.issuer}/login",
-        )
-    except Exception:
-        log.exception("could not mail the inactivity warning of account %s", user.id)
-        accounts_store.release_inactivity_notice(user.id, now)
-        db.session.commit()
-        return False
-    record(
-        "account.inactivity_notice",
-        subject_id=user.id,
-        unused_since=since.isoformat(),
-        disable_on=disable_on.isoformat(),
+    sent = user.inactivity_notice_sent_at
+    if sent is not None and aware(sent) >= since:
+        return  # already warned in this period of inactivity
+    if not claimed(accounts_store.claim_inactivity_notice(user.id, now, since)):
+        return
+    disable_on = max(since + policy.period, now + policy.warning).date().isoformat()
+    warning = partial(
+        _mail,
+        mailer,
+        user,
+        "account_inactive_notice",
+        policy,
+        disable_on=disable_on,
+        sign_in_url=f"{settings.issuer}/login",
     )
-    db.session.commit()
-    return True
+    release = partial(accounts_store.release_inactivity_notice, user.id, now)
+    if report.send_claimed([user.id], warning, release, "the inactivity warning"):
+        record(
+            "account.inactivity_notice",
+            subject_id=user.id,
+            unused_since=since.isoformat(),
+            disable_on=disable_on,
+        )
+        db.session.commit()
+        report.noticed.append(user.id)
+
+
+def _warn_unused(settings, mailer, policy, now: datetime, report: InactivityReport) -> None:
+    for user in accounts_store.unused_accounts(policy.warn_before(now), STATUSES):
+        _warn(settings, mailer, policy, now, user, report)
 
 
 def disable_inactive_accounts(
@@ -132,38 +141,8 @@ def disable_inactive_accounts(
     mailer,
     ender: SessionEnder,
 ) -> InactivityReport:
-    """Disable the accounts past the limit (warned in time) and send the warnings due;
-    idempotent, safe to run as often as wanted (daily is enough)."""
-    report = InactivityReport()
+    """Mail the warnings due and disable unused accounts (idempotent; run daily)."""
     policy = inactivity_policy(settings)
-    if not policy.on:
-        return report
-    now = clock.now()
-    for user in accounts_store.unused_accounts(policy.disable_before(now), STATUSES):
-        if not _warned_in_time(user, policy, now):
-            continue
-        if not _disable(user, policy, now, ender):
-            continue
-        report.disabled.append(user.id)
-        try:
-            mailer.send_template(
-                user.email, "account_disabled_inactive", name=_name(user), days=policy.limit.days
-            )
-        except Exception:
-            log.exception("could not mail the disabling notice of account %s", user.id)
-            report.failed.append(user.id)
-    if policy.notice.total_seconds() <= 0:
-        return report
-    for user in accounts_store.unused_accounts(policy.notice_before(now), STATUSES):
-        sent = user.inactivity_notice_sent_at
-        if sent is not None and aware(sent) >= unused_since(user):
-            continue  # already warned in this period of inactivity
-        if not accounts_store.claim_inactivity_notice(user.id, now, unused_since(user)):
-            db.session.rollback()
-            continue
-        db.session.commit()
-        if _notice(settings, mailer, user, policy, now):
-            report.noticed.append(user.id)
-        else:
-            report.failed.append(user.id)
-    return report
+    over = partial(_disable_unused, mailer, policy, ender)
+    warn = partial(_warn_unused, settings, mailer, policy)
+    return run_day_rule(policy, clock, InactivityReport(), over=over, warn=warn)

@@ -43,3 +43,8 @@ def app_clock() -> Clock:
     from flask import current_app
 
     return current_app.extensions.get(EXTENSION_KEY) or Clock()
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

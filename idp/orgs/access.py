@@ -57,9 +57,13 @@ def counts(membership: Membership | None, now: datetime | None = None) -> bool:
     return (
         membership is not None
         and membership.organization.status == "approved"
-        and membership.status == "active"
-        and not access_ended(membership, now)
+        and _lasts(membership, now)
     )
+
+
+def _lasts(membership: Membership, now: datetime | None) -> bool:
+    """The membership's own part of ``counts``: not deactivated, its end date not passed."""
+    return membership.status == "active" and not access_ended(membership, now)
 
 
 def active_membership(
@@ -153,13 +157,21 @@ def office_record(settings, user: User | None, org_id: str, permission: str, fin
     return found
 
 
-def administrators(settings, org_id: str, now: datetime | None = None) -> list[Membership]:
+def administrators(
+    settings, org_id: str, now: datetime | None = None, *, any_office_status: bool = False
+) -> list[Membership]:
     """The office's administrators now: members whose role manages members, while their
-    membership counts (whom the office's notices go to)."""
+    membership counts (whom the office's notices go to).
+
+    ``any_office_status``: whatever the office's own status. A security admin's decision
+    on the office (approved, rejected, suspended, reinstated: ``orgs.approval``) is mailed
+    to its administrators while their membership cannot count (the office is not approved
+    yet, or no longer); their own membership must still be active and not ended."""
+    lasting = _lasts if any_office_status else counts
     return [
         m
         for m in store.members_of_org(org_id)
-        if MANAGE_MEMBERS in role_permissions(settings, m.role) and counts(m, now)
+        if MANAGE_MEMBERS in role_permissions(settings, m.role) and lasting(m, now)
     ]
 
 

@@ -36,14 +36,6 @@ TRANSITIONS = {
 }
 
 
-def _office_admins(settings, org: Organization) -> list[User]:
-    return [
-        m.user
-        for m in store.members_of_org(org.id)
-        if access.MANAGE_MEMBERS in access.role_permissions(settings, m.role)
-    ]
-
-
 def transition(
     org_id: str,
     actor: User,
@@ -95,7 +87,10 @@ def transition(
         after={"status": org.status},
     )
     db.session.flush()
-    admins = _office_admins(settings, org)
+    admins = [
+        m.user
+        for m in access.administrators(settings, org.id, org.decided_at, any_office_status=True)
+    ]
     values = {"org": org.legal_name, "reason": reason, "sign_in_url": f"{settings.issuer}/login"}
 
     def send_all() -> None:

@@ -11,8 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from idp.audit import record
+from idp.common.jobs import claimed
 from idp.errors import Unavailable
 from idp.extensions import db
+from idp.login.privileges import note_changed
+from idp.orgs.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +48,25 @@ def membership_changed(user_id: str, org_id: str) -> None:
             hook(user_id, org_id)
         except Exception:
             log.exception("membership hook failed")
+
+
+def claimed_change(won: bool, member: Membership, event: str, **data) -> bool:
+    """A membership changed by a job's claim (a bulk UPDATE, won by one run): roll back when
+    this run lost it; else record ``event`` with it, tell the person's sessions (the ORM
+    events cannot see a bulk UPDATE), commit and run the hooks. Whether this run won."""
+
+    def effects() -> None:
+        record(
+            event,
+            subject_id=member.user_id,
+            org_id=member.org_id,
+            membership_id=member.id,
+            role=member.role,
+            **data,
+        )
+        note_changed(member.user_id)
+
+    if not claimed(won, effects):
+        return False
+    membership_changed(member.user_id, member.org_id)
+    return True

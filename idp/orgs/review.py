@@ -78,7 +78,7 @@ def review_page(settings, actor: User, org_id: str, *, now: datetime) -> ReviewP
     rows = sorted(
         (_row(settings, policy, m, now) for m in counting), key=lambda r: (r.due_at, r.user.id)
     )
-    window = now + policy.reminder
+    window = now + policy.warning
     due = [r for r in rows if r.due_at <= window]
     later = [r for r in rows if r.due_at > window]
     return ReviewPage(org, True, due, len(later), later[0].due_at if later else None)
@@ -121,8 +121,8 @@ def confirm(
             member,
             ip,
             confirmed_since=before.isoformat(),
-            was_due_at=(before + policy.cadence).isoformat(),
-            next_due_at=(now + policy.cadence).isoformat(),
+            was_due_at=(before + policy.period).isoformat(),
+            next_due_at=(now + policy.period).isoformat(),
         )
     db.session.commit()
     return len(ids)

@@ -14,49 +14,38 @@ With ``[access_review] cadence_days`` on (not 0), for every membership that coun
   and the administrators are told. The office's last lasting administrator is never
   suspended (an office always keeps one; they appear in ``kept``).
 
-Every step is claimed with an atomic UPDATE first, so runs on several instances at once,
-or repeated, do each thing once. A reminder whose mail fails is released and retried by the
-next run; a suspension is kept even when its notice cannot be mailed (reported as failed).
+Every step is claimed first (``idp.common.jobs``): a reminder whose mail fails is released
+and retried by the next run; a suspension stands even when its notice cannot be mailed.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import ClassVar
 
 from idp.audit import record
-from idp.common.clock import Clock
+from idp.common.clock import Clock, aware
+from idp.common.jobs import JobReport, NotSent, claimed, mail_each, run_day_rule, step
 from idp.extensions import db
-from idp.login.privileges import note_changed
 from idp.orgs import access, members, store
-from idp.orgs.effects import membership_changed
+from idp.orgs.effects import claimed_change
 from idp.orgs.models import Membership
-from idp.orgs.review_policy import ReviewPolicy, aware, confirmed_since, review_policy
+from idp.orgs.review_policy import ReviewPolicy, confirmed_since, review_policy
 from idp.orgs.roles import get_role
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
-class ReviewReport:
-    """Membership ids the run acted on."""
+class ReviewReport(JobReport):
+    """Membership ids the run acted on (``kept``: overdue, but the office's last lasting
+    administrator; ``failed``: reminders, retried next run, or suspension notices)."""
 
-    reminded: list[str] = field(default_factory=list)
-    suspended: list[str] = field(default_factory=list)
-    #: Overdue, but the office's last lasting administrator: not suspended.
-    kept: list[str] = field(default_factory=list)
-    #: Reminders (retried next run) or suspension notices whose mail failed.
-    failed: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {
-            "reminded": self.reminded,
-            "suspended": self.suspended,
-            "kept": self.kept,
-            "failed": self.failed,
-        }
+    reminded: list[str] = step("members reminded")
+    suspended: list[str] = step("suspended")
+    kept: list[str] = step("kept (last administrator)")
+    retry: ClassVar[str] = "reminders are retried by the next run"
 
 
 def _name(user) -> str:
@@ -68,15 +57,12 @@ def _role(settings, member: Membership) -> str:
     return role.label if role else member.role
 
 
-def _review_url(settings, org_id: str) -> str:
-    return f"{settings.issuer}/orgs/{org_id}/access-review"
-
-
 # --- reminders ------------------------------------------------------------------------------
 
 
-def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership], now) -> bool:
-    """Mail the office's administrators about ``due`` (claimed); False when no mail went."""
+def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership], now) -> None:
+    """Mail the office's administrators about ``due`` (claimed); NotSent when none could be
+    mailed."""
     org = due[0].organization
     lines = [
         f"- {_name(m.user)} ({_role(settings, m)}), due {policy.due_at(m).date().isoformat()}"
@@ -84,24 +70,22 @@ def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership]
     ]
     earliest = min(policy.due_at(m) for m in due).date().isoformat()
     admins = access.administrators(settings, org.id, now)
-    sent = 0
-    for admin in admins:
-        try:
-            mailer.send_template(
-                admin.user.email,
-                "access_review_reminder",
-                name=_name(admin.user),
-                org=org.legal_name,
-                count=len(due),
-                members="\n".join(lines),
-                due_on=earliest,
-                review_url=_review_url(settings, org.id),
-            )
-            sent += 1
-        except Exception:
-            log.exception("could not mail the access review reminder to an administrator")
+    sent = mail_each(
+        admins,
+        lambda admin: mailer.send_template(
+            admin.user.email,
+            "access_review_reminder",
+            name=_name(admin.user),
+            org=org.legal_name,
+            count=len(due),
+            members="\n".join(lines),
+            due_on=earliest,
+            review_url=f"{settings.issuer}/orgs/{org.id}/access-review",
+        ),
+        "the access review reminder",
+    )
     if admins and not sent:
-        return False
+        raise NotSent("no administrator of the office could be mailed")
     record(
         "access_review.reminded",
         org_id=org.id,
@@ -110,80 +94,73 @@ def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership]
         administrators=sent,
     )
     db.session.commit()
-    return True
+
+
+def _release_reminders(ids: list[str]) -> None:
+    for membership_id in ids:
+        store.release_review_reminder(membership_id)
 
 
 def _remind(settings, mailer, policy: ReviewPolicy, now: datetime, report: ReviewReport) -> None:
-    if policy.reminder.total_seconds() <= 0:
-        return
     by_office: dict[str, list[Membership]] = defaultdict(list)
-    for member in store.memberships_confirmed_before(policy.remind_before(now)):
+    for member in store.memberships_confirmed_before(policy.warn_before(now)):
         if member.review_reminded_at is not None or not access.counts(member, now):
             continue
-        if store.claim_review_reminder(member.id, now):
+        if claimed(store.claim_review_reminder(member.id, now)):
             by_office[member.org_id].append(member)
-    db.session.commit()
     for due in by_office.values():
         ids = [m.id for m in due]
-        if _remind_office(settings, mailer, policy, due, now):
+        if report.send_claimed(
+            ids,
+            partial(_remind_office, settings, mailer, policy, due, now),
+            partial(_release_reminders, ids),
+            "the access review reminder",
+        ):
             report.reminded.extend(ids)
-            continue
-        for membership_id in ids:
-            store.release_review_reminder(membership_id)
-        db.session.commit()
-        report.failed.extend(ids)
 
 
 # --- suspensions ----------------------------------------------------------------------------
 
 
-def _tell_suspended(settings, mailer, member: Membership, due_on: str) -> None:
+def _tell_suspended(settings, mailer, member: Membership, due_on: str, now: datetime) -> None:
     org, user = member.organization, member.user
     mailer.send_template(
         user.email, "access_review_suspended", name=_name(user), org=org.legal_name, due_on=due_on
     )
-    for admin in access.administrators(settings, org.id):
-        try:
-            mailer.send_template(
-                admin.user.email,
-                "access_review_suspended_admin",
-                name=_name(admin.user),
-                member=_name(user),
-                role=_role(settings, member),
-                org=org.legal_name,
-                members_url=f"{settings.issuer}/orgs/{org.id}/members",
-            )
-        except Exception:  # the member was told; the administrators see it on the page
-            log.exception("could not mail the suspension notice to an administrator")
+    # The member was told; the administrators whose mail fails see it on the members page.
+    mail_each(
+        access.administrators(settings, org.id, now),
+        lambda admin: mailer.send_template(
+            admin.user.email,
+            "access_review_suspended_admin",
+            name=_name(admin.user),
+            member=_name(user),
+            role=_role(settings, member),
+            org=org.legal_name,
+            members_url=f"{settings.issuer}/orgs/{org.id}/members",
+        ),
+        "the suspension notice",
+    )
 
 
 def _reminded_before(policy: ReviewPolicy, now: datetime) -> datetime | None:
     """A reminder must have gone out by then (None: reminders are off)."""
-    return now - policy.grace if policy.reminder.total_seconds() > 0 else None
+    return now - policy.grace if policy.warns else None
 
 
-def _suspend(settings, member: Membership, policy: ReviewPolicy, now: datetime) -> bool:
-    reminded_before = _reminded_before(policy, now)
-    if not store.claim_review_suspension(member.id, policy.suspend_before(now), reminded_before):
-        db.session.rollback()
-        return False
+def _suspend(member: Membership, policy: ReviewPolicy, now: datetime) -> bool:
     since = confirmed_since(member)
-    record(
+    return claimed_change(
+        store.claim_review_suspension(
+            member.id, policy.suspend_before(now), _reminded_before(policy, now)
+        ),
+        member,
         "access_review.suspended",
-        subject_id=member.user_id,
-        org_id=member.org_id,
-        membership_id=member.id,
-        role=member.role,
         confirmed_since=since.isoformat(),
-        due_at=(since + policy.cadence).isoformat(),
+        due_at=(since + policy.period).isoformat(),
         before={"status": "active"},
         after={"status": "deactivated"},
     )
-    # The claim is a bulk UPDATE the ORM events cannot see: sessions still learn of it.
-    note_changed(member.user_id)
-    db.session.commit()
-    membership_changed(member.user_id, member.org_id)
-    return True
 
 
 def _suspend_overdue(
@@ -200,24 +177,17 @@ def _suspend_overdue(
             report.kept.append(member.id)
             continue
         due_on = policy.due_at(member).date().isoformat()
-        if not _suspend(settings, member, policy, now):
-            continue
-        report.suspended.append(member.id)
-        try:
-            _tell_suspended(settings, mailer, member, due_on)
-        except Exception:
-            log.exception("could not mail the suspension notice of membership %s", member.id)
-            report.failed.append(member.id)
+        if _suspend(member, policy, now):
+            report.suspended.append(member.id)
+            report.tell(
+                member.id,
+                partial(_tell_suspended, settings, mailer, member, due_on, now),
+                "the suspension notice",
+            )
 
 
 def run_access_review(settings, *, clock: Clock, mailer) -> ReviewReport:
-    """Suspend what is overdue past the grace period, then send the reminders due;
-    idempotent, safe to run as often as wanted (daily is enough)."""
-    report = ReviewReport()
+    """Mail the reminders due and suspend memberships left unconfirmed (idempotent; daily)."""
     policy = review_policy(settings)
-    if not policy.on:
-        return report
-    now = clock.now()
-    _suspend_overdue(settings, mailer, policy, now, report)
-    _remind(settings, mailer, policy, now, report)
-    return report
+    over, warn = (partial(step, settings, mailer, policy) for step in (_suspend_overdue, _remind))
+    return run_day_rule(policy, clock, ReviewReport(), over=over, warn=warn)

@@ -1,56 +1,46 @@
 """When a member of an office is due for the access review (``[access_review]``).
 
 Each membership that counts is confirmed by an office administrator every ``cadence_days``
-days, counted from its last confirmation (``Membership.access_confirmed_at``; None: from
-its creation). Reminders go ``reminder_days_before`` the due date; ``grace_days`` after it,
-a membership still unconfirmed is suspended. Pure date arithmetic: the page, the job and
-the tests read the same numbers.
+days (the rule's ``period``), counted from its last confirmation
+(``Membership.access_confirmed_at``; None: from its creation). Reminders go
+``reminder_days_before`` the due date (its ``warning``); ``grace_days`` after it, a
+membership still unconfirmed is suspended. Pure date arithmetic: the page, the job and the
+tests read the same numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from idp.common.day_settings import check_days
+from idp.common.clock import aware
+from idp.common.day_settings import DayRule, check_days
 from idp.config import TABLE_VALIDATORS
 from idp.orgs.models import Membership
 
 
 @dataclass(frozen=True)
-class ReviewPolicy:
-    cadence: timedelta
-    reminder: timedelta
-    grace: timedelta
+class ReviewPolicy(DayRule):
+    """``period``: the cadence; ``warning``: the reminder before the due date; ``grace``:
+    how long after it an unconfirmed membership is suspended."""
 
-    @property
-    def on(self) -> bool:
-        return self.cadence > timedelta(0)
+    grace: timedelta = timedelta(0)
 
     def due_at(self, membership: Membership) -> datetime:
-        return confirmed_since(membership) + self.cadence
-
-    def remind_before(self, now: datetime) -> datetime:
-        """Memberships confirmed at or before this are due a reminder at ``now``."""
-        return now - self.cadence + self.reminder
+        return confirmed_since(membership) + self.period
 
     def suspend_before(self, now: datetime) -> datetime:
         """Memberships confirmed at or before this are suspended at ``now``."""
-        return now - self.cadence - self.grace
+        return self.over_before(now) - self.grace
 
 
 def review_policy(settings) -> ReviewPolicy:
     return ReviewPolicy(
-        cadence=timedelta(days=settings.access_review_cadence_days),
-        reminder=timedelta(days=settings.access_review_reminder_days_before),
+        period=timedelta(days=settings.access_review_cadence_days),
+        warning=timedelta(days=settings.access_review_reminder_days_before),
         grace=timedelta(days=settings.access_review_grace_days),
     )
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def confirmed_since(membership: Membership) -> datetime:

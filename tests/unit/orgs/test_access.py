@@ -104,6 +104,32 @@ def test_org_permissions_follow_the_role_there_while_the_office_counts(settings,
         access.require_org_permission(settings, admin, org.id, access.MANAGE_MEMBERS)
 
 
+def test_an_offices_administrators_manage_members_while_their_membership_counts(settings, app):
+    from datetime import UTC, date, datetime
+
+    org = make_org("Administered office")
+    admin = add_member(make_person("adm.lasting"), org, "office_admin")
+    ending = add_member(make_person("adm.ending"), org, "office_admin")
+    ending.access_ends_on = date(2027, 1, 31)
+    add_member(make_person("adm.gone"), org, "office_admin").status = "deactivated"
+    add_member(make_person("adm.desk"), org, "front_desk")
+    db.session.commit()
+    last_day = datetime(2027, 1, 31, 23, tzinfo=UTC)
+    next_day = datetime(2027, 2, 1, 0, tzinfo=UTC)
+
+    def ids(org_id, now, **kwargs):
+        return sorted(m.id for m in access.administrators(settings, org_id, now, **kwargs))
+
+    assert ids(org.id, last_day) == sorted([admin.id, ending.id])
+    assert ids(org.id, next_day) == [admin.id]
+    # While a security admin decides on the office, its own status does not count.
+    org.status = "suspended"
+    db.session.commit()
+    assert ids(org.id, last_day) == []
+    assert ids(org.id, last_day, any_office_status=True) == sorted([admin.id, ending.id])
+    assert ids(org.id, next_day, any_office_status=True) == [admin.id]
+
+
 def test_who_may_reset_someones_second_factor(settings, app):
     org, other = make_org("Reset Clinic"), make_org("Elsewhere")
     boss = make_person("boss")

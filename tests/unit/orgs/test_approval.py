@@ -67,3 +67,21 @@ def test_suspending_tells_the_admins_why_and_runs_the_membership_hooks(
     assert event.actor_id == sec.id and event.org_id == org.id
     with pytest.raises(NotFound):
         approval.transition(org.id, sec, "dissolve", settings=settings, mailer=mailer, clock=clock)
+
+
+def test_the_decision_goes_to_the_offices_administrators_whose_own_membership_lasts(
+    settings, mailer, clock, mail, office
+):
+    org, admin = office
+    deactivated = make_person("gone.admin")
+    add_member(deactivated, org, "office_admin").status = "deactivated"
+    desk = make_person("decided.desk")
+    add_member(desk, org, "front_desk")
+    sec = make_person("sec", platform_role="security_admin")
+    approval.transition(
+        org.id, sec, "suspend", reason="Audit.", settings=settings, mailer=mailer, clock=clock
+    )
+    assert "suspended" in mail.wait_for(admin.email)[-1]["Subject"]
+    approval.transition(org.id, sec, "reinstate", settings=settings, mailer=mailer, clock=clock)
+    assert "active again" in mail.wait_for(admin.email, count=2)[-1]["Subject"]
+    assert mail.to(deactivated.email) == [] and mail.to(desk.email) == []
