@@ -57,5 +57,10 @@ class User(Model):
         "Membership", back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    @property
+    def shown_name(self) -> str:
+        """How mail and pages address the person: their display name, else their username."""
+        return self.display_name or self.username
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"

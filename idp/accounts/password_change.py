@@ -58,6 +58,6 @@ def send_changed_notice(mailer: Mailer, settings, user: User) -> None:
         mailer,
         user.email,
         "password_changed",
-        name=user.display_name or user.username,
+        name=user.shown_name,
         reset_link=settings.public_base_url.rstrip("/") + "/login/forgot-password",
     )

@@ -102,7 +102,7 @@ class LinkMailer:
     def mail_owner(self, user: User, template: str, **values: object) -> None:
         """Mail the account's owner, addressed by name, in the background: the page's answer
         must look the same (and come as fast) whether or not the mail server is slow or down."""
-        name = user.display_name or user.username
+        name = user.shown_name
         send_detached(self.mailer, user.email, template, name=name, **values)
 
 

@@ -52,10 +52,6 @@ class InactivityReport(JobReport):
     retry: ClassVar[str] = "warnings are retried by the next run"
 
 
-def _name(user: User) -> str:
-    return user.display_name or user.username
-
-
 def _warned_in_time(user: User, policy: InactivityPolicy, now: datetime) -> bool:
     if not policy.warns:
         return True
@@ -97,7 +93,9 @@ def _disable_unused(mailer, policy, ender, now: datetime, report: InactivityRepo
 
 
 def _mail(mailer, user: User, template: str, policy: InactivityPolicy, **values) -> None:
-    mailer.send_template(user.email, template, name=_name(user), days=policy.period.days, **values)
+    mailer.send_template(
+        user.email, template, name=user.shown_name, days=policy.period.days, **values
+    )
 
 
 def _warn(settings, mailer, policy: InactivityPolicy, now: datetime, user: User, report) -> None:

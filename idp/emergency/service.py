@@ -168,7 +168,7 @@ class EmergencyAccess:
             return 0
         now = self.clock.time()
         values = {
-            "who": user.display_name or user.username,
+            "who": user.shown_name,
             "username": user.username,
             "at": _when(now),
             "ends_at": _when(now + self.lifetime_seconds),
@@ -182,7 +182,7 @@ class EmergencyAccess:
                 self.mailer.send_template(
                     recipient.email,
                     "emergency_access_alert",
-                    name=recipient.display_name or recipient.username,
+                    name=recipient.shown_name,
                     **values,
                 )
                 sent += 1

@@ -74,7 +74,7 @@ def _identity() -> Identity | None:
         user_id=user.id,
         username=user.username,
         email=user.email,
-        name=user.display_name or user.username,
+        name=user.shown_name,
         org_id=org.id if org else None,
         org_name=org.legal_name if org else None,
         org_npi=org.npi if org else None,

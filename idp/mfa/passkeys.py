@@ -101,7 +101,7 @@ class PasskeyService:
             self.challenges,
             user_id=user.id,
             user_name=user.username,
-            display_name=user.display_name or user.username,
+            display_name=user.shown_name,
             exclude=self._descriptors(user),
         )
 

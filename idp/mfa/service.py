@@ -260,8 +260,8 @@ class MfaService:
                 mailer,
                 user.email,
                 "mfa_reset",
-                name=user.display_name or user.username,
-                actor_name=actor.display_name or actor.username,
+                name=user.shown_name,
+                actor_name=actor.shown_name,
             )
 
     # --- encryption ------------------------------------------------------------------

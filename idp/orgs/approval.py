@@ -95,7 +95,7 @@ def transition(
 
     def send_all() -> None:
         for admin in admins:
-            recipient = admin.display_name or admin.username
+            recipient = admin.shown_name
             mailer.send_template(admin.email, step.message, name=recipient, **values)
 
     send_or_undo(send_all)

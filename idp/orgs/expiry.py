@@ -37,10 +37,6 @@ class ExpiryReport(JobReport):
     failed_label: ClassVar[str] = "notices failed"
 
 
-def _name(user) -> str:
-    return user.display_name or user.username
-
-
 def _send_notice(settings, mailer, member: Membership, days_left: int, now: datetime) -> None:
     org, user = member.organization, member.user
     role = get_role(settings, member.role)
@@ -48,7 +44,7 @@ def _send_notice(settings, mailer, member: Membership, days_left: int, now: date
     mailer.send_template(
         user.email,
         "membership_ending",
-        name=_name(user),
+        name=user.shown_name,
         org=org.legal_name,
         ends_on=ends,
         days=days_left,
@@ -60,8 +56,8 @@ def _send_notice(settings, mailer, member: Membership, days_left: int, now: date
         lambda admin: mailer.send_template(
             admin.email,
             "membership_ending_admin",
-            name=_name(admin),
-            member=_name(user),
+            name=admin.shown_name,
+            member=user.shown_name,
             role=role.label if role else member.role,
             org=org.legal_name,
             ends_on=ends,

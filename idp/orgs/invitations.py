@@ -39,7 +39,7 @@ def _send_invitation(mailer, settings, invitation: Invitation, token: str, invit
     mailer.send_template(
         invitation.email,
         "org_invitation",
-        inviter=inviter.display_name or inviter.username,
+        inviter=inviter.shown_name,
         org=invitation.organization.legal_name,
         role=role.label if role else invitation.role,
         link=invitation_link(settings, token),

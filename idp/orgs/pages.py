@@ -88,17 +88,13 @@ def confirm_page(title: str, consequences: list[str], button: str, cancel: str, 
     )
 
 
-def name_of(user) -> str:
-    return user.display_name or user.username
-
-
 def confirm_member(
     org_id: str, membership_id: str, title: str, consequences: list[str], button: str, **hidden
 ):
     """The confirmation page of an action on one member; ``{name}`` and ``{office}`` in the
     texts are the member's name and the office's."""
     m = members.get_member(settings(), current_user(), org_id, membership_id)
-    names = {"name": name_of(m.user), "office": m.organization.legal_name}
+    names = {"name": m.user.shown_name, "office": m.organization.legal_name}
     return confirm_page(
         title.format(**names),
         [line.format(**names) for line in consequences],

@@ -119,7 +119,7 @@ def _registration_with_known_address(
         lambda: mailer.send_template(
             owner.email,
             "org_registration_known_address",
-            name=owner.display_name or owner.username,
+            name=owner.shown_name,
             sign_in_url=f"{base}/login",
             forgot_password_url=f"{base}/login/forgot-password",
         )

@@ -48,10 +48,6 @@ class ReviewReport(JobReport):
     retry: ClassVar[str] = "reminders are retried by the next run"
 
 
-def _name(user) -> str:
-    return user.display_name or user.username
-
-
 def _role(settings, member: Membership) -> str:
     role = get_role(settings, member.role)
     return role.label if role else member.role
@@ -65,7 +61,7 @@ def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership]
     mailed."""
     org = due[0].organization
     lines = [
-        f"- {_name(m.user)} ({_role(settings, m)}), due {policy.due_at(m).date().isoformat()}"
+        f"- {m.user.shown_name} ({_role(settings, m)}), due {policy.due_at(m).date().isoformat()}"
         for m in due
     ]
     earliest = min(policy.due_at(m) for m in due).date().isoformat()
@@ -75,7 +71,7 @@ def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership]
         lambda admin: mailer.send_template(
             admin.user.email,
             "access_review_reminder",
-            name=_name(admin.user),
+            name=admin.user.shown_name,
             org=org.legal_name,
             count=len(due),
             members="\n".join(lines),
@@ -125,7 +121,11 @@ def _remind(settings, mailer, policy: ReviewPolicy, now: datetime, report: Revie
 def _tell_suspended(settings, mailer, member: Membership, due_on: str, now: datetime) -> None:
     org, user = member.organization, member.user
     mailer.send_template(
-        user.email, "access_review_suspended", name=_name(user), org=org.legal_name, due_on=due_on
+        user.email,
+        "access_review_suspended",
+        name=user.shown_name,
+        org=org.legal_name,
+        due_on=due_on,
     )
     # The member was told; the administrators whose mail fails see it on the members page.
     mail_each(
@@ -133,8 +133,8 @@ def _tell_suspended(settings, mailer, member: Membership, due_on: str, now: date
         lambda admin: mailer.send_template(
             admin.user.email,
             "access_review_suspended_admin",
-            name=_name(admin.user),
-            member=_name(user),
+            name=admin.user.shown_name,
+            member=user.shown_name,
             role=_role(settings, member),
             org=org.legal_name,
             members_url=f"{settings.issuer}/orgs/{org.id}/members",

@@ -58,7 +58,7 @@ def issue(user: User, email: str, purpose: str, *, settings, clock: Clock) -> st
 def registration_values(settings, user: User, token: str) -> dict[str, object]:
     """What the ``registration_link`` message needs."""
     return {
-        "name": user.display_name or user.username,
+        "name": user.shown_name,
         "link": verification_link(settings, token),
         "hours": settings.email_verification_ttl_hours,
     }
@@ -178,7 +178,7 @@ def request_email_change(
     token = issue(user, email, "email_change", settings=settings, clock=clock)
     own_action("account.email_change_requested", user, ip=ip, new_email=email)
     db.session.flush()
-    name = user.display_name or user.username
+    name = user.shown_name
     try:
         mailer.send_template(
             email,

@@ -127,7 +127,7 @@ def user_action(user_id: str, action: str):
         flash(step.done, "success")
         return redirect(url_for(".user", user_id=user_id))
     details = service.details(settings(), actor(), user_id, mfa=services.mfa())
-    person = details.user.display_name or details.user.username
+    person = details.user.shown_name
     values = {
         "name": person,
         "hours": settings().auth_unlock_token_hours,
