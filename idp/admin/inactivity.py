@@ -35,6 +35,7 @@ from idp.common.clock import Clock, aware
 from idp.common.jobs import JobReport, claimed, run_day_rule, step
 from idp.extensions import db
 from idp.login.ending import SessionEnder
+from idp.mail import send_to
 
 from .users import disable_account
 
@@ -93,9 +94,7 @@ def _disable_unused(mailer, policy, ender, now: datetime, report: InactivityRepo
 
 
 def _mail(mailer, user: User, template: str, policy: InactivityPolicy, **values) -> None:
-    mailer.send_template(
-        user.email, template, name=user.shown_name, days=policy.period.days, **values
-    )
+    send_to(mailer, user, template, days=policy.period.days, **values)
 
 
 def _warn(settings, mailer, policy: InactivityPolicy, now: datetime, user: User, report) -> None:

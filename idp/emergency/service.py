@@ -36,6 +36,7 @@ from idp.extensions import db
 from idp.login.assurance import EMERGENCY_AMR
 from idp.login.failures import SignInGuard
 from idp.login.service import locked_message
+from idp.mail import send_to
 from idp.mail.base import Mailer
 from idp.orgs import access
 from idp.security.lockout import Attempt, identifier_subject
@@ -179,12 +180,7 @@ class EmergencyAccess:
         sent = 0
         for recipient in recipients:
             try:
-                self.mailer.send_template(
-                    recipient.email,
-                    "emergency_access_alert",
-                    name=recipient.shown_name,
-                    **values,
-                )
+                send_to(self.mailer, recipient, "emergency_access_alert", **values)
                 sent += 1
             except Exception:
                 log.exception("emergency access alert to %s failed", recipient.email)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+from typing import Any, Protocol
 
 from idp.mail.templates import render
 
@@ -23,6 +23,19 @@ def build_message(
     if html:
         msg.add_alternative(html, subtype="html")
     return msg
+
+
+class Addressee(Protocol):
+    email: str
+
+    @property
+    def shown_name(self) -> str: ...
+
+
+def send_to(mailer: Any, person: Addressee, template: str, /, **values: Any) -> None:
+    """Mail ``person`` the message ``template``, addressed by the name they are shown by
+    (``name`` in the template); ``mailer`` is anything with ``send_template``."""
+    mailer.send_template(person.email, template, name=person.shown_name, **values)
 
 
 class Mailer(ABC):

@@ -13,6 +13,7 @@ from idp.audit import record
 from idp.common.clock import Clock
 from idp.errors import Conflict, NotFound
 from idp.extensions import db
+from idp.mail import send_to
 from idp.orgs import access, store
 from idp.orgs.effects import membership_changed, send_or_undo
 from idp.orgs.models import Organization
@@ -95,8 +96,7 @@ def transition(
 
     def send_all() -> None:
         for admin in admins:
-            recipient = admin.shown_name
-            mailer.send_template(admin.email, step.message, name=recipient, **values)
+            send_to(mailer, admin, step.message, **values)
 
     send_or_undo(send_all)
     db.session.commit()

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from idp.common.clock import Clock
 from idp.common.jobs import JobReport, claimed, mail_each, step
+from idp.mail import send_to
 from idp.orgs import access, store
 from idp.orgs.effects import claimed_change
 from idp.orgs.models import Membership
@@ -41,22 +42,15 @@ def _send_notice(settings, mailer, member: Membership, days_left: int, now: date
     org, user = member.organization, member.user
     role = get_role(settings, member.role)
     ends = member.access_ends_on.isoformat() if member.access_ends_on else ""
-    mailer.send_template(
-        user.email,
-        "membership_ending",
-        name=user.shown_name,
-        org=org.legal_name,
-        ends_on=ends,
-        days=days_left,
-    )
+    send_to(mailer, user, "membership_ending", org=org.legal_name, ends_on=ends, days=days_left)
     # The member was told; the administrators whose mail fails see it on the members page.
     admins = [a for a in access.administrators(settings, org.id, now) if a.user_id != user.id]
     mail_each(
         [a.user for a in admins],
-        lambda admin: mailer.send_template(
-            admin.email,
+        lambda admin: send_to(
+            mailer,
+            admin,
             "membership_ending_admin",
-            name=admin.shown_name,
             member=user.shown_name,
             role=role.label if role else member.role,
             org=org.legal_name,

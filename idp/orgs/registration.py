@@ -20,6 +20,7 @@ from idp.accounts.verification import service as verification
 from idp.audit import record
 from idp.common.clock import Clock
 from idp.extensions import db
+from idp.mail import send_to
 from idp.orgs import store
 from idp.orgs.effects import send_or_undo
 from idp.orgs.forms import PracticeForm
@@ -116,10 +117,10 @@ def _registration_with_known_address(
     db.session.flush()
     base = settings.public_base_url.rstrip("/")
     send_or_undo(
-        lambda: mailer.send_template(
-            owner.email,
+        lambda: send_to(
+            mailer,
+            owner,
             "org_registration_known_address",
-            name=owner.shown_name,
             sign_in_url=f"{base}/login",
             forgot_password_url=f"{base}/login/forgot-password",
         )

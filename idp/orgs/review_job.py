@@ -30,6 +30,7 @@ from idp.audit import record
 from idp.common.clock import Clock, aware
 from idp.common.jobs import JobReport, NotSent, claimed, mail_each, run_day_rule, step
 from idp.extensions import db
+from idp.mail import send_to
 from idp.orgs import access, members, store
 from idp.orgs.effects import claimed_change
 from idp.orgs.models import Membership
@@ -68,10 +69,10 @@ def _remind_office(settings, mailer, policy: ReviewPolicy, due: list[Membership]
     admins = access.administrators(settings, org.id, now)
     sent = mail_each(
         admins,
-        lambda admin: mailer.send_template(
-            admin.user.email,
+        lambda admin: send_to(
+            mailer,
+            admin.user,
             "access_review_reminder",
-            name=admin.user.shown_name,
             org=org.legal_name,
             count=len(due),
             members="\n".join(lines),
@@ -120,20 +121,14 @@ def _remind(settings, mailer, policy: ReviewPolicy, now: datetime, report: Revie
 
 def _tell_suspended(settings, mailer, member: Membership, due_on: str, now: datetime) -> None:
     org, user = member.organization, member.user
-    mailer.send_template(
-        user.email,
-        "access_review_suspended",
-        name=user.shown_name,
-        org=org.legal_name,
-        due_on=due_on,
-    )
+    send_to(mailer, user, "access_review_suspended", org=org.legal_name, due_on=due_on)
     # The member was told; the administrators whose mail fails see it on the members page.
     mail_each(
         access.administrators(settings, org.id, now),
-        lambda admin: mailer.send_template(
-            admin.user.email,
+        lambda admin: send_to(
+            mailer,
+            admin.user,
             "access_review_suspended_admin",
-            name=admin.user.shown_name,
             member=user.shown_name,
             role=_role(settings, member),
             org=org.legal_name,
