@@ -8,7 +8,7 @@ clicks racing on two instances cannot both succeed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from idp.accounts.events import own_action
 from idp.accounts.fields import FieldErrors, check_email
@@ -17,7 +17,7 @@ from idp.accounts.models import User
 from idp.accounts.passwords import verify_password
 from idp.accounts.verification import store
 from idp.accounts.verification.models import EmailVerification
-from idp.common.clock import Clock
+from idp.common.clock import Clock, aware
 from idp.common.tokens import random_token, token_hash
 from idp.errors import Conflict, Gone, NotFound
 from idp.extensions import db
@@ -26,11 +26,6 @@ from idp.mail.background import send_detached
 
 class LinkGone(Gone):
     """The link existed but has been used or has expired."""
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def verification_link(settings, token: str) -> str:
@@ -83,7 +78,7 @@ def peek(token: str, *, clock: Clock) -> Peek:
         raise NotFound("This link is not valid. Check that you copied the whole link.")
     if verification.used_at is not None:
         raise LinkGone("This link has already been used.")
-    if as_utc(verification.expires_at) <= clock.now():
+    if aware(verification.expires_at) <= clock.now():
         raise LinkGone("This link has expired. Ask for a new one.")
     user = db.session.get(User, verification.user_id)
     if user is None:

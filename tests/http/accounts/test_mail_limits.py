@@ -90,7 +90,7 @@ def test_email_change_is_limited_per_account_and_answers_the_same(app, client, m
         assert response.status_code == 200, response.data
         pages.append(strip_csrf(response.data).replace(f"new{n}".encode(), b"NEW"))
     assert len(set(pages)) == 1
-    sent = [n for n in range(5) if _settle(mail, f"new{n}@elsewhere.test", 0)]
+    sent = [n for n in range(5) if _settle(mail, f"new{n}@elsewhere.test", int(n < 3))]
     assert sent == [0, 1, 2]
     db.session.expire_all()
     assert user.email == "mover@clinic.test"

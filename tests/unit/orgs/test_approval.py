@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from idp.accounts.fields import FieldErrors
-from idp.accounts.verification import service as verification
 from idp.audit.service import events
+from idp.common.clock import aware
 from idp.errors import Conflict, Forbidden, NotFound
 from idp.orgs import approval, effects
 from tests.factories import add_member, make_org
@@ -28,7 +28,7 @@ def test_decide_needs_the_platform_permission(settings, mailer, clock, mail):
             org.id, sec, "reject", reason="", settings=settings, mailer=mailer, clock=clock
         )
     approval.transition(org.id, sec, "approve", settings=settings, mailer=mailer, clock=clock)
-    assert org.status == "approved" and verification.as_utc(org.decided_at) == clock.now()
+    assert org.status == "approved" and aware(org.decided_at) == clock.now()
     notice = mail.wait_for(admin.email)[-1]
     assert "approved" in notice["Subject"]
     assert f"Hello {admin.display_name}," in mail.text(notice)
