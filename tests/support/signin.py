@@ -8,12 +8,15 @@ import pyotp
 
 from idp import services
 
+CSRF_DATA = re.compile(rb'data-csrf="[^"]*"')
 CSRF_INPUT = re.compile(rb'name="csrf_token" value="[^"]*"')
 
 
 def strip_csrf(body: bytes) -> bytes:
-    """Pages differ only by their per-session CSRF token; compare them without it."""
-    return CSRF_INPUT.sub(b'name="csrf_token" value=""', body)
+    """Pages differ only by their CSRF token (in the forms and the idle warning's
+    ``data-csrf``; it carries a timestamp, so it changes every second); compare them
+    without it."""
+    return CSRF_DATA.sub(b'data-csrf=""', CSRF_INPUT.sub(b'name="csrf_token" value=""', body))
 
 
 def enroll_totp(user, clock) -> tuple[pyotp.TOTP, list[str]]:
