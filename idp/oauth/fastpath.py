@@ -27,6 +27,7 @@ if that write fails nothing was answered, and the app answers the request afresh
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ GRANT = "client_credentials"
 #: The fields a plain request may have; any other sends it to the app.
 TOKEN_FIELDS = frozenset({"grant_type", "scope", "resource", "client_id", "client_secret"})
 INTROSPECTION_FIELDS = frozenset({"token", "token_type_hint", "client_id", "client_secret"})
+#: Transport decisions remembered (the Host header is the client's: bounded).
+MAX_REMEMBERED_HOSTS = 64
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class ProtocolFastPath:
         self.trust_request_id = bool(settings.server_trusted_proxies)
         self.headers = security_headers(settings)
         self.introspection = Introspection(app.extensions["idp.oauth"])
+        self._transports: dict[tuple, bool] = {}
         self.routes: dict[str, Callable[[Form, dict], Answer | None]] = {
             "/oauth/token": self.token,
             "/oauth/introspect": self.introspect,
@@ -115,14 +119,36 @@ class ProtocolFastPath:
             pushed.push()
         try:
             with request_id.answering(environ):
-                try:
-                    InsecureTransportError.check(get_current_url(environ))
-                except InsecureTransportError:
+                if not self._secure_transport(environ):
                     return None
                 return answer_for(form, environ)
         finally:
             if pushed is not None:
                 pushed.pop()
+
+    def _secure_transport(self, environ: dict) -> bool:
+        """Authlib's transport rule (https, or http to a loopback host) for the URL werkzeug
+        builds, remembered per scheme and host: it reads nothing else of a request to these
+        paths, and building the URL cost a tenth of an answer."""
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME"),
+            os.environ.get("AUTHLIB_INSECURE_TRANSPORT"),
+        )
+        secure = self._transports.get(key)
+        if secure is None:
+            try:
+                InsecureTransportError.check(get_current_url(environ))
+                secure = True
+            except InsecureTransportError:
+                secure = False
+            if len(self._transports) >= MAX_REMEMBERED_HOSTS:
+                self._transports.clear()
+            self._transports[key] = secure
+        return secure
 
     def token(self, form: Form, environ: dict) -> Answer | None:
         if form.keys() - TOKEN_FIELDS or form.get("grant_type") != [GRANT]:
