@@ -18,8 +18,9 @@ theirs.
 
 Everything else goes to the app untouched, before any side effect: another grant or
 auth method, an unknown or repeated field, any refusal (a wrong secret, an unknown
-client, a bad resource), an insecure transport, and any exception (a database or Redis
-outage included), so every error keeps its one answer, audit entry and log line. The
+client, a bad resource), an insecure transport, and any exception, so every error keeps
+its one answer, audit entry and log line; a database or Redis outage travels with the
+request and is raised in the app's view (:func:`outage_met_before`), not met twice. The
 only effect here is the token's audit entry, written after everything else is ready;
 if that write fails nothing was answered, and the app answers the request afresh.
 """
@@ -45,6 +46,7 @@ from idp.oauth.token import token_for
 from idp.web import request_id
 from idp.web.bare_form import Form, read_form
 from idp.web.headers import security_headers
+from idp.web.outages import dependency_error
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ GRANT = "client_credentials"
 #: The fields a plain request may have; any other sends it to the app.
 TOKEN_FIELDS = frozenset({"grant_type", "scope", "resource", "client_id", "client_secret"})
 INTROSPECTION_FIELDS = frozenset({"token", "token_type_hint", "client_id", "client_secret"})
+#: Where a request handed on carries the outage the fast path met (see outage_met_before).
+OUTAGE_KEY = "idp.fastpath.outage"
 #: Transport decisions remembered (the Host header is the client's: bounded).
 MAX_REMEMBERED_HOSTS = 64
 
@@ -103,6 +107,8 @@ class ProtocolFastPath:
             answer = self._answer(answer_for, form, environ)
         except Exception as exc:  # noqa: BLE001 - the app answers it, in its one way
             log.debug("fast path declined %s: %r", path, exc)
+            if dependency_error(exc) is not None:
+                environ[OUTAGE_KEY] = exc
             answer = None
         if answer is None:
             del environ[request_id.ENVIRON_KEY]
@@ -224,6 +230,18 @@ class ProtocolFastPath:
         if schedule is not None and schedule.due():
             return ClosingIterator([answer.body], lambda: seal_quietly(self.app))
         return [answer.body]
+
+
+def outage_met_before() -> None:
+    """In the app's handling of a request the fast path handed on: raise the database or
+    Redis error the fast path met, rather than wait for it again (a hung dependency's
+    timeout twice). The app then answers it as its own, from where its view would have
+    met it: 503, one log line, the dependency counted."""
+    from flask import request
+
+    exc = request.environ.pop(OUTAGE_KEY, None)
+    if exc is not None:
+        raise exc
 
 
 def install(app: Flask) -> None:
