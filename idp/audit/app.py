@@ -28,6 +28,23 @@ def seal_quietly(app: Flask) -> None:
         log.warning("audit sealer pass failed: %s", exc)
 
 
+class SealSchedule:
+    """At most one sealer pass per interval in this process, after some answer: the
+    after-request hook asks, and so does an answer made before Flask
+    (:mod:`idp.oauth.fastpath`)."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self.last = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return False
+        self.last = now
+        return True
+
+
 def init_app(app: Flask) -> None:
     """Call after the database is set up (the direct writer binds to its engine)."""
     from idp.extensions import db
@@ -40,12 +57,10 @@ def init_app(app: Flask) -> None:
     interval = settings.audit_seal_interval_seconds
     if not interval:
         return
-    last = [time.monotonic()]
+    schedule = app.extensions["idp.audit.seal_schedule"] = SealSchedule(interval)
 
     @app.after_request
     def _seal_now_and_then(response: Response) -> Response:
-        now = time.monotonic()
-        if now - last[0] >= interval:
-            last[0] = now
+        if schedule.due():
             response.call_on_close(lambda: seal_quietly(app))
         return response

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import time
+from dataclasses import dataclass
 
 from flask import Flask, g, request
 
@@ -41,47 +42,84 @@ def _dependency(exc: BaseException | None) -> str | None:
     return None
 
 
-def _observe(response):
+def observe(endpoint: str, method: str, status: int, seconds: float | None, grant: str) -> None:
+    """Record one answer: its latency (when timed), its status class and, for a token
+    answer, the grant type (also called for answers made before Flask)."""
     from idp.metrics import instruments
 
-    started = g.get("metrics_started")
-    rule = request.url_rule
-    endpoint = rule.rule if rule is not None else "unmatched"
-    if started is not None:
-        instruments.REQUEST_SECONDS.labels(endpoint, request.method).observe(
-            time.perf_counter() - started
-        )
-    status = response.status_code
+    if seconds is not None:
+        instruments.REQUEST_SECONDS.labels(endpoint, method).observe(seconds)
     instruments.RESPONSES.labels(endpoint, f"{status // 100}xx").inc()
     if endpoint == "/oauth/token" and status == 200:
-        grant = request.form.get("grant_type", "")
         instruments.TOKENS_ISSUED.labels(grant if grant in KNOWN_GRANTS else "other").inc()
+
+
+def _observe(response):
+    started = g.get("metrics_started")
+    rule = request.url_rule
+    status = response.status_code
+    endpoint = rule.rule if rule is not None else "unmatched"
+    observe(
+        endpoint,
+        request.method,
+        status,
+        time.perf_counter() - started if started is not None else None,
+        request.form.get("grant_type", "") if endpoint == "/oauth/token" and status == 200 else "",
+    )
     return response
 
 
 ACCESS = logging.getLogger("idp.access")
 
 
-def _access_line(response):
+def access_line(
+    remote_addr: str | None,
+    method: str,
+    path: str,
+    protocol: str,
+    status: int,
+    length: int | None,
+    rid: str | None,
+) -> None:
     """The access log under granian (whose own log cannot redact URLs): one line per
     answer, secrets in paths and queries redacted as in gunicorn's access log."""
     from idp.web.accesslog import redact
 
-    path = request.full_path.rstrip("?")
     ACCESS.info(
         '%s "%s %s %s" %s %s rid=%s',
-        request.remote_addr or "-",
-        request.method,
+        remote_addr or "-",
+        method,
         redact(path),
+        protocol,
+        status,
+        length or "-",
+        rid or "-",
+    )
+
+
+def _access_line(response):
+    access_line(
+        request.remote_addr,
+        request.method,
+        request.full_path.rstrip("?"),
         request.environ.get("SERVER_PROTOCOL", "-"),
         response.status_code,
-        response.calculate_content_length() or "-",
-        g.get("request_id", "-"),
+        response.calculate_content_length(),
+        g.get("request_id"),
     )
     return response
 
 
+@dataclass(frozen=True)
+class RequestHooks:
+    """What :func:`install_request_hooks` installed, for answers made before Flask."""
+
+    metrics: bool
+    access_log: bool
+
+
 def install_request_hooks(app: Flask, *, metrics: bool, access_log: bool = False) -> None:
+    app.extensions["idp.metrics.request_hooks"] = RequestHooks(metrics, access_log)
     app.before_request(_begin)
     if access_log:
         if not ACCESS.handlers:

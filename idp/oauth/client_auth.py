@@ -9,10 +9,11 @@ import time
 from urllib.parse import unquote
 
 from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc.jwk import KeySet
 
-from idp.oauth.context import service, settings
+from idp.oauth.context import query_client, service, settings
 
 SECRET_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 ALL_METHODS = [*SECRET_METHODS, "none"]
@@ -84,3 +85,43 @@ def readable_authorization(value: str | None) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+#: Form fields that carry client credentials (beside HTTP Basic).
+CREDENTIAL_FIELDS = frozenset(
+    {"client_id", "client_secret", "client_assertion", "client_assertion_type"}
+)
+
+
+def secret_client(form: dict[str, list[str]], authorization: str | None, methods, endpoint: str):
+    """The client a request names and proves with its secret, for the answers made before
+    Flask: ``client_secret_basic`` when there is an Authorization header and no credential
+    in the form, ``client_secret_post`` when there is neither header nor assertion. The
+    checks are Authlib's and the client's own (:func:`readable_authorization`, Authlib's
+    Basic reading, :func:`~idp.oauth.context.query_client`, the secret and the registered
+    method); None for anything else, including every failure, which Flask's path then
+    answers (and audits) in its one way."""
+    if authorization is not None:
+        if "client_secret_basic" not in methods or form.keys() & CREDENTIAL_FIELDS:
+            return None
+        if not readable_authorization(authorization):
+            return None
+        client_id, secret = extract_basic_authorization({"Authorization": authorization})
+        method = "client_secret_basic"
+    else:
+        if "client_secret_post" not in methods or form.keys() & {
+            "client_assertion",
+            "client_assertion_type",
+        }:
+            return None
+        ids, secrets = form.get("client_id", []), form.get("client_secret", [])
+        if len(ids) != 1 or len(secrets) != 1:
+            return None
+        client_id, secret = ids[0], secrets[0]
+        method = "client_secret_post"
+    if not client_id or not secret:
+        return None
+    client = query_client(client_id)
+    if client is None or not client.check_client_secret(secret):
+        return None
+    return client if client.check_endpoint_auth_method(method, endpoint) else None

@@ -142,20 +142,12 @@ class PublishedFastPath:
     """
 
     def __init__(self, app) -> None:
-        from idp.web.headers import CSP
+        from idp.web.headers import security_headers
 
         self.app = app
         self.wsgi_app = app.wsgi_app
         self.settings = app.config["IDP_SETTINGS"]
-        headers = [
-            ("Content-Security-Policy", CSP),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "no-referrer"),
-            ("X-Frame-Options", "DENY"),
-        ]
-        if self.settings.is_https:
-            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-        self.headers = headers
+        self.headers = security_headers(self.settings)
 
     def _published(self, kind: str) -> Published:
         if kind == "metadata":

@@ -16,6 +16,7 @@ from idp.extensions import db
 from idp.jwk.keyring import KeyRing
 from idp.oauth.client_auth import PrivateKeyJwt, claimed_client_id, readable_authorization
 from idp.oauth.context import query_client, service, settings
+from idp.oauth.fastpath import outage_met_before
 from idp.oauth.grant_types.authorization_code import CodeGrant, S256Challenge
 from idp.oauth.grant_types.client_credentials import ServiceGrant
 from idp.oauth.grant_types.refresh_token import RefreshGrant
@@ -42,6 +43,14 @@ class Server(AuthorizationServer):
         except InvalidClientError as exc:
             service().client_auth_failed(claimed_client_id(request), endpoint, exc.description)
             raise
+
+    def create_token_response(self, request=None):
+        outage_met_before()
+        return super().create_token_response(request)
+
+    def create_endpoint_response(self, name, request=None):
+        outage_met_before()
+        return super().create_endpoint_response(name, request)
 
     def get_authorization_grant(self, request):
         """Authlib quotes an unknown response_type in its error description, and raises

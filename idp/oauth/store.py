@@ -29,6 +29,12 @@ from idp.state.base import SharedState
 Row = TypeVar("Row")
 
 
+def _in_transaction() -> bool:
+    """Whether this scope's session holds a transaction; without making a session when
+    there is none yet (the answers made before Flask often need none)."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
 def _saved(row: Row) -> Row:
     """Add a new row and commit it at once (it is what later requests look up)."""
     db.session.add(row)
@@ -213,7 +219,7 @@ class OAuthStore:
         With no transaction open in this session (nothing uncommitted to see, as at
         introspection), asked on the direct connection when there is one: the same question,
         answered from what is committed."""
-        if self.live_tokens is not None and not db.session().in_transaction():
+        if self.live_tokens is not None and not _in_transaction():
             return self.live_tokens.live(grant_id, jti)
         not_denied = ~db.exists().where(RevokedAccessToken.jti == jti)
         if grant_id is None:

@@ -68,10 +68,29 @@ def generate_token(
     grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
 ):
     """Token generator for every grant (Authlib's signature)."""
-    principal: Principal | None = user
-    aud = audience(
-        client, principal, request.values.getlist("resource"), request.form.get("grant_type", "")
+    return token_for(
+        client,
+        user,
+        scope,
+        request.values.getlist("resource"),
+        request.form.get("grant_type", ""),
+        include_refresh_token=include_refresh_token,
     )
+
+
+def token_for(
+    client,
+    principal: Principal | None,
+    scope: str | None,
+    resources: list[str],
+    grant_type: str,
+    *,
+    include_refresh_token: bool,
+) -> dict:
+    """The token endpoint's answer for a request already authorized: audience, scope and
+    the signed access token (raises :class:`InvalidTargetError` for a resource the client
+    may not have)."""
+    aud = audience(client, principal, resources, grant_type)
     scope = granted_scope(client, principal, scope)
     if principal is None:
         sub, org, roles = client.client_id, None, None

@@ -16,9 +16,11 @@ bp = Blueprint("oauth", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
+    from idp.oauth import fastpath
     from idp.oauth.server import init_oauth
 
     init_oauth(state.app)
+    fastpath.install(state.app)
     logout.register_backchannel_hook()
     grants.register_membership_hook()
 

@@ -16,15 +16,15 @@ NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _has_nul(items) -> bool:
+def has_nul(items) -> bool:
     return any(NUL in key or NUL in value for key, value in items)
 
 
 def refuse_nul_characters() -> None:
     """``before_request`` hook: path, query string and form fields (names and values)."""
-    if NUL in request.path or _has_nul(request.args.items(multi=True)):
+    if NUL in request.path or has_nul(request.args.items(multi=True)):
         raise DomainError("The address contains a NUL character.")
-    if request.mimetype in FORM_TYPES and _has_nul(request.form.items(multi=True)):
+    if request.mimetype in FORM_TYPES and has_nul(request.form.items(multi=True)):
         raise DomainError("A form field contains a NUL character.")
 
 

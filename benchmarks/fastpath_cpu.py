@@ -1,0 +1,163 @@
+"""CPU per request of client credentials and introspection with the protocol fast path on
+and off, in-process (no HTTP server, no load generator: what the app itself costs).
+
+    IDP_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+    IDP_BENCH_REDIS_URL=redis://127.0.0.1:6379/14 \\
+    python -m benchmarks.fastpath_cpu [--requests 2000]
+
+Two apps on one fresh PostgreSQL database and one Redis prefix, ``[oauth] fast_path`` true
+and false, each request posted straight into the WSGI app as a server does; runs
+interleaved (on, off, off, on, on, off) so that drift falls on both, best of three each.
+``time.process_time`` counts this process only, so other load on a shared machine hardly
+moves the figures (unlike rates). Every answer must be a 200 (an active token for
+introspection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import io
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from werkzeug.test import EnvironBuilder
+
+from benchmarks.token_cpu import SECRET_KEY
+
+AUDIENCE = "https://claims.example/api"
+
+
+def make_app(database_url: str, redis_url: str, prefix: str, workdir: Path, fast: bool):
+    from idp import create_app
+
+    return create_app(
+        {
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "redis_prefix": f"{prefix}:",
+            "instance_dir": str(workdir / "instance"),
+            "keys_dir": str(workdir / "keys"),
+            "public_base_url": "http://127.0.0.1:5000",
+            "secret_key": SECRET_KEY,
+            "log_level": "WARNING",
+            "audit_seal_interval_seconds": 0,
+            "oauth_fast_path": fast,
+        }
+    )
+
+
+def register(app) -> tuple[str, str]:
+    from idp.oauth.clients import client_service
+    from idp.storage import upgrade_database
+
+    with app.app_context():
+        upgrade_database()
+        clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
+        service = clients.add(
+            name="Benchmark service",
+            client_id="bench-svc",
+            grant_types=["client_credentials"],
+            scopes=["claims"],
+            default_audience=AUDIENCE,
+        )
+        resource = clients.add(
+            name="Benchmark API",
+            client_id="bench-api",
+            grant_types=["client_credentials"],
+            scopes=["claims"],
+            default_audience=AUDIENCE,
+        )
+    return service.secret or "", resource.secret or ""
+
+
+def request(client_id: str, secret: str, body: bytes, path: str) -> dict:
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return EnvironBuilder(
+        path=path,
+        method="POST",
+        base_url="http://127.0.0.1:5000",
+        headers={"Authorization": f"Basic {basic}"},
+        content_type="application/x-www-form-urlencoded",
+        data=body,
+    ).get_environ()
+
+
+def post(app, environ: dict, body: bytes, expect: bytes) -> bytes:
+    status: list[str] = []
+    chunks = app({**environ, "wsgi.input": io.BytesIO(body)}, lambda s, h, e=None: status.append(s))
+    payload = b"".join(chunks)
+    getattr(chunks, "close", lambda: None)()
+    if not status[0].startswith("200") or expect not in payload:
+        raise SystemExit(f"request failed: {status[0]} {payload!r}")
+    return payload
+
+
+def cpu_per_request(app, environ: dict, body: bytes, expect: bytes, count: int) -> float:
+    gc.collect()
+    started = time.process_time()
+    for _ in range(count):
+        post(app, environ, body, expect)
+    return (time.process_time() - started) / count * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    admin_url = os.environ.get("IDP_BENCH_DATABASE_URL")
+    redis_url = os.environ.get("IDP_BENCH_REDIS_URL")
+    if not admin_url or not redis_url:
+        raise SystemExit(
+            "set IDP_BENCH_DATABASE_URL (PostgreSQL admin URL) and IDP_BENCH_REDIS_URL"
+        )
+    name = f"idp_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
+    try:
+        url = admin_url.rpartition("/")[0] + "/" + name
+        apps = {fast: make_app(url, redis_url, name, workdir, fast) for fast in (True, False)}
+        service, resource = register(apps[True])
+        token_body = b"grant_type=client_credentials&scope=claims"
+        token_env = request("bench-svc", service, token_body, "/oauth/token")
+        for app in apps.values():  # warm-up: first key, pools, client cache
+            for _ in range(50):
+                post(app, token_env, token_body, b'"access_token"')
+        from idp.jwk import keyring
+
+        time.sleep(getattr(keyring, "QUIET_SECONDS", 0) + 0.5)
+        answer = post(apps[False], token_env, token_body, b'"access_token"')
+        access_token = answer.split(b'"access_token": "')[1].split(b'"')[0]
+        introspect_body = b"token=" + access_token
+        introspect_env = request("bench-api", resource, introspect_body, "/oauth/introspect")
+        scenarios = {
+            "client-credentials": (token_env, token_body, b'"access_token"'),
+            "introspection": (introspect_env, introspect_body, b'"active": true'),
+        }
+        for label, (environ, body, expect) in scenarios.items():
+            best: dict[bool, float] = {}
+            for fast in (True, False, False, True, True, False):
+                cpu = cpu_per_request(apps[fast], environ, body, expect, args.requests)
+                best[fast] = min(cpu, best.get(fast, cpu))
+            print(
+                f"{label}: CPU per request, fast path off {best[False]:.3f} ms, on "
+                f"{best[True]:.3f} ms ({(best[True] / best[False] - 1) * 100:+.0f} %) "
+                f"({args.requests} requests each, best of 3, one thread, PostgreSQL + Redis)"
+            )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
