@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidScopeError
 from flask import request
 
 from idp.oauth.claims import org_claim
@@ -46,12 +47,21 @@ def audience(client, principal: Principal | None, resources: list[str], grant_ty
 
 def granted_scope(client, principal: Principal | None, scope: str | None) -> str:
     """A person gets identity scopes and what their office role grants; a service gets the
-    API scopes it asked for (all of its registered ones when it asked for none)."""
+    API scopes it asked for among those registered for it (all of them when it asked for
+    none), and ``invalid_scope`` for one that is not: a service's scopes are permissions
+    (the admin API's ``admin.*``), never more than it was registered with."""
     requested = (scope or "").split()
     if principal is None:
+        registered = [s for s in client.model.scopes if s not in IDENTITY_SCOPES]
+        wanted = [s for s in requested if s not in IDENTITY_SCOPES]
         if not requested:
-            requested = [s for s in client.model.scopes if s not in IDENTITY_SCOPES]
-        return " ".join(s for s in requested if s not in IDENTITY_SCOPES)
+            return " ".join(registered)
+        refused = [s for s in wanted if s not in registered]
+        if refused:
+            raise InvalidScopeError(
+                description=f"Not registered for this client: {' '.join(refused)}."
+            )
+        return " ".join(wanted)
     allowed = set(IDENTITY_SCOPES) | access.role_scopes(settings(), principal.role)
     return " ".join(s for s in requested if s in allowed)
 

@@ -314,6 +314,28 @@ def test_client_credentials_basic_and_post(live, clients, setup):
     assert wrong_target.json()["error"] == "invalid_target"
 
 
+def test_a_service_gets_only_the_scopes_registered_for_it(live, clients, setup):
+    """Its scopes are permissions (the admin API's ``admin.*``): asking for more is
+    ``invalid_scope``, never a token that carries them."""
+    reg = _service(clients)
+
+    def ask(scope: str):
+        return requests.post(
+            live.url + "/oauth/token",
+            auth=("eligibility-svc", reg.secret),
+            data={"grant_type": "client_credentials", "scope": scope},
+        )
+
+    assert ask("claims").json()["scope"] == "claims"
+    # Identity scopes mean nothing for a service and are left out, as before.
+    assert ask("openid claims").json()["scope"] == "claims"
+    for scope in ("admin.users.manage", "claims admin.users.manage", "bogus"):
+        refused = ask(scope)
+        assert refused.status_code == 400, (scope, refused.text)
+        assert refused.json()["error"] == "invalid_scope"
+        assert "access_token" not in refused.json()
+
+
 def test_rotated_secret_and_disabled_client_are_refused_at_once(live, clients, setup):
     token = full_login(live, setup)
     new = clients.rotate_secret("web").secret
