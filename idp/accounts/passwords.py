@@ -7,7 +7,7 @@ are checked against a dummy hash of the same parameters, so they cost as long as
 Every Argon2 computation of the process (hash, verify, the dummy) waits for one of
 :data:`ARGON2_SLOTS`, one per CPU the process may run on. Each takes 19 MiB at the
 defaults: sixteen of them time-sliced on one core (2 workers x 8 threads) evict each
-other's memory from the caches and cost about a fifth more CPU each than one at a time
+other's memory from the caches and cost 13-22 % more CPU each than one at a time
 (docs/benchmarks.md). Waiting for a slot costs no CPU, and the GIL is free meanwhile, so
 other requests' work goes on.
 """
