@@ -218,7 +218,17 @@ class SignInService:
         return attempt
 
     def completed(self, user: User, amr: list[str], *, ip: str) -> None:
-        """Record a finished sign-in (the view then starts the SSO session)."""
+        """Record a finished sign-in (the view then starts the SSO session).
+
+        The commit leaves what this request loaded as it is: the session starts from the
+        person and memberships read for this sign-in moments ago, and expiring them would
+        read both again (two queries on every sign-in)."""
         user.last_sign_in_at = self.clock.now()
         audit.record_own("login.succeeded", user.id, ip=ip, amr=amr)
-        db.session.commit()
+        session = db.session()
+        expire = session.expire_on_commit
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire

@@ -9,6 +9,7 @@ claimed with the shared state's atomic ``add``, so a replay is refused on every 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import secrets
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 ENROLL_TTL = 15 * 60
 
 
+@functools.lru_cache(maxsize=16)
 def derive_key(secret: str, purpose: str) -> bytes:
+    """Per process: the service is built for every sign-in, and derives two keys."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         secret.encode()
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import or_
+
 from idp.accounts.models import User
 from idp.extensions import db
 from idp.mfa.models import TotpCredential, WebAuthnCredential
@@ -21,8 +23,11 @@ def has_passkey(user: User) -> bool:
 
 
 def has_mfa(user: User) -> bool:
-    """Whether the user has a confirmed authenticator or a passkey (no key needed to ask)."""
-    return has_totp(user) or has_passkey(user)
+    """Whether the user has a confirmed authenticator or a passkey (no key needed to ask);
+    one query, asked at every sign-in."""
+    totp = db.select(TotpCredential.id).where(TotpCredential.user_id == user.id).exists()
+    key = db.select(WebAuthnCredential.id).where(WebAuthnCredential.user_id == user.id).exists()
+    return bool(db.session.scalar(db.select(or_(totp, key))))
 
 
 def users_with_mfa(user_ids: Iterable[str]) -> set[str]:

@@ -180,3 +180,27 @@ def test_logout_ends_the_session(client, clock):
     session = login_as(client, user)
     assert client.post("/logout").status_code == 302
     assert store().get(session.sid) is None
+
+
+def test_a_sign_in_reads_the_person_and_their_offices_once(client, clock):
+    """The session starts from the rows the password step read (no re-read after the
+    sign-in is recorded), and one query asks for an authenticator or a passkey."""
+    from sqlalchemy import event
+
+    user = make_user("olga")
+    add_member(user, make_org(), "front_desk")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()).lower())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        response = post_login(client, "olga", PASSWORD)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert response.status_code == 302
+    assert session_of(client).active_org_id is not None
+    reads = [s.split(" from ")[1].split()[0] for s in statements if s.startswith("select")]
+    assert reads.count("users") == 1 and reads.count("memberships") == 1
+    assert sum(" from mfa_" in s for s in statements if s.startswith("select")) == 1

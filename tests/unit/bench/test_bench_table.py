@@ -66,3 +66,13 @@ def test_audit_note_is_empty_when_a_row_did_not_run():
     from benchmarks.audit_rows import audit_note
 
     assert audit_note(Row("off", 16), _row("on", (1000,), 0.5)) == ""
+
+
+def test_signin_note_gives_the_share_by_rate_and_by_cpu_beyond_the_hash():
+    from benchmarks.run import signin_note
+
+    signins, raw = Row("password sign-ins", 16), Row("raw Argon2id", 1)
+    assert signin_note(signins, raw) == ""
+    signins.runs.append(Measured(40, 2.0, 0, 0, 0, 40 * 0.025))  # 20/s, 25 ms CPU each
+    raw.runs.append(Measured(100, 4.0, 0, 0, 0, 100 * 0.020))  # 25/s, 20 ms CPU each
+    assert signin_note(signins, raw) == "80% of raw Argon2id; by CPU 80%, 5.0 ms beyond the hash"
