@@ -151,9 +151,9 @@ def test_unknown_user_costs_one_argon2_verification_like_a_known_one(client, clo
     calls = []
     original = argon2.PasswordHasher.verify
 
-    def counting(self, hash, password):
+    def counting(self, stored, password):
         calls.append(self.memory_cost)
-        return original(self, hash, password)
+        return original(self, stored, password)
 
     monkeypatch.setattr(argon2.PasswordHasher, "verify", counting)
     post_login(client, "lena", "wrong password!!")

@@ -60,12 +60,12 @@ def _concurrency_of(monkeypatch, slots: int, calls) -> int:
     most = [0]
     gate = threading.Barrier(6)
 
-    def counting(self, hash, password):
+    def counting(self, stored, password):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
         try:
-            return original(self, hash, password)
+            return original(self, stored, password)
         finally:
             with lock:
                 running[0] -= 1
