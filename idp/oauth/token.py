@@ -58,12 +58,18 @@ def granted_scope(client, principal: Principal | None, scope: str | None) -> str
             return " ".join(registered)
         refused = [s for s in wanted if s not in registered]
         if refused:
-            raise InvalidScopeError(
-                description=f"Not registered for this client: {' '.join(refused)}."
-            )
+            raise InvalidScopeError(description=_not_registered(refused))
         return " ".join(wanted)
     allowed = set(IDENTITY_SCOPES) | access.role_scopes(settings(), principal.role)
     return " ".join(s for s in requested if s in allowed)
+
+
+def _not_registered(scopes: list[str]) -> str:
+    """Names the scopes when each is a well-formed scope token (RFC 6749 §3.3: printable
+    ASCII but space, ``"`` and ``\\``); anything else cannot go in an ``error_description``."""
+    if all(s and all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in s) for s in scopes):
+        return f"Not registered for this client: {' '.join(scopes)}."
+    return "A scope asked for is not registered for this client."
 
 
 def token_audience(aud: str, scope: str) -> str | list[str]:

@@ -329,7 +329,9 @@ def test_a_service_gets_only_the_scopes_registered_for_it(live, clients, setup):
     assert ask("claims").json()["scope"] == "claims"
     # Identity scopes mean nothing for a service and are left out, as before.
     assert ask("openid claims").json()["scope"] == "claims"
-    for scope in ("admin.users.manage", "claims admin.users.manage", "bogus"):
+    # A scope that cannot be named in error_description (RFC 6749 §5.2) is refused all
+    # the same, with a description that does not repeat it.
+    for scope in ("admin.users.manage", "claims admin.users.manage", "bogus", "\x1b", "০"):
         refused = ask(scope)
         assert refused.status_code == 400, (scope, refused.text)
         assert refused.json()["error"] == "invalid_scope"
