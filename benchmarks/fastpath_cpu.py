@@ -19,16 +19,12 @@ import argparse
 import base64
 import gc
 import io
-import os
-import shutil
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from werkzeug.test import EnvironBuilder
 
+from benchmarks.scratch import scratch_database
 from benchmarks.token_cpu import SECRET_KEY
 
 AUDIENCE = "https://claims.example/api"
@@ -111,19 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
-    admin_url = os.environ.get("IDP_BENCH_DATABASE_URL")
-    redis_url = os.environ.get("IDP_BENCH_REDIS_URL")
-    if not admin_url or not redis_url:
-        raise SystemExit(
-            "set IDP_BENCH_DATABASE_URL (PostgreSQL admin URL) and IDP_BENCH_REDIS_URL"
-        )
-    name = f"idp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
-    try:
-        url = admin_url.rpartition("/")[0] + "/" + name
+    with scratch_database() as (url, redis_url, name, workdir):
         apps = {fast: make_app(url, redis_url, name, workdir, fast) for fast in (True, False)}
         service, resource = register(apps[True])
         token_body = b"grant_type=client_credentials&scope=claims"
@@ -152,11 +136,6 @@ def main() -> None:
                 f"{best[True]:.3f} ms ({(best[True] / best[False] - 1) * 100:+.0f} %) "
                 f"({args.requests} requests each, best of 3, one thread, PostgreSQL + Redis)"
             )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -25,17 +25,15 @@ import base64
 import cProfile
 import gc
 import io
-import os
 import pstats
-import shutil
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from werkzeug.test import EnvironBuilder
+
+from benchmarks.scratch import scratch_database
 
 
 def main() -> None:
@@ -48,19 +46,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="pstats order for --profile")
     args = parser.parse_args()
 
-    admin_url = os.environ.get("IDP_BENCH_DATABASE_URL")
-    redis_url = os.environ.get("IDP_BENCH_REDIS_URL")
-    if not admin_url or not redis_url:
-        raise SystemExit(
-            "set IDP_BENCH_DATABASE_URL (PostgreSQL admin URL) and IDP_BENCH_REDIS_URL"
-        )
-    name = f"idp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    workdir = Path(tempfile.mkdtemp(prefix="idp-bench-"))
-    try:
-        url = admin_url.rpartition("/")[0] + "/" + name
+    with scratch_database() as (url, redis_url, name, workdir):
         if args.profile:
             run(args, url, redis_url, name, workdir, audit=True)
             return
@@ -79,11 +65,6 @@ def main() -> None:
                 "one process, WSGI app on PostgreSQL + Redis)"
             )
         print(f"sealer CPU per entry: {seal_cost(url, redis_url, name, workdir):.3f} ms")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 SECRET_KEY = uuid.uuid4().hex * 2
