@@ -20,33 +20,13 @@ import base64
 import gc
 import io
 import time
-from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
 
 from benchmarks.scratch import scratch_database
-from benchmarks.token_cpu import SECRET_KEY
+from benchmarks.token_cpu import make_app
 
 AUDIENCE = "https://claims.example/api"
-
-
-def make_app(database_url: str, redis_url: str, prefix: str, workdir: Path, fast: bool):
-    from idp import create_app
-
-    return create_app(
-        {
-            "database_url": database_url,
-            "redis_url": redis_url,
-            "redis_prefix": f"{prefix}:",
-            "instance_dir": str(workdir / "instance"),
-            "keys_dir": str(workdir / "keys"),
-            "public_base_url": "http://127.0.0.1:5000",
-            "secret_key": SECRET_KEY,
-            "log_level": "WARNING",
-            "audit_seal_interval_seconds": 0,
-            "oauth_fast_path": fast,
-        }
-    )
 
 
 def register(app) -> tuple[str, str]:
@@ -108,7 +88,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
     with scratch_database() as (url, redis_url, name, workdir):
-        apps = {fast: make_app(url, redis_url, name, workdir, fast) for fast in (True, False)}
+        apps = {
+            fast: make_app(url, redis_url, name, workdir, oauth_fast_path=fast)
+            for fast in (True, False)
+        }
         service, resource = register(apps[True])
         token_body = b"grant_type=client_credentials&scope=claims"
         token_env = request("bench-svc", service, token_body, "/oauth/token")

@@ -70,7 +70,11 @@ def main() -> None:
 SECRET_KEY = uuid.uuid4().hex * 2
 
 
-def make_app(database_url: str, redis_url: str, prefix: str, workdir: Path, audit: bool):
+def make_app(
+    database_url: str, redis_url: str, prefix: str, workdir: Path, audit: bool = True, **extra
+):
+    """The app on the scratch database; ``extra`` settings on top (the fast-path benchmark's
+    ``oauth_fast_path``)."""
     from idp import create_app
 
     return create_app(
@@ -86,6 +90,7 @@ def make_app(database_url: str, redis_url: str, prefix: str, workdir: Path, audi
             "audit_record_token_issuance": audit,
             # The sealer runs apart (seal_cost), not inside the timed requests.
             "audit_seal_interval_seconds": 0,
+            **extra,
         }
     )
 
