@@ -1,6 +1,6 @@
 """CPU cost of one password sign-in beyond its hash, in-process (no HTTP server).
 
-    python -m benchmarks.signin_cpu [--signins 300] [--statements]
+    python -m benchmarks.signin_cpu [--signins 300] [--statements] [--flow] [--profile N]
 
 Builds the application on PostgreSQL + Redis like ``make bench`` (a fresh database on
 ``--database``, keys under a fresh prefix on ``--redis``; both removed after), seeds the
@@ -9,12 +9,16 @@ benchmark's people, and signs them in through the test client: the sign-in form,
 at t=1, 8 KiB, so nearly all that is left is the work around the hash. Prints the SQL
 statements and Redis commands of one sign-in (``--statements``: each statement too) and
 the main thread's CPU per sign-in (``time.thread_time``: other load on a shared machine
-changes it far less than wall-clock rates).
+changes it far less than wall-clock rates). ``--flow`` measures the whole code + PKCE flow
+instead (``benchmarks.flow.code_flow`` through the test client: authorize, the form, its
+POST, authorize again, the token), with the statements and commands of each step.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import itertools
 import json
 import os
 import re
@@ -30,6 +34,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--signins", type=int, default=300)
     parser.add_argument("--statements", action="store_true", help="print each statement")
+    parser.add_argument("--flow", action="store_true", help="the whole code + PKCE flow")
+    parser.add_argument("--filter", default="", help="--profile: the cumulative list's regex")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="then print cProfile's top N"
+    )
     parser.add_argument(
         "--database",
         default=os.environ.get(
@@ -44,10 +53,51 @@ def main() -> None:
         instance.run("init")
         creds = json.loads(instance.python("benchmarks.seed").strip().splitlines()[-1])
         os.environ.update({**instance.env, **CHEAP_HASH})
-        measure(creds["users"], args.signins, args.statements)
+        measure(creds, args.signins, args.statements, args.profile, args.flow, args.filter)
 
 
-def measure(people: list[dict], signins: int, show: bool) -> None:
+class _Answer:
+    """A test-client answer in the shape ``benchmarks.flow`` reads from ``requests``."""
+
+    def __init__(self, response) -> None:
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.text = response.get_data(as_text=True)
+        self._json = response.get_json(silent=True)
+
+    def json(self):
+        return self._json
+
+
+class TestClientHttp:
+    """``benchmarks.flow``'s flows, driven through Flask's test client (no sockets), each
+    request counted as one step."""
+
+    def __init__(self, client, step) -> None:
+        self.client = client
+        self.step = step
+
+    def get(self, url: str, params: dict | None = None, allow_redirects: bool = True) -> _Answer:
+        self.step(f"GET {url.split('?')[0]}")
+        return _Answer(self.client.get(url, query_string=params))
+
+    def post(self, url: str, data=None, auth=None, allow_redirects: bool = True) -> _Answer:
+        self.step(f"POST {url}")
+        headers = {}
+        if auth:
+            pair = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
+        return _Answer(self.client.post(url, data=data, headers=headers))
+
+
+def measure(
+    creds: dict,
+    signins: int,
+    show: bool,
+    profile: int = 0,
+    flow: bool = False,
+    profile_filter: str = "",
+) -> None:
     import redis
     from sqlalchemy import event
 
@@ -71,6 +121,24 @@ def measure(people: list[dict], signins: int, show: bool) -> None:
 
     redis.Redis.execute_command = counted  # type: ignore[method-assign]
 
+    people = creds["users"]
+    steps: list[tuple[str, int, int]] = []
+    cpu_by_step: dict[str, float] = {}
+    last: list = []
+
+    def step(name: str) -> None:
+        steps.append((name, len(statements), len(commands)))
+        now = time.thread_time()
+        if last:
+            cpu_by_step[last[0]] = cpu_by_step.get(last[0], 0.0) + now - last[1]
+        last[:] = [name, now]
+
+    def code_flow(n: int) -> None:
+        from benchmarks.flow import code_flow as through
+
+        http = TestClientHttp(app.test_client(), step)
+        through(http, "http://localhost", {**creds, "user": people[n % len(people)]})  # type: ignore[arg-type]
+
     def sign_in(n: int) -> None:
         person = people[n % len(people)]
         client = app.test_client()
@@ -90,21 +158,39 @@ def measure(people: list[dict], signins: int, show: bool) -> None:
         if answer.status_code != 302:
             raise SystemExit(f"sign-in: {answer.status_code} {answer.text[:200]}")
 
+    one, what = (code_flow, "code flow") if flow else (sign_in, "sign-in (form + POST)")
     for n in range(2 * len(people)):  # warm; the first sign-in of each rehashes cheaply
-        sign_in(n)
+        one(n)
     statements.clear()
     commands.clear()
-    sign_in(0)
-    print(f"SQL statements per sign-in: {len(statements)}")
-    if show:
-        for statement in statements:
-            print(f"  {statement[:160]}")
-    print(f"Redis commands per sign-in: {len(commands)} ({' '.join(commands)})")
+    steps.clear()
+    cpu_by_step.clear()
+    one(0)
+    step("end")
+    print(f"SQL statements per {what}: {len(statements)}")
+    for (name, sql, redis_commands), (_, sql_next, redis_next) in itertools.pairwise(steps):
+        print(f"  {name}: {sql_next - sql} SQL, {redis_next - redis_commands} Redis")
+        if show:
+            for statement in statements[sql:sql_next]:
+                print(f"    {statement[:160]}")
+    print(f"Redis commands: {len(commands)} ({' '.join(commands)})")
     start = time.thread_time()
     for n in range(signins):
-        sign_in(n)
+        one(n)
     cpu = (time.thread_time() - start) * 1000 / signins
-    print(f"CPU per sign-in (form + POST, Argon2 t=1 8 KiB): {cpu:.2f} ms over {signins}")
+    print(f"CPU per {what}, Argon2 t=1 8 KiB: {cpu:.2f} ms over {signins}")
+    if flow:
+        for name, seconds in cpu_by_step.items():
+            print(f"  {name}: {seconds * 1000 / signins:.2f} ms")
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.thread_time)
+        profiler.runcall(lambda: [one(n) for n in range(signins)])
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(profile)
+        stats.sort_stats("cumulative").print_stats(profile_filter, profile)
 
 
 if __name__ == "__main__":

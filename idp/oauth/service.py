@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from idp import audit
 from idp.common.clock import utcnow
 from idp.common.tokens import random_token, token_hash
-from idp.extensions import db
+from idp.extensions import commit_keeping_loaded, db
 from idp.oauth import principals
 from idp.oauth.models import OAuthGrant, RefreshToken
 from idp.oauth.principals import GrantRefused, aware
@@ -317,7 +317,7 @@ class OAuthService:
             client_id=client_id,
             scope=scope,
         )
-        db.session.commit()
+        commit_keeping_loaded()
 
     def consented_scopes(self, user_id: str, client_id: str) -> frozenset[str] | None:
         row = self.store.consent(user_id, client_id)

@@ -20,7 +20,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from idp.common.tokens import token_hash
-from idp.extensions import affected_rows, db
+from idp.extensions import affected_rows, commit_keeping_loaded, db
 from idp.oauth.live_tokens import LiveTokens
 from idp.oauth.models import Consent, OAuthClient, OAuthGrant, RefreshToken, RevokedAccessToken
 from idp.oauth.protocol import AuthCode
@@ -36,9 +36,10 @@ def _in_transaction() -> bool:
 
 
 def _saved(row: Row) -> Row:
-    """Add a new row and commit it at once (it is what later requests look up)."""
+    """Add a new row and commit it at once (it is what later requests look up); the person
+    and memberships this request loaded stay loaded."""
     db.session.add(row)
-    db.session.commit()
+    commit_keeping_loaded()
     return row
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, func, update
+from sqlalchemy import Select, func, inspect, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from idp.accounts.models import User
 from idp.extensions import affected_rows, db
@@ -45,6 +46,15 @@ def user_by_email(email: str) -> User | None:
 
 
 def membership(user_id: str, org_id: str) -> Membership | None:
+    """The person's membership of the office, or None.
+
+    Read from the person's memberships when this session has them loaded already, as
+    ``session.get`` reads from the identity map: a sign-in, an authorization and a token
+    request each load the person with their memberships moments before they ask (one query
+    fewer each). A commit expires them (unless kept on purpose), and the query runs."""
+    user = db.session.identity_map.get(identity_key(User, user_id))
+    if user is not None and "memberships" not in inspect(user).unloaded:
+        return next((m for m in user.memberships if m.org_id == org_id), None)
     return _one(Membership, user_id=user_id, org_id=org_id)
 
 
