@@ -129,6 +129,11 @@ def _granian_argv(settings, workers: int | None = None) -> list[str]:
         "warning",
         "--workers-kill-timeout",
         "10",
+        # A worker that dies (killed, out of memory) is replaced, as gunicorn's arbiter does;
+        # without this granian stops altogether.
+        "--respawn-failed-workers",
+        "--respawn-interval",
+        "0.5",
         "idp.wsgi:app",
     ]
 

@@ -15,7 +15,7 @@ import io
 from typing import Any
 from urllib.parse import parse_qsl
 
-from idp.web.inputs import has_nul
+from idp.web.inputs import has_nul, oversized_header
 
 #: Longest body read here; protocol requests are a few hundred bytes.
 MAX_BODY = 8192
@@ -48,6 +48,8 @@ class _FailedRead:
 def read_form(environ: dict) -> Form | None:
     """The fields of a plain small form (each name with its values in order), else None."""
     if environ.get("QUERY_STRING") or "HTTP_TRANSFER_ENCODING" in environ:
+        return None
+    if oversized_header(environ):
         return None
     if environ.get("CONTENT_TYPE", "").lower() not in FORM_TYPES:
         return None

@@ -7,6 +7,11 @@ WSGI middleware wraps ``wsgi.input`` so every such failure becomes a ``BadReques
 :mod:`idp.web.errors` answers like any other 400 (RFC JSON on protocol paths, a page for
 browsers).
 
+granian reports nothing: it hands over a broken chunked body as an empty one. So a chunked
+body that reads as empty is refused the same way, under every server: a real client that
+streams a body has something in it, and an empty form would be refused anyway, with a
+message about what is missing instead of what went wrong.
+
 It also holds a chunked body (no Content-Length) to the size limit: werkzeug stops reading
 such a body at ``MAX_CONTENT_LENGTH`` and parses what it got; here the first byte beyond the
 limit raises ``RequestEntityTooLarge`` (413), as a declared length over it does.
@@ -29,18 +34,27 @@ class UnreadableBody(BadRequest):
 class _GuardedInput:
     """The server's input stream, with any read failure raised as :class:`UnreadableBody`."""
 
-    def __init__(self, stream: Any, limit: int | None):
+    def __init__(self, stream: Any, limit: int | None, chunked: bool = False):
         self._stream = stream
         self._limit = limit
+        self._chunked = chunked
         self._seen = 0
 
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             data = fn(*args)
-            if self._limit is not None and data:
+            if self._chunked and not data and not self._seen and args != (0,):
+                raise UnreadableBody()
+            if data:
                 self._seen += sum(map(len, data)) if isinstance(data, list) else len(data)
-                if self._seen > self._limit or (self._seen == self._limit and self._stream.read(1)):
-                    raise RequestEntityTooLarge()
+            if (
+                self._limit is not None
+                and data
+                and (
+                    self._seen > self._limit or (self._seen == self._limit and self._stream.read(1))
+                )
+            ):
+                raise RequestEntityTooLarge()
             return data
         except HTTPException:
             raise
@@ -73,6 +87,9 @@ class GuardRequestBody:
         stream = environ.get("wsgi.input")
         if stream is not None:
             # A declared length is checked against the limit before reading (werkzeug).
-            chunked = not environ.get("CONTENT_LENGTH")
-            environ["wsgi.input"] = _GuardedInput(stream, self.max_length() if chunked else None)
+            unsized = not environ.get("CONTENT_LENGTH")
+            chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+            environ["wsgi.input"] = _GuardedInput(
+                stream, self.max_length() if unsized else None, chunked
+            )
         return self.app(environ, start_response)
