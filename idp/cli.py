@@ -128,7 +128,7 @@ def _granian_argv(settings, workers: int | None = None) -> list[str]:
         "--log-level",
         "warning",
         "--workers-kill-timeout",
-        "10",
+        str(settings.server_graceful_timeout_seconds),
         # A worker that dies (killed, out of memory) is replaced, as gunicorn's arbiter does;
         # without this granian stops altogether.
         "--respawn-failed-workers",

@@ -181,15 +181,16 @@ class KeyRing:
         """The published keys as a joserfc KeySet, built once per set of published kids."""
         from joserfc import jwk
 
-        cache = self._cache()
         kids = tuple(s.kid for s in self.published(now))
-        built = cache.get("keyset")
+        built = self._cache().get("keyset")
         if built is None or built[0] != kids:
             keyset = jwk.KeySet.import_key_set(
                 {"keys": [self.jose_key(kid).as_dict(private=False) for kid in kids]}
             )
             built = (kids, keyset)
-            cache["keyset"] = built
+            # The cache as it is now: while the folder is unsettled every read makes a new
+            # one (the reads above too), and the next read copies the keyset from this one.
+            self._cache()["keyset"] = built
         return built[1]
 
     def rotate(self, alg: str = "ES256", retire_after_seconds: float = 3600) -> KeyState:

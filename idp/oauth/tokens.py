@@ -17,6 +17,8 @@ ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105
 LOGOUT_TOKEN_TYP = "logout+jwt"  # noqa: S105
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 SIGNING_ALGS = ["ES256", "RS256"]
+#: Tokens whose signature this process has checked, at most (see ``TokenMinter._decoded``).
+VERIFIED_CACHE_SIZE = 2048
 
 
 class BadToken(Exception):
@@ -28,6 +30,7 @@ class TokenMinter:
         self.settings = settings
         self.keyring = keyring
         self.issuer = settings.issuer
+        self._verified: dict[str, tuple[object, dict, dict]] = {}
 
     def sign(self, claims: dict, alg: str, typ: str | None = None) -> str:
         kid, key = self.keyring.signing_key(alg)
@@ -117,13 +120,9 @@ class TokenMinter:
     def _verify(self, token, *, typ: str | None, allow_expired: bool) -> tuple[dict, dict]:
         if not token or not isinstance(token, str) or token.count(".") != 2:
             raise BadToken("not a JWT")
-        try:
-            decoded = jwt.decode(token, self.keyring.public_keyset(), algorithms=SIGNING_ALGS)
-        except (JoseError, ValueError, KeyError, TypeError) as exc:
-            raise BadToken(f"signature check failed: {exc}") from None
-        if typ and decoded.header.get("typ", "").lower() not in (typ, "application/" + typ):
+        header, claims = self._decoded(token)
+        if typ and header.get("typ", "").lower() not in (typ, "application/" + typ):
             raise BadToken("wrong token type")
-        claims = decoded.claims
         if claims.get("iss") != self.issuer:
             raise BadToken("wrong issuer")
         exp = claims.get("exp")
@@ -131,4 +130,26 @@ class TokenMinter:
             raise BadToken("no expiry")
         if not allow_expired and exp <= time.time():
             raise BadToken("expired")
-        return decoded.header, claims
+        return header, claims
+
+    def _decoded(self, token: str) -> tuple[dict, dict]:
+        """The header and claims of a token whose signature a published key verifies.
+
+        A resource server introspects the same token for every call it serves, so the
+        signature check, a quarter of an introspection's CPU, is remembered per token for
+        as long as the published keys stay the same (a key withdrawn from the set makes
+        every token checked before it checked again). Only successes are remembered;
+        everything that depends on the time or the caller (type, issuer, expiry) is checked
+        on every call. Copies go out, so no caller changes what is remembered."""
+        keyset = self.keyring.public_keyset()
+        known = self._verified.get(token)
+        if known is not None and known[0] is keyset:
+            return dict(known[1]), dict(known[2])
+        try:
+            decoded = jwt.decode(token, keyset, algorithms=SIGNING_ALGS)
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
+            raise BadToken(f"signature check failed: {exc}") from None
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (keyset, dict(decoded.header), dict(decoded.claims))
+        return decoded.header, decoded.claims
