@@ -171,10 +171,6 @@ def _issue_code(server, grant, principal, sso):
     response = server.create_authorization_response(grant=grant, grant_user=principal)
     client_id = grant.request.client.client_id
     issued = response.status_code == 302 and "code=" in response.headers.get("Location", "")
-    if issued:
-        service().record_authorization(
-            principal, client_id, grant.request.scope or "", request.remote_addr
-        )
     if issued and client_id not in sso.clients:
         sso.clients.append(client_id)
         store().save(sso)

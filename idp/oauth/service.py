@@ -56,10 +56,19 @@ class OAuthService:
         )
 
     def issue_code(self, code: str, data: AuthCode) -> None:
-        """Save a code and the grant it will begin. The grant row exists before the code can
-        be redeemed, so a replay racing the first redemption always finds what to revoke."""
+        """Save a code and the grant it will begin, audited as one sign-in to an app. The
+        grant row is committed (with the entry, one commit) before the code is saved, so a
+        replay racing the first redemption always finds what to revoke."""
         grant = self.new_grant(data.user_id, data.client_id, data.org_id, code)
         data.grant_id = grant.id
+        audit.record(
+            "oauth.authorized",
+            subject_id=data.user_id,
+            org_id=data.org_id,
+            client_id=data.client_id,
+            scope=data.scope,
+        )
+        commit_keeping_loaded()
         self.store.save_code(code, data)
 
     def redeem_code(self, code: str, client_id: str) -> AuthCode | None:
@@ -304,20 +313,6 @@ class OAuthService:
         return self.store.add_assertion_id(client_id, jti, exp)
 
     # --- authorization and consent ----------------------------------------------------------
-
-    def record_authorization(
-        self, principal: Principal, client_id: str, scope: str, ip: str | None
-    ) -> None:
-        """Audit that a client received a code for this person (one sign-in to an app)."""
-        audit.record(
-            "oauth.authorized",
-            subject_id=principal.user.id,
-            org_id=principal.org_id,
-            ip=ip,
-            client_id=client_id,
-            scope=scope,
-        )
-        commit_keeping_loaded()
 
     def consented_scopes(self, user_id: str, client_id: str) -> frozenset[str] | None:
         row = self.store.consent(user_id, client_id)

@@ -66,7 +66,11 @@ class OAuthStore:
     # --- grants ---------------------------------------------------------------------------
 
     def add_grant(self, row: OAuthGrant) -> OAuthGrant:
-        return _saved(row)
+        """Add a grant (not committed: it commits with what it begins, a code's audit entry
+        or the first refresh token)."""
+        db.session.add(row)
+        db.session.flush()
+        return row
 
     def grant_of_code(self, code: str) -> str | None:
         """The id of the grant a code began (issued, whether redeemed or not)."""
