@@ -83,16 +83,7 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int]:
         assert self.process is not None
-        master = self.process.pid
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                pids.append(int(stat.parent.name))
-        return pids
+        return child_pids(self.process.pid)
 
     def kill_worker(self) -> int:
         pid = self.worker_pids()[0]
@@ -109,6 +100,19 @@ class Gunicorn:
                 self.process.wait(5)
             self.process = None
         self.log.unlink(missing_ok=True)
+
+
+def child_pids(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``: a server's workers."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            pids.append(int(stat.parent.name))
+    return pids
 
 
 def raw_request(port: int, data: bytes, timeout: float = 10) -> bytes:

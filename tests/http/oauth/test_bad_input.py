@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from idp.oauth.clients import client_service
+from idp.web.inputs import MAX_HEADER_FIELD
 from tests.factories import make_user
 from tests.support.auth import login_as
 
@@ -121,7 +122,8 @@ def test_introspect_revoke_userinfo_logout_with_garbage(client, web):
         revoked = client.post("/oauth/revoke", data=data, headers=basic(web.secret))
         assert revoked.status_code in (200, 400)
         info = client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
-        assert info.status_code == 401
+        # A header longer than a server holds is refused before any token check.
+        assert info.status_code == (431 if len(f"Bearer {token}") > MAX_HEADER_FIELD else 401)
         logout = client.get("/oauth/logout", query_string={"id_token_hint": token})
         assert logout.status_code in (200, 400)
     assert client.post("/oauth/introspect", data={"token": "x"}).status_code == 401
