@@ -41,7 +41,13 @@ class OAuthService:
     # --- grants and authorization codes ---------------------------------------------------
 
     def new_grant(
-        self, user_id: str, client_id: str, org_id: str | None, code: str | None = None
+        self,
+        user_id: str,
+        client_id: str,
+        org_id: str | None,
+        code: str | None = None,
+        *,
+        commit: bool = True,
     ) -> OAuthGrant:
         now = utcnow()
         return self.store.add_grant(
@@ -52,14 +58,15 @@ class OAuthService:
                 code_hash=token_hash(code) if code else None,
                 created_at=now,
                 expires_at=now + timedelta(days=self.settings.oauth_refresh_token_days),
-            )
+            ),
+            commit=commit,
         )
 
     def issue_code(self, code: str, data: AuthCode) -> None:
         """Save a code and the grant it will begin, audited as one sign-in to an app. The
         grant row is committed (with the entry, one commit) before the code is saved, so a
         replay racing the first redemption always finds what to revoke."""
-        grant = self.new_grant(data.user_id, data.client_id, data.org_id, code)
+        grant = self.new_grant(data.user_id, data.client_id, data.org_id, code, commit=False)
         data.grant_id = grant.id
         audit.record(
             "oauth.authorized",

@@ -65,9 +65,11 @@ class OAuthStore:
 
     # --- grants ---------------------------------------------------------------------------
 
-    def add_grant(self, row: OAuthGrant) -> OAuthGrant:
-        """Add a grant (not committed: it commits with what it begins, a code's audit entry
-        or the first refresh token)."""
+    def add_grant(self, row: OAuthGrant, *, commit: bool = True) -> OAuthGrant:
+        """Add a grant, committed at once unless the caller commits it with what it begins
+        (``commit=False``: flushed only; on SQLite that holds the write lock until then)."""
+        if commit:
+            return _saved(row)
         db.session.add(row)
         db.session.flush()
         return row
