@@ -114,6 +114,21 @@ class Instance:
         return result.stdout
 
 
+def add_service_arguments(parser) -> None:
+    """``--database`` (a PostgreSQL admin URL: a fresh database is made on it) and
+    ``--redis``, defaulting to ``IDP_BENCH_DATABASE_URL`` / ``IDP_BENCH_REDIS_URL``, then to
+    this machine's services."""
+    parser.add_argument(
+        "--database",
+        default=os.environ.get(
+            "IDP_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument(
+        "--redis", default=os.environ.get("IDP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    )
+
+
 def instance_env(database_url: str, redis_url: str, prefix: str, workdir: Path, port: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     return {

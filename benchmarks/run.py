@@ -323,15 +323,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--only", default="", help="comma list of: " + ", ".join(SCENARIOS))
-    parser.add_argument(
-        "--database",
-        default=os.environ.get(
-            "IDP_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis", default=os.environ.get("IDP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    )
+    harness.add_service_arguments(parser)
     parser.add_argument(
         "--growth",
         action="store_true",

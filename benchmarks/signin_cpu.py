@@ -39,15 +39,7 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="then print cProfile's top N"
     )
-    parser.add_argument(
-        "--database",
-        default=os.environ.get(
-            "IDP_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis", default=os.environ.get("IDP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    )
+    harness.add_service_arguments(parser)
     args = parser.parse_args()
     with harness.bench_instance(args.database, args.redis) as instance:
         instance.run("init")
