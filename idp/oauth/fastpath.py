@@ -208,7 +208,6 @@ class ProtocolFastPath:
     def _send(
         self, answer: Answer, path: str, environ: dict, started: float, start_response
     ) -> Iterable[bytes]:
-        from idp.audit.app import seal_quietly
         from idp.metrics.hooks import access_line, observe
 
         rid = environ[request_id.ENVIRON_KEY]
@@ -228,7 +227,7 @@ class ProtocolFastPath:
         start_response("200 OK", headers)
         schedule = self.app.extensions.get("idp.audit.seal_schedule")
         if schedule is not None and schedule.due():
-            return ClosingIterator([answer.body], lambda: seal_quietly(self.app))
+            return ClosingIterator([answer.body], schedule.start)
         return [answer.body]
 
 

@@ -1,10 +1,13 @@
 """Several writers at once keep one verifiable chain and lose nothing: two application
 instances in threads, and two processes, each writing entries (in a transaction with
 something else, and on their own as the token endpoint does) and running sealer passes
-while the others write. Runs on SQLite and on PostgreSQL (IDP_TEST_DATABASE_URL)."""
+(some waiting for the chain lock, some leaving when it is taken, as each process's periodic
+pass does) while the others write. Runs on SQLite and on PostgreSQL
+(IDP_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -12,7 +15,10 @@ import sys
 import threading
 from pathlib import Path
 
-from idp.audit.chain import app_key, seal
+import pytest
+from sqlalchemy import text
+
+from idp.audit.chain import Busy, app_key, seal
 from idp.audit.models import AuditEvent
 from idp.audit.verify import verify
 from idp.extensions import db
@@ -41,7 +47,8 @@ def write_and_seal(app, name: str, count: int = PER_WRITER) -> None:
                 record("login.failed", subject_id=name, n=i)
                 db.session.commit()
             if i % 7 == 0:
-                seal(app_key(app))
+                with contextlib.suppress(Busy):
+                    seal(app_key(app), wait=i % 14 == 0)
         seal(app_key(app))
         db.session.remove()
 
@@ -99,3 +106,21 @@ def test_two_processes_writing_and_sealing_at_once(app, base_settings):
     _check_chain(app, 2 * PER_WRITER)
     names = {e.subject_id or e.client_id for e in db.session.scalars(db.select(AuditEvent))}
     assert names == {"proc-0", "proc-1"}
+
+
+def test_a_pass_that_need_not_wait_leaves_when_another_holds_the_lock(app):
+    from idp.audit import record
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: every pass waits for the lock")
+    key = app_key(app)
+    seal(key)  # the head row exists
+    record("login.failed", subject_id="waiting")
+    db.session.commit()
+    with db.engine.connect() as other:
+        other.execute(text("SELECT id FROM audit_chain WHERE id = 1 FOR UPDATE"))
+        with pytest.raises(Busy):
+            seal(key, wait=False)
+        other.rollback()
+    assert seal(key, wait=False).chained == 1
+    assert verify(key).ok
