@@ -1,5 +1,15 @@
-"""WSGI entry point for gunicorn: ``gunicorn idp.wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn idp.wsgi:app``.
 
+Why ``gc.freeze()`` once the app is built: the objects of start-up (modules, Flask, Authlib,
+SQLAlchemy's mappings, templates) live as long as the process, yet every full collection
+walked them all: about 100 ms with the interpreter lock held, during which no thread of the
+worker answered (the token endpoint's p99 at 16 connections was ten times its median, and
+full collections come most often while the audit sealer runs). Frozen, they are never
+walked again; what requests create is collected as before. Shared pages also stay shared
+longer after a fork.
+"""
+
+import gc
 import sys
 
 from idp import create_app
@@ -15,3 +25,6 @@ except KeysUnavailable as exc:
     raise SystemExit(4) from None
 install(app)
 app.wsgi_app = PublishedFastPath(app)  # type: ignore[method-assign]
+
+gc.collect()
+gc.freeze()
