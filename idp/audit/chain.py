@@ -189,8 +189,7 @@ def _chain_batch(conn: Connection, head: Head, key: bytes, now: datetime) -> Hea
         if n % YIELD_EVERY == 0:
             # A pass runs beside request threads of the same process: without a pause it
             # holds the interpreter lock for whole switch intervals, and every request
-            # coming back from a database or Redis wait queues behind it (the token
-            # endpoint's p99 rose tenfold during passes).
+            # coming back from a database or Redis wait queues behind it.
             time.sleep(0)
     _write_positions(conn, updates)
     conn.execute(
