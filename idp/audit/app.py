@@ -6,11 +6,12 @@ seal`` does the same from a job, and with the interval at 0 it is the only seale
 
 Why a thread of its own, and why a pass skips when another holds the lock: a pass after ten
 seconds of tokens chains thousands of entries. Run on the request thread that started it
-(as it once was), that thread served nothing for the pass's length, and on PostgreSQL the
-passes of every worker queued on the chain lock one behind the other; the token endpoint's
-p99 went from about 20 ms to 150–400 ms at 16 connections. Now one background thread per
-process runs it, at most one at a time, and a pass that finds the lock taken leaves the
-work to the pass holding it.
+(as it once was), that thread served nothing for the pass's length (seconds under load),
+and on PostgreSQL the passes of every worker queued on the chain lock one behind the other:
+with the full garbage collections of ``idp/wsgi.py``, this is what had made the token
+endpoint's p99 several times its median (docs/benchmarks.md, "The client-credentials
+tail"). Now one background thread per process runs it, at most one at a time, and a pass
+that finds the lock taken leaves the work to the pass holding it.
 """
 
 from __future__ import annotations
