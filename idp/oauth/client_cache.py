@@ -1,10 +1,11 @@
-"""The token endpoint's copy of each client: one shared-state read instead of a database
-checkout, and the parsed client memoised per process.
+"""The token endpoint's copy of each client: a shared-state entry instead of a database
+checkout, a process-local copy of it in front (:mod:`idp.state.near_cache`: no round trip
+at all while the process hears every change), and the parsed client memoised per process.
 
-Every change to a client deletes its shared entry (``ClientService`` calls :func:`forget`),
-on every instance at once since the state is shared; the expiry only bounds memory. The
-parsed copies are keyed by the cached text itself, so one can be used only while the shared
-state still holds exactly that text: never stale. They are transient (never in a database
+Every change to a client deletes its shared entry and announces it (``ClientService`` calls
+:func:`forget`), so every process of every instance drops its copy at once; the expiry only
+bounds memory. The parsed copies are keyed by the cached text itself, so one is used only
+while the cache still holds exactly that text. They are transient (never in a database
 session) and only read.
 """
 
@@ -14,6 +15,7 @@ import json
 
 from idp.oauth.models import OAuthClient
 from idp.state.base import SharedState
+from idp.state.near_cache import near_cache
 
 CLIENT_CACHE_SECONDS = 300
 CACHED_CLIENT_COLUMNS = (
@@ -36,6 +38,8 @@ CACHED_CLIENT_COLUMNS = (
 )
 #: Longest client id looked up (the column's length): longer input is never a client.
 MAX_CLIENT_ID = 64
+#: The change feed every client change is announced on.
+CLIENTS_CHANNEL = "changes:oauth-clients"
 
 _PARSED_CLIENTS: dict[str, OAuthClient] = {}
 PARSED_CLIENTS_MAX = 256
@@ -46,7 +50,7 @@ def client_cache_key(client_id: str) -> str:
 
 
 def forget(state: SharedState, client_id: str) -> None:
-    state.delete(client_cache_key(client_id))
+    near_cache(state, CLIENTS_CHANNEL).forget(client_cache_key(client_id))
 
 
 def _parsed(raw: str) -> OAuthClient:
@@ -65,11 +69,12 @@ def cached_client(state: SharedState, client_id: object, load) -> OAuthClient | 
     if not client_id or not isinstance(client_id, str) or len(client_id) > MAX_CLIENT_ID:
         return None
     key = client_cache_key(client_id)
-    raw = state.get(key)
+    cache = near_cache(state, CLIENTS_CHANNEL)
+    raw = cache.get(key)
     if raw is not None:
         return _parsed(raw)
     model = load(client_id)
     if model is not None:
         fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS}
-        state.set(key, json.dumps(fields), CLIENT_CACHE_SECONDS)
+        cache.set(key, json.dumps(fields), CLIENT_CACHE_SECONDS)
     return model

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from idp.state.feed import Subscription
 
 
 class KeyValues(Protocol):
@@ -77,4 +80,16 @@ class SharedState(ABC):
         """Put back ``(key, value, ttl)`` where the key is missing, then count as intact.
 
         A backend that never loses its data has nothing to put back."""
+        return None
+
+    def publish(self, channel: str, message: str = "changed") -> None:
+        """Announce a change on ``channel`` to every process (see :meth:`subscription`).
+
+        A backend without a change feed has no one to tell: nothing trusts a copy of it."""
+        return None
+
+    def subscription(self, channel: str) -> Subscription | None:
+        """This process's subscription to ``channel``, or None when the backend has no
+        change feed (then a process-local copy can never be trusted: see
+        :mod:`idp.state.near_cache`)."""
         return None

@@ -76,7 +76,12 @@ def parse_sentinel_url(url: str) -> SentinelTarget:
 
 
 def redis_client(
-    url: str, *, connect_timeout: float = 0.25, timeout: float = 0.5, decode: bool = True
+    url: str,
+    *,
+    connect_timeout: float = 0.25,
+    timeout: float = 0.5,
+    decode: bool = True,
+    client_name: str | None = None,
 ) -> redis.Redis:
     """A client for any URL the ``redis_url`` setting accepts, with short timeouts (an
     unreachable or hung Redis fails the request quickly, 503, instead of holding a worker)
@@ -88,6 +93,7 @@ def redis_client(
         "socket_timeout": timeout,
         "health_check_interval": 15,
         "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        "client_name": client_name,
     }
     if not url.startswith(SENTINEL_SCHEME):
         return redis.Redis.from_url(url, **options)

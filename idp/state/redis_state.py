@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from idp.state.base import SharedState
 from idp.state.connect import redis_client
+from idp.state.feed import RedisSubscription
 
 # INCRBY then set the expiry only on the first increment, in one atomic step.
 _INCR_SCRIPT = """
@@ -43,6 +44,13 @@ class RedisState(SharedState):
         self.client = redis_client(url, connect_timeout=connect_timeout, timeout=timeout)
         self.prefix = prefix
         self._incr = self.client.register_script(_INCR_SCRIPT)
+        self._feed_client = lambda: redis_client(
+            url,
+            connect_timeout=connect_timeout,
+            timeout=timeout,
+            client_name=f"{prefix}feed".replace(" ", "_"),
+        )
+        self._subscriptions: dict[str, RedisSubscription] = {}
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -71,6 +79,19 @@ class RedisState(SharedState):
 
     def ping(self) -> None:
         self.client.ping()
+
+    def publish(self, channel: str, message: str = "changed") -> None:
+        self.client.publish(self._k(channel), message)
+
+    def subscription(self, channel: str) -> RedisSubscription:
+        """One per channel and state; its connection (named ``<prefix>feed``, so that
+        ``CLIENT LIST`` shows it) is its own, never one of the pool's."""
+        found = self._subscriptions.get(channel)
+        if found is None:
+            found = self._subscriptions.setdefault(
+                channel, RedisSubscription(self._feed_client(), self._k(channel))
+            )
+        return found
 
     def get_intact(self, key: str) -> tuple[str | None, bool]:
         value, marker = self.client.mget([self._k(key), self._k(INTACT_KEY)])

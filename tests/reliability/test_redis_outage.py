@@ -27,6 +27,24 @@ def service_client(redis_app):
     return add_service_client(redis_app)
 
 
+def _clients_feed_lost(app, seconds: float = 5.0) -> bool:
+    """Until the process hears that its change feed is gone (a moment: the connection
+    closes), a client credentials token may still be issued from its copy of the client,
+    as nothing else of that grant lives in Redis; from then on the token endpoint reads
+    Redis and answers 503 (idp.state.near_cache)."""
+    from idp.oauth.client_cache import CLIENTS_CHANNEL
+    from idp.state.near_cache import near_cache
+
+    with app.app_context():
+        from idp.state import shared_state
+
+        feed = near_cache(shared_state(), CLIENTS_CHANNEL).subscription
+    deadline = time.monotonic() + seconds
+    while feed is not None and feed.live and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return feed is None or not feed.live
+
+
 def test_redis_stopped_gives_503_one_line_each_then_recovers(
     redis_app, redis, service_client, caplog
 ):
@@ -40,6 +58,7 @@ def test_redis_stopped_gives_503_one_line_each_then_recovers(
     assert signed_in.get("/account").status_code == 200
 
     redis.stop()
+    assert _clients_feed_lost(redis_app)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         started = time.monotonic()

@@ -13,8 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -30,11 +28,11 @@ from tests.conftest import _empty_all_tables
 from tests.factories import add_member, make_org, make_user
 from tests.http.oauth.conftest import browser_for, code_for_signed_in, redeem, serve
 from tests.reliability.gunicorn_server import child_pids
+from tests.support.redis_server import free_port
 
 SCOPE = "openid profile email organization"
 TRIALS = 10
 REPLAYS = 20
-REDIS_SERVER = shutil.which("redis-server")
 IDP = os.path.join(os.path.dirname(sys.executable), "idp")
 
 
@@ -168,7 +166,7 @@ class Served:
 
 @pytest.fixture
 def gunicorn(make_app, base_settings, tmp_path):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = make_app(public_base_url=url)
     settings = {
@@ -210,57 +208,6 @@ def _wait_ready(url: str, process, log_path) -> None:
 
 
 # --- Redis emptied ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    """A redis-server of this test's own (so FLUSHALL empties no one else's data)."""
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed")
-    import redis
-
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, fixed arguments
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    connection = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            connection.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-    try:
-        yield url, connection
-    finally:
-        connection.close()
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture
