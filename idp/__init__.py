@@ -62,7 +62,6 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         IDP_SETTINGS=settings,
         SECRET_KEY=_secret_key(settings),
         SQLALCHEMY_DATABASE_URI=_database_uri(settings),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_NAME="idp_flow",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -17,6 +17,7 @@ from idp.accounts.mail_limits import MailLimits
 from idp.accounts.models import User
 from idp.accounts.password_policy import check_password
 from idp.accounts.passwords import hash_password
+from idp.accounts.store import with_memberships
 from idp.common.clock import Clock
 from idp.common.tokens import random_token, token_hash
 from idp.errors import DomainError
@@ -42,9 +43,12 @@ def find_user(identifier: str) -> User | None:
     ident = normalise_identifier(identifier)
     if not ident:
         return None
-    return db.session.scalar(
-        db.select(User).where((User.username == ident) | (User.email == ident))
+    found = db.session.execute(
+        db.select(User)
+        .where((User.username == ident) | (User.email == ident))
+        .options(*with_memberships())
     )
+    return found.unique().scalar()
 
 
 class LinkTokens:

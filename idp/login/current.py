@@ -35,7 +35,6 @@ from flask import abort, current_app, jsonify, redirect, request, url_for
 from idp.audit import sessions as audit_sessions
 from idp.common.clock import app_clock
 from idp.errors import Forbidden
-from idp.extensions import db
 from idp.login import offices as office_rules
 from idp.login import privileges
 from idp.login.assurance import has_second_factor
@@ -84,9 +83,9 @@ def default_org_id(user) -> str | None:
 
 
 def _user(user_id: str):
-    from idp.accounts.models import User
+    from idp.accounts.store import person
 
-    return db.session.get(User, user_id)
+    return person(user_id)
 
 
 class _RequestState:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import overload
 
 from idp.accounts.models import User
+from idp.accounts.store import person
 from idp.errors import DomainError
 from idp.extensions import db
 from idp.oauth.models import RefreshToken
@@ -47,7 +48,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def active_user(user_id: str) -> User | None:
-    user = db.session.get(User, user_id) if user_id else None
+    user = person(user_id)
     return user if user is not None and user.status == "active" else None
 
 

@@ -3,7 +3,8 @@
 Such an error is not a bug of the request: it gets 503 with ``Retry-After`` and one warning
 line naming the dependency and the driver's reason, never a traceback. The database session
 is rolled back so the same worker serves the next request normally once the dependency is
-back (``pool_pre_ping`` replaces dead pooled connections; the Redis client reconnects).
+back (``idp.storage.ping_idle_connections`` replaces dead pooled connections; the Redis
+client reconnects).
 """
 
 from __future__ import annotations
