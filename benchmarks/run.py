@@ -320,8 +320,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--server", choices=["gunicorn", "granian"], default=None)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (one: the server has one core)"
+    )
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--only", default="", help="comma list of: " + ", ".join(SCENARIOS))
     harness.add_service_arguments(parser)
     parser.add_argument(
