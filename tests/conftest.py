@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, text
 
 from idp import create_app
 from idp.extensions import db
+from tests.reliability.servers import private_redis  # noqa: F401 - a fixture for every test
 from tests.support.mailcatcher import MailCatcher
-from tests.support.redis_server import private_redis  # noqa: F401 - a fixture for every test
 
 ADMIN_DB_URL = os.environ.get("IDP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("IDP_TEST_REDIS_URL", "")

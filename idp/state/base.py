@@ -82,6 +82,14 @@ class SharedState(ABC):
         A backend that never loses its data has nothing to put back."""
         return None
 
+    @property
+    def near_caches(self) -> dict:
+        """This state's process-local caches by channel (see :mod:`idp.state.near_cache`)."""
+        found = self.__dict__.get("_near_caches")
+        if found is None:
+            found = self.__dict__.setdefault("_near_caches", {})
+        return found
+
     def publish(self, channel: str, message: str = "changed") -> None:
         """Announce a change on ``channel`` to every process (see :meth:`subscription`).
 

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Protocol
 
 import redis
@@ -71,47 +72,55 @@ class RedisSubscription:
             self._pid = os.getpid()
             self._subscribed = False
             self._generation += 1
+            # The thread holds the subscription only weakly: once the state that owns it is
+            # gone (an app torn down, a test's), the thread ends instead of listening on.
             threading.Thread(
-                target=self._listen, args=(self._pid,), name="idp-feed", daemon=True
+                target=_listen, args=(weakref.ref(self), self._pid), name="idp-feed", daemon=True
             ).start()
 
     def _missed(self) -> None:
         self._subscribed = False
         self._generation += 1
 
-    def _listen(self, pid: int) -> None:
-        failures = 0
-        while self._pid == pid:
-            pubsub = self.client.pubsub()
-            try:
-                pubsub.subscribe(self.channel)
-                beat = 0.0
-                while self._pid == pid:
-                    now = self.clock()
-                    if now - beat >= HEARTBEAT_SECONDS:
-                        self.client.publish(self.channel, HEARTBEAT)
-                        beat = now
-                    if self._subscribed and now - self._heard >= SILENCE_SECONDS:
-                        raise redis.ConnectionError("the change feed went silent")
-                    message = pubsub.get_message(timeout=HEARTBEAT_SECONDS / 4)
-                    if message is None:
-                        continue
-                    if message["type"] == "subscribe":
-                        # Anything announced before this moment was missed.
-                        self._generation += 1
-                        self._heard = self.clock()
-                        self._subscribed = True
-                        failures = 0
-                    elif message["type"] == "message":
-                        if message["data"] != HEARTBEAT:
-                            self._generation += 1
-                        self._heard = self.clock()
-            except Exception as exc:  # any failure: stop trusting, then subscribe again
-                level = logging.WARNING if failures == 0 else logging.DEBUG
-                log.log(level, "change feed %s lost: %s", self.channel, exc)
-            finally:
-                self._missed()
-                with contextlib.suppress(Exception):  # the connection is gone either way
-                    pubsub.close()
-            time.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
-            failures += 1
+
+def _listen(ref: weakref.ref[RedisSubscription], pid: int) -> None:
+    failures = 0
+    while (feed := ref()) is not None and feed._pid == pid:
+        pubsub = feed.client.pubsub()
+        try:
+            pubsub.subscribe(feed.channel)
+            beat = 0.0
+            while feed is not None and feed._pid == pid:
+                now = feed.clock()
+                if now - beat >= HEARTBEAT_SECONDS:
+                    feed.client.publish(feed.channel, HEARTBEAT)
+                    beat = now
+                if feed._subscribed and now - feed._heard >= SILENCE_SECONDS:
+                    raise redis.ConnectionError("the change feed went silent")
+                feed = None  # not held while waiting
+                message = pubsub.get_message(timeout=HEARTBEAT_SECONDS / 4)
+                feed = ref()
+                if message is None or feed is None:
+                    continue
+                if message["type"] == "subscribe":
+                    # Anything announced before this moment was missed.
+                    feed._generation += 1
+                    feed._heard = feed.clock()
+                    feed._subscribed = True
+                    failures = 0
+                elif message["type"] == "message":
+                    if message["data"] != HEARTBEAT:
+                        feed._generation += 1
+                    feed._heard = feed.clock()
+        except Exception as exc:  # any failure: stop trusting, then subscribe again
+            level = logging.WARNING if failures == 0 else logging.DEBUG
+            log.log(level, "change feed lost: %s", exc)
+        finally:
+            feed = ref()
+            if feed is not None:
+                feed._missed()
+            feed = None
+            with contextlib.suppress(Exception):  # the connection is gone either way
+                pubsub.close()
+        time.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+        failures += 1

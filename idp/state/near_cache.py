@@ -18,7 +18,6 @@ the same as between two instances reading Redis.
 from __future__ import annotations
 
 import time
-import weakref
 
 from idp.state.base import SharedState
 from idp.state.feed import Subscription
@@ -79,13 +78,13 @@ class NearCache:
         self._entries[key] = (value, generation, self.clock() + self.seconds)
 
 
-_CACHES: weakref.WeakKeyDictionary[SharedState, dict[str, NearCache]] = weakref.WeakKeyDictionary()
-
-
 def near_cache(state: SharedState, channel: str) -> NearCache:
-    """The process's near cache for ``channel`` in front of ``state`` (one per pair)."""
-    per_state = _CACHES.setdefault(state, {})
+    """The process's near cache for ``channel`` in front of ``state`` (one per pair, kept on
+    the state: it lives and goes with it)."""
+    per_state = state.near_caches
     cache = per_state.get(channel)
     if cache is None:
-        cache = per_state[channel] = NearCache(state, channel, state.subscription(channel))
+        cache = per_state.setdefault(
+            channel, NearCache(state, channel, state.subscription(channel))
+        )
     return cache

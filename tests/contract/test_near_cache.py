@@ -117,3 +117,18 @@ def test_a_hung_redis_stops_the_feed_being_live_until_it_answers_again(private_r
     finally:
         os.kill(pid, signal.SIGCONT)
     assert eventually(lambda: cache.subscription.live, seconds=10)
+
+
+@needs_redis
+def test_the_feed_thread_ends_once_its_state_is_gone(prefix):
+    """A torn-down app (every test's) leaves no thread listening on behind it."""
+    import gc
+    import threading
+
+    before = set(threading.enumerate())
+    state = RedisState(REDIS_URL, prefix)
+    cache = near(state)
+    (thread,) = [t for t in set(threading.enumerate()) - before if t.name == "idp-feed"]
+    del state, cache
+    gc.collect()
+    assert eventually(lambda: not thread.is_alive(), seconds=3)

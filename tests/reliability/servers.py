@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.mailcatcher import free_port
 
 
@@ -166,3 +168,20 @@ class PostgresServer:
         with contextlib.suppress(subprocess.CalledProcessError, RuntimeError):
             self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own, as ``(url, client)`` (so FLUSHALL, SIGSTOP and the
+    like touch no one else's data); removed after the test."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    import redis
+
+    server = RedisServer().start()
+    connection = redis.Redis.from_url(server.url)
+    try:
+        yield server.url, connection
+    finally:
+        connection.close()
+        server.close()

@@ -28,7 +28,7 @@ from tests.conftest import _empty_all_tables
 from tests.factories import add_member, make_org, make_user
 from tests.http.oauth.conftest import browser_for, code_for_signed_in, redeem, serve
 from tests.reliability.gunicorn_server import child_pids
-from tests.support.redis_server import free_port
+from tests.support.mailcatcher import free_port
 
 SCOPE = "openid profile email organization"
 TRIALS = 10
