@@ -3,8 +3,9 @@ checkout, a process-local copy of it in front (:mod:`idp.state.near_cache`: no r
 at all while the process hears every change), and the parsed client memoised per process.
 
 Every change to a client deletes its shared entry and announces it (``ClientService`` calls
-:func:`forget`), so every process of every instance drops its copy at once; the expiry only
-bounds memory. The parsed copies are keyed by the cached text itself, so one is used only
+:func:`forget`): the process making the change drops its copy at once, every other process of
+every instance when the announcement reaches it (about a millisecond); the expiry only bounds
+memory. The parsed copies are keyed by the cached text itself, so one is used only
 while the cache still holds exactly that text. They are transient (never in a database
 session) and only read.
 """

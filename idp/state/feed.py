@@ -8,7 +8,7 @@ the process is subscribed and has heard from Redis within :data:`SILENCE_SECONDS
 
 :class:`RedisSubscription` keeps one Redis pub/sub connection per process and channel on a
 daemon thread, started on first use in each process (so a server that forks its workers after
-loading the app gets one per worker). It publishes a heartbeat on its own channel every
+loading the app gets one per worker). It publishes a heartbeat on the channel it listens to every
 :data:`HEARTBEAT_SECONDS`: a connection that stops delivering (Redis hung, or cut off by the
 network without a reset) is noticed by its silence, not only by an error.
 """
