@@ -58,10 +58,16 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(settings.instance_path),
     )
+    from idp.storage import pool_options
+    from idp.web.responses import BufferedResponse
+
+    app.response_class = BufferedResponse
+    database_uri = _database_uri(settings)
     app.config.update(
         IDP_SETTINGS=settings,
         SECRET_KEY=_secret_key(settings),
-        SQLALCHEMY_DATABASE_URI=_database_uri(settings),
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        SQLALCHEMY_ENGINE_OPTIONS=pool_options(database_uri, settings.server_threads),
         SESSION_COOKIE_NAME="idp_flow",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

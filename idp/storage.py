@@ -27,6 +27,21 @@ MODEL_MODULES = [
 ]
 
 
+def pool_options(database_uri: str, threads: int) -> dict:
+    """The connection pool of a PostgreSQL engine, sized for the worker's threads.
+
+    Why: SQLAlchemy's default keeps 5 connections and closes every connection beyond them
+    as soon as it is returned. A worker with 8 threads then opened and closed connections
+    all day under load (each a new PostgreSQL backend: 2.3 % of the worker's CPU in the
+    code-flow profile, and the backend's start on the database's side). A thread can hold
+    two at once (its request's transaction, and the shared state's autocommit statement),
+    and the worker's background jobs one each: ``2 * threads + 2`` stay open once they
+    were needed; a few more may open for a burst and are closed again."""
+    if not database_uri.startswith("postgresql"):
+        return {}
+    return {"pool_size": 2 * threads + 2, "max_overflow": 5}
+
+
 def import_models() -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
