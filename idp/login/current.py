@@ -129,7 +129,7 @@ def current_session(*, rotate: bool = True) -> SsoSession | None:
         sessions = store()
         session = sessions.get(request.cookies.get(cookie_name()))
         if session is not None:
-            if rotate and sessions.needs_new_id(session):
+            if rotate and sessions.needs_new_id(session, as_read=True):
                 session = _rotate_after_privilege_change(sessions, session)
             else:
                 sessions.touch(session)

@@ -69,6 +69,9 @@ class SsoSession:
     public_id: str = ""
     #: Value of the user's ``sso-priv`` marker when this id was issued.
     priv_epoch: str = ""
+    #: The user's ``sso-priv`` marker as read with this record (never stored): what
+    #: :meth:`SessionStore.needs_new_id` compares, without reading it a second time.
+    epoch_read: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def acr(self) -> str:
@@ -86,12 +89,14 @@ class SsoSession:
         return True
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        data = asdict(self)
+        del data["epoch_read"]
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str) -> SsoSession:
         data = json.loads(raw)
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls) if f.init}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
@@ -113,9 +118,6 @@ class SessionStore:
         self.clock = clock
         self.on_expired = on_expired
 
-    def _generation(self, user_id: str) -> str:
-        return self.state.get(f"sso-gen:{user_id}") or ""
-
     def privilege_epoch(self, user_id: str) -> str:
         return self.state.get(f"sso-priv:{user_id}") or ""
 
@@ -123,9 +125,14 @@ class SessionStore:
         """Call when a user's roles or memberships change: their session ids get replaced."""
         self.state.set(f"sso-priv:{user_id}", random_token(12), INDEX_TTL)
 
-    def needs_new_id(self, session: SsoSession) -> bool:
-        """True when the user's privileges changed since this session's id was issued."""
-        current = self.privilege_epoch(session.user_id)
+    def needs_new_id(self, session: SsoSession, *, as_read: bool = False) -> bool:
+        """True when the user's privileges changed since this session's id was issued.
+
+        ``as_read``: compare with the marker :meth:`get` read along with the record (the
+        request that has just read it; no second round trip) instead of reading it now."""
+        current = session.epoch_read if as_read else None
+        if current is None:
+            current = self.privilege_epoch(session.user_id)
         return bool(current) and current != session.priv_epoch
 
     def create(
@@ -144,6 +151,10 @@ class SessionStore:
     ) -> SsoSession:
         now = self.clock()
         absolute_seconds = min(absolute_seconds, MAX_LIFETIME)
+        # One round trip for the three markers the new record and the index start from.
+        generation, epoch, index = self.state.get_many(
+            [f"sso-gen:{user_id}", f"sso-priv:{user_id}", f"sso-user:{user_id}"]
+        )
         session = SsoSession(
             sid=random_token(32),
             user_id=user_id,
@@ -157,19 +168,25 @@ class SessionStore:
             mfa_at=now if has_second_factor(amr) else mfa_at,
             ip=ip,
             user_agent=user_agent[:200],
-            gen=self._generation(user_id),
+            gen=generation or "",
             clients=list(clients or []),
             public_id=public_id or random_token(16),
-            priv_epoch=self.privilege_epoch(user_id),
+            priv_epoch=epoch or "",
         )
-        self.save(session)
-        self._index_replace(user_id, None, session.sid)
+        record = self._record(session)
+        self.state.set_many(
+            ([record] if record else []) + [self._index_entry(user_id, index, None, session.sid)]
+        )
         return session
 
-    def save(self, session: SsoSession) -> None:
+    def _record(self, session: SsoSession) -> tuple[str, str, int] | None:
         ttl = int(session.expires_at - self.clock()) + EXPIRED_GRACE
-        if ttl > 0:
-            self.state.set(f"sso:{session.sid}", session.to_json(), ttl)
+        return (f"sso:{session.sid}", session.to_json(), ttl) if ttl > 0 else None
+
+    def save(self, session: SsoSession) -> None:
+        record = self._record(session)
+        if record:
+            self.state.set(*record)
 
     def get(self, sid: str | None) -> SsoSession | None:
         """A live session, or None when missing, expired (idle or absolute) or revoked."""
@@ -180,7 +197,9 @@ class SessionStore:
             return None
         session = SsoSession.from_json(raw)
         now = self.clock()
-        generation = self._generation(session.user_id)
+        generation, session.epoch_read = self.state.get_many(
+            [f"sso-gen:{session.user_id}", f"sso-priv:{session.user_id}"]
+        )
         if generation and generation != session.gen:
             self.delete(sid)
             return None
@@ -213,9 +232,15 @@ class SessionStore:
         if raw is None:
             return None
         session.sid = random_token(32)
-        session.priv_epoch = self.privilege_epoch(session.user_id)
-        self.save(session)
-        self._index_replace(session.user_id, old_sid, session.sid)
+        epoch, index = self.state.get_many(
+            [f"sso-priv:{session.user_id}", f"sso-user:{session.user_id}"]
+        )
+        session.priv_epoch = session.epoch_read = epoch or ""
+        record = self._record(session)
+        self.state.set_many(
+            ([record] if record else [])
+            + [self._index_entry(session.user_id, index, old_sid, session.sid)]
+        )
         return session
 
     def delete(self, sid: str) -> SsoSession | None:
@@ -228,10 +253,12 @@ class SessionStore:
         raw = self.state.get(f"sso-user:{user_id}")
         return json.loads(raw) if raw else []
 
-    def _index_replace(self, user_id: str, old_sid: str | None, new_sid: str) -> None:
-        sids = [s for s in self._index(user_id) if s != old_sid]
+    def _index_entry(
+        self, user_id: str, raw: str | None, old_sid: str | None, new_sid: str
+    ) -> tuple[str, str, int]:
+        sids = [s for s in (json.loads(raw) if raw else []) if s != old_sid]
         sids.append(new_sid)
-        self.state.set(f"sso-user:{user_id}", json.dumps(sids[-50:]), INDEX_TTL)
+        return (f"sso-user:{user_id}", json.dumps(sids[-50:]), INDEX_TTL)
 
     def for_user(self, user_id: str) -> list[SsoSession]:
         sessions = [s for s in (self.get(sid) for sid in self._index(user_id)) if s]

@@ -67,6 +67,17 @@ class SharedState(ABC):
     def ping(self) -> None:
         """Raise when the backend cannot be reached."""
 
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        """The values of ``keys``, in order (None where missing): one round trip where the
+        backend has one (Redis: MGET). Each value is read atomically, not the set."""
+        return [self.get(key) for key in keys]
+
+    def set_many(self, entries: list[tuple[str, str, int]]) -> None:
+        """``set`` each ``(key, value, ttl)``, in one round trip where the backend has one
+        (Redis: a pipeline). Each write is atomic on its own, as ``set`` is; not the set."""
+        for key, value, ttl in entries:
+            self.set(key, value, ttl)
+
     def get_intact(self, key: str) -> tuple[str | None, bool]:
         """The value, and whether the backend still holds everything written to it.
 

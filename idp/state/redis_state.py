@@ -64,6 +64,17 @@ class RedisState(SharedState):
     def set(self, key: str, value: str, ttl: int) -> None:
         self.client.set(self._k(key), value, ex=max(1, int(ttl)))
 
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        if not keys:
+            return []
+        return [_text(value) for value in self.client.mget([self._k(key) for key in keys])]
+
+    def set_many(self, entries: list[tuple[str, str, int]]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for key, value, ttl in entries:
+            pipe.set(self._k(key), value, ex=max(1, int(ttl)))
+        pipe.execute()
+
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self.client.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
 

@@ -77,6 +77,17 @@ def test_set_get_replace_delete(state):
     state.delete("k")
 
 
+def test_many_keys_read_and_written_at_once(state):
+    assert state.get_many([]) == []
+    state.set("m1", "one", ttl=60)
+    assert state.get_many(["m1", "m-missing", "m1"]) == ["one", None, "one"]
+    state.set_many([("m1", "uno", 60), ("m2", "dos", 1)])
+    assert state.get_many(["m1", "m2"]) == ["uno", "dos"]
+    assert 55 <= state.ttl("m1") <= 60
+    time.sleep(1.2)
+    assert state.get_many(["m1", "m2"]) == ["uno", None]
+
+
 def test_add_only_when_absent(state):
     assert state.add("once", "a", ttl=60) is True
     assert state.add("once", "b", ttl=60) is False

@@ -163,3 +163,16 @@ def test_records_written_before_new_fields_still_load():
     )
     session = SsoSession.from_json(raw)
     assert session.public_id == "" and session.clients == []
+
+
+def test_the_marker_read_with_the_record_answers_without_a_second_read(sessions):
+    session = new(sessions)
+    sessions.privileges_changed("u1")
+    read = sessions.get(session.sid)
+    reads: list[str] = []
+    original = sessions.state.get
+    sessions.state.get = lambda key: reads.append(key) or original(key)  # type: ignore[method-assign]
+    assert sessions.needs_new_id(read, as_read=True)
+    assert reads == []
+    assert sessions.needs_new_id(read)
+    assert reads == ["sso-priv:u1"]
