@@ -181,13 +181,18 @@ class OAuthStore:
         )
 
     def claim_refresh_token(self, token_id: str, now: datetime) -> bool:
-        """Mark the token used, atomically: of two concurrent claims only one succeeds."""
+        """Mark the token used, atomically: of two concurrent claims only one succeeds.
+
+        Committed keeping what the request loaded: the claim changes only the token's
+        ``rotated_at`` (kept in step on the loaded row by the ORM's UPDATE), and the person
+        checked a moment before goes on into the new token; expired, they were read again
+        (12 % of a refresh's CPU in its profile)."""
         count = affected_rows(
             db.update(RefreshToken)
             .where(RefreshToken.id == token_id, RefreshToken.rotated_at.is_(None))
             .values(rotated_at=now)
         )
-        db.session.commit()
+        commit_keeping_loaded()
         return count == 1
 
     def live_families_by_client(self, user_id: str, now: datetime) -> dict[str, int]:
