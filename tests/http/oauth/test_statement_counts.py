@@ -39,14 +39,18 @@ def token(live, clients):
     return issued["access_token"], ("web", web.secret)
 
 
-def count(call) -> int:
+def statements_of(call) -> list[str]:
     counter = Counter()
     event.listen(db.engine, "before_cursor_execute", counter)
     try:
         call()
     finally:
         event.remove(db.engine, "before_cursor_execute", counter)
-    return len(counter.statements)
+    return counter.statements
+
+
+def count(call) -> int:
+    return len(statements_of(call))
 
 
 def test_introspection_and_userinfo_stay_within_their_statement_budget(live, token):
@@ -116,11 +120,6 @@ def test_a_refresh_reads_the_person_once(live, clients):
         tokens.append(answer.json()["refresh_token"])
 
     refresh()  # warm
-    statements = Counter()
-    event.listen(db.engine, "before_cursor_execute", statements)
-    try:
-        refresh()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", statements)
-    person = [s for s in statements.statements if s.lstrip().startswith("SELECT users.id")]
-    assert len(person) == 1, statements.statements
+    statements = statements_of(refresh)
+    person = [s for s in statements if s.lstrip().startswith("SELECT users.id")]
+    assert len(person) == 1, statements
