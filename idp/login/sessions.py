@@ -173,10 +173,7 @@ class SessionStore:
             public_id=public_id or random_token(16),
             priv_epoch=epoch or "",
         )
-        record = self._record(session)
-        self.state.set_many(
-            ([record] if record else []) + [self._index_entry(user_id, index, None, session.sid)]
-        )
+        self._save_indexed(session, index, None)
         return session
 
     def _record(self, session: SsoSession) -> tuple[str, str, int] | None:
@@ -236,11 +233,7 @@ class SessionStore:
             [f"sso-priv:{session.user_id}", f"sso-user:{session.user_id}"]
         )
         session.priv_epoch = session.epoch_read = epoch or ""
-        record = self._record(session)
-        self.state.set_many(
-            ([record] if record else [])
-            + [self._index_entry(session.user_id, index, old_sid, session.sid)]
-        )
+        self._save_indexed(session, index, old_sid)
         return session
 
     def delete(self, sid: str) -> SsoSession | None:
@@ -249,16 +242,20 @@ class SessionStore:
         raw = self.state.pop(f"sso:{sid}")
         return SsoSession.from_json(raw) if raw else None
 
-    def _index(self, user_id: str) -> list[str]:
-        raw = self.state.get(f"sso-user:{user_id}")
+    def _index(self, user_id: str, raw: str | None = None) -> list[str]:
+        """The user's session ids: from ``raw`` when the caller read the index already."""
+        if raw is None:
+            raw = self.state.get(f"sso-user:{user_id}")
         return json.loads(raw) if raw else []
 
-    def _index_entry(
-        self, user_id: str, raw: str | None, old_sid: str | None, new_sid: str
-    ) -> tuple[str, str, int]:
-        sids = [s for s in (json.loads(raw) if raw else []) if s != old_sid]
-        sids.append(new_sid)
-        return (f"sso-user:{user_id}", json.dumps(sids[-50:]), INDEX_TTL)
+    def _save_indexed(self, session: SsoSession, index: str | None, old_sid: str | None) -> None:
+        """Write the record and the user's index (``index`` as read, ``old_sid`` replaced by
+        the session's id) in one round trip."""
+        sids = [s for s in self._index(session.user_id, index or "") if s != old_sid]
+        sids.append(session.sid)
+        writes = [(f"sso-user:{session.user_id}", json.dumps(sids[-50:]), INDEX_TTL)]
+        record = self._record(session)
+        self.state.set_many(([record] if record else []) + writes)
 
     def for_user(self, user_id: str) -> list[SsoSession]:
         sessions = [s for s in (self.get(sid) for sid in self._index(user_id)) if s]

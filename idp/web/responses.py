@@ -17,9 +17,9 @@ from flask import Response
 
 class BufferedResponse(Response):
     def get_app_iter(self, environ: dict[str, Any]):
+        app_iter = super().get_app_iter(environ)
         if not self.is_sequence or self.direct_passthrough or self._on_close:
-            return super().get_app_iter(environ)
-        status = self.status_code
-        if environ["REQUEST_METHOD"] == "HEAD" or 100 <= status < 200 or status in (204, 304):
-            return []
-        return list(self.iter_encoded())
+            return app_iter
+        # werkzeug's own answer (an empty body for HEAD, 1xx, 204 and 304), read out: with
+        # no close work and an in-memory body, closing it has nothing to do.
+        return list(app_iter)
