@@ -181,6 +181,8 @@ def measure(
         profiler = cProfile.Profile(time.thread_time)
         profiler.runcall(lambda: [one(n) for n in range(signins)])
         stats = pstats.Stats(profiler)
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            stats.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         stats.sort_stats("tottime").print_stats(profile)
         stats.sort_stats("cumulative").print_stats(profile_filter, profile)
 

@@ -8,6 +8,8 @@ next step for that one user.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import make_response, redirect, request, session, url_for
 
@@ -17,6 +19,11 @@ from idp.extensions import db
 from idp.login.current import sign_in
 
 FLOW_KEY = "auth_flow"
+
+#: Where a finished sign-in goes on, by the path of its ``next``: a function answering
+#: ``next`` in place of the redirect there, or returning None for the redirect. The OAuth
+#: area registers its authorization endpoint (``idp.oauth.authorize.continue_after_sign_in``).
+CONTINUATIONS: dict[str, Callable[[str], object | None]] = {}
 
 
 def start(user: User, stage: str, next_url: str, trusted: bool) -> None:
@@ -66,13 +73,19 @@ def device_token() -> str | None:
     return request.cookies.get(services.device_cookie_name())
 
 
+def _continue(next_url: str):
+    go_on = CONTINUATIONS.get(urlsplit(next_url).path)
+    answer = go_on(next_url) if go_on is not None else None
+    return answer if answer is not None else redirect(next_url)
+
+
 def finish(user: User, amr: list[str], next_url: str, response=None):
     """Record the sign-in, start a fresh SSO session, remember this browser as a device."""
     ip = request.remote_addr or ""
     services.sign_in_service().completed(user, amr, ip=ip)
     sign_in(user, amr)
     end()
-    response = response if response is not None else redirect(next_url)
+    response = response if response is not None else _continue(next_url)
     response = make_response(response)
     settings = services.settings()
     response.set_cookie(

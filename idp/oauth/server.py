@@ -8,9 +8,11 @@ signing goes through :mod:`idp.oauth.tokens`.
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import InvalidClientError, UnsupportedResponseTypeError
 from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import request as flask_request
 
 from idp.extensions import db
 from idp.jwk.keyring import KeyRing
@@ -35,6 +37,12 @@ class Issuer(IssuerParameter):
 
 
 class Server(AuthorizationServer):
+    def create_oauth2_request(self, request):
+        """The request handed in, else Flask's (Authlib's Flask server always reads
+        Flask's): a sign-in continuing to the authorization endpoint hands the
+        authorization request (:func:`idp.oauth.authorize.continue_after_sign_in`)."""
+        return FlaskOAuth2Request(flask_request if request is None else request)
+
     def authenticate_client(self, request, methods, endpoint="token"):
         try:
             if not readable_authorization(request.headers.get("Authorization")):

@@ -16,10 +16,12 @@ bp = Blueprint("oauth", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
+    from idp.login import flow
     from idp.oauth import fastpath
     from idp.oauth.server import init_oauth
 
     init_oauth(state.app)
+    flow.CONTINUATIONS[authorization.AUTHORIZE_PATH] = authorization.continue_after_sign_in
     fastpath.install(state.app)
     logout.register_backchannel_hook()
     grants.register_membership_hook()
