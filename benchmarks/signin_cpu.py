@@ -11,7 +11,8 @@ statements and Redis commands of one sign-in (``--statements``: each statement t
 the main thread's CPU per sign-in (``time.thread_time``: other load on a shared machine
 changes it far less than wall-clock rates). ``--flow`` measures the whole code + PKCE flow
 instead (``benchmarks.flow.code_flow`` through the test client: authorize, the form, its
-POST, authorize again, the token), with the statements and commands of each step.
+POST, the token), with the statements and commands of each step. With ``--profile``,
+``BENCH_PROFILE_OUT=FILE`` also writes cProfile's statistics there (for ``pstats``' callers).
 """
 
 from __future__ import annotations
