@@ -14,7 +14,6 @@ from typing import overload
 from idp.accounts.models import User
 from idp.accounts.store import person
 from idp.errors import DomainError
-from idp.extensions import db
 from idp.oauth.models import RefreshToken
 from idp.oauth.protocol import AuthCode, Principal
 from idp.orgs import access
@@ -85,7 +84,7 @@ def for_refresh(row: RefreshToken, org_id: str | None = None) -> Principal:
 
     Switching to an office the person does not belong to is refused without ending the
     family; anything else that no longer holds ends it (``GrantRefused.reason``)."""
-    user = db.session.get(User, row.user_id)
+    user = person(row.user_id)
     if user is None or user.status != "active":
         raise _ended("user_inactive")
     changed = aware(user.password_changed_at)
