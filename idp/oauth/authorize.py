@@ -137,8 +137,8 @@ def continue_after_sign_in(next_url: str):
     own response when it issues the code; None when it would do anything else.
 
     A finished sign-in used to redirect the browser back to this endpoint, which then
-    validated the request again and issued the code: one more request per sign-in, about
-    a fifth of the code flow's CPU (docs/benchmarks.md). Here the same request is decided
+    validated the request again and issued the code: one more request per sign-in, 10-15 %
+    of the code flow's CPU (docs/benchmarks.md). Here the same request is decided
     in place (``next_url``'s query, the session just started), as Keycloak's login action
     does. Only a code is answered so; consent, a further sign-in or an error go the old
     way, by a redirect, and so does a database or Redis outage met here: the sign-in
