@@ -81,7 +81,7 @@ def seed_bulk(database_url: str, users: int, rows: int) -> str:
             if rows:
                 conn.execute(text(TOKENS), {"count": rows // 2, "users": users})
                 _seed_audit(engine, rows - rows // 2, users)
-            conn.execute(text("ANALYZE"))
+            conn.execute(text("VACUUM (ANALYZE)"))
     finally:
         engine.dispose()
     return f"{users:,} users + {rows:,} token/audit rows in {time.time() - started:.0f}s"
