@@ -77,3 +77,14 @@ def test_signin_note_gives_the_share_by_rate_and_by_cpu_beyond_the_hash():
     signins.runs.append(Measured(40, 2.0, 0, 0, 0, 40 * 0.025))  # 20/s, 25 ms CPU each
     raw.runs.append(Measured(100, 4.0, 0, 0, 0, 100 * 0.020))  # 25/s, 20 ms CPU each
     assert signin_note(signins, raw) == "80% of raw Argon2id; by CPU 80%, 5.0 ms beyond the hash"
+
+
+def test_growth_note_gives_each_interleaved_pair_then_the_medians():
+    from benchmarks.run import growth_note
+
+    small = _row("refresh [small]", (300, 320, 310), 3.0)
+    grown = _row("refresh [grown]", (250, 320, 280), 3.3)
+    assert growth_note(small, grown) == (
+        "vs small: rate 1.11x slower (pairs 1.20 1.00 1.11), CPU/op 1.10x"
+    )
+    assert growth_note(small, Row("refresh [grown]", 16)) == ""
