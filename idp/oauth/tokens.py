@@ -12,7 +12,7 @@ import uuid
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jws import JWSRegistry
+from joserfc.jws import JWSAlgModel, JWSRegistry
 
 from idp.jwk.keyring import KeyRing
 
@@ -38,7 +38,7 @@ class TokenMinter:
         self.keyring = keyring
         self.issuer = settings.issuer
         self._verified: dict[str, tuple[object, dict, dict]] = {}
-        self._signers: dict[tuple[str, str | None], tuple[object, bytes, object]] = {}
+        self._signers: dict[tuple[str, str | None], tuple[object, bytes, JWSAlgModel]] = {}
 
     def sign(self, claims: dict, alg: str, typ: str | None = None) -> str:
         """A compact JWS of ``claims`` with the active key for ``alg``.
@@ -62,7 +62,7 @@ class TokenMinter:
         _, head, algorithm = signer
         payload = json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         signing_input = head + _b64(payload)
-        signature = algorithm.sign(signing_input, key)  # type: ignore[attr-defined]
+        signature = algorithm.sign(signing_input, key)
         return (signing_input + b"." + _b64(signature)).decode("ascii")
 
     def access_token(
