@@ -23,7 +23,10 @@ def install(app: Flask) -> None:
     settings = app.config["IDP_SETTINGS"]
     install_logging(settings)
     install_request_hooks(
-        app, metrics=settings.metrics_enabled, access_log=settings.server_kind == "granian"
+        app,
+        metrics=settings.metrics_enabled,
+        access_log=settings.server_kind == "granian",
+        log_format=settings.log_format,
     )
     if settings.metrics_enabled:
         from idp.metrics.exposition import install_exposition

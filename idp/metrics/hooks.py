@@ -79,7 +79,14 @@ class AccessHandler(logging.StreamHandler):
     token or an introspection 10-20 % of its CPU under load; about half of that was the
     logging record, this handler's lock and a flush per line, and writing directly bought a
     few per cent to 10 % of the rate (docs/benchmarks.md, "The access line"). Records that
-    come the usual way (once another handler was added) it writes as any handler."""
+    come the usual way (once another handler was added) it writes as any handler.
+
+    With ``json_lines`` (``[core] log_format = "json"``) each line is a JSON object like every
+    other log line of the process, so a log shipper reads one format."""
+
+    def __init__(self, stream=None, *, json_lines: bool = False):
+        super().__init__(stream)
+        self.json_lines = json_lines
 
     def write_line(self, line: str) -> None:
         text = line + "\n"
@@ -110,16 +117,22 @@ def access_line(
     answer, secrets in paths and queries redacted as in gunicorn's access log."""
     from idp.web.accesslog import redact
 
+    path = redact(path)
     line = (
-        f'{remote_addr or "-"} "{method} {redact(path)} {protocol}" {status} '
+        f'{remote_addr or "-"} "{method} {path} {protocol}" {status} '
         f"{length or '-'} rid={rid or '-'}"
     )
     handlers = ACCESS.handlers
     if len(handlers) == 1 and isinstance(handlers[0], AccessHandler):
-        if ACCESS.isEnabledFor(logging.INFO):
-            handlers[0].write_line(line)
+        if not ACCESS.isEnabledFor(logging.INFO):
+            return
+        if handlers[0].json_lines:
+            fields: dict[str, object] = {"remote_addr": remote_addr, "method": method}
+            fields |= {"path": path, "protocol": protocol, "status": status, "length": length}
+            line = json_line(time.time(), "INFO", ACCESS.name, line, rid, fields)
+        handlers[0].write_line(line)
     else:
-        ACCESS.info("%s", line)
+        ACCESS.info("%s", line, extra={"request_id": rid})
 
 
 def _access_line(response):
@@ -143,15 +156,20 @@ class RequestHooks:
     access_log: bool
 
 
-def install_request_hooks(app: Flask, *, metrics: bool, access_log: bool = False) -> None:
+def install_request_hooks(
+    app: Flask, *, metrics: bool, access_log: bool = False, log_format: str = "text"
+) -> None:
     app.extensions["idp.metrics.request_hooks"] = RequestHooks(metrics, access_log)
     app.before_request(_begin)
     if access_log:
         if not ACCESS.handlers:
-            handler = AccessHandler(sys.stdout)
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            ACCESS.addHandler(handler)
+            ACCESS.addHandler(AccessHandler(sys.stdout))
             ACCESS.propagate = False
+        json_lines = log_format == "json"
+        for handler in ACCESS.handlers:
+            if isinstance(handler, AccessHandler):
+                handler.json_lines = json_lines
+                handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter())
         ACCESS.setLevel(logging.INFO)
         app.after_request(_access_line)
     if not metrics:
@@ -194,25 +212,38 @@ def _count_audit_events() -> None:
     _AUDIT_HOOKED = True
 
 
+def json_line(
+    created: float,
+    level: str,
+    logger: str,
+    message: str,
+    rid: str | None,
+    fields: dict[str, object] | None = None,
+) -> str:
+    """One log line as a JSON object: UTC time to the millisecond, level, logger, message,
+    the request id when there is one, and any further fields."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+    line: dict[str, object] = {"ts": f"{stamp}.{int(created % 1 * 1000):03d}Z", "level": level}
+    line |= {"logger": logger, "message": message}
+    if rid:
+        line["request_id"] = rid
+    if fields:
+        line |= fields
+    return json.dumps(line)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the request id when there is one."""
+    """One JSON object per line, with the request id when there is one (the record's own,
+    as the access line passes it, else the request's)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        rid = request_id()
-        if rid:
-            line["request_id"] = rid
+        rid = getattr(record, "request_id", None) or request_id()
+        extra: dict[str, object] | None = None
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line)
-
-
-JsonFormatter.converter = time.gmtime
+            extra = {"exception": self.formatException(record.exc_info)}
+        return json_line(
+            record.created, record.levelname, record.name, record.getMessage(), rid, extra
+        )
 
 
 def install_logging(settings) -> None:

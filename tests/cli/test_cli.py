@@ -135,13 +135,14 @@ def _children(pid: int) -> int:
     return count
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("server", ["granian", "gunicorn"])
-def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path, server):
+def _serve_once(tmp_path, server: str, **env_extra: str):
+    """``idp serve`` with two workers until ready, one GET /healthz, then stopped: the
+    healthz answer, the number of workers seen, and everything the server printed."""
     assert run_idp(["init"], tmp_path).returncode == 0
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env.update(IDP_SERVER_PORT=str(port), IDP_SERVER_WORKERS="2", IDP_SERVER_KIND=server)
+    env.update(env_extra)
     proc = subprocess.Popen(
         [IDP, "serve"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -156,16 +157,37 @@ def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path, 
             assert proc.poll() is None, proc.stdout.read().decode()
             assert time.time() < deadline, "idp serve did not become ready"
             time.sleep(0.3)
-        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {
-            "status": "ok"
-        }
+        healthz = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         workers = _children(proc.pid)
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0].decode()
+    return healthz, workers, output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["granian", "gunicorn"])
+def test_serve_runs_the_production_server_with_the_configured_workers(tmp_path, server):
+    healthz, workers, output = _serve_once(tmp_path, server)
+    assert healthz.json() == {"status": "ok"}
     assert f"({server}, 2 workers)" in output
     assert workers == 2
     if server == "gunicorn":
         assert output.lower().count("booting worker") == 2
     else:  # the app's own access log, with the request id
         assert '"GET /healthz HTTP/1.1" 200' in output and "rid=" in output
+
+
+@pytest.mark.slow
+def test_serve_with_json_logs_writes_the_access_line_as_json(tmp_path):
+    """``log_format = "json"`` under granian: the access line is a JSON object too, with the
+    request id the answer carried."""
+    healthz, _, output = _serve_once(tmp_path, "granian", IDP_LOG_FORMAT="json")
+    assert healthz.status_code == 200
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == "idp.access"]
+    mine = [line for line in access if line["path"] == "/healthz"]
+    assert mine, output[-2000:]
+    assert mine[0]["request_id"] == healthz.headers["X-Request-ID"]
+    assert (mine[0]["method"], mine[0]["status"]) == ("GET", 200)
+    assert not any('"GET /healthz' in line for line in output.splitlines() if line[:1] != "{")

@@ -5,13 +5,15 @@ handler."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import re
 import threading
 
 import pytest
 
-from idp.metrics.hooks import ACCESS, AccessHandler, access_line
+from idp.metrics.hooks import ACCESS, AccessHandler, JsonFormatter, access_line
 
 
 @pytest.fixture
@@ -98,3 +100,35 @@ def test_a_silenced_access_logger_writes_nothing(pipe_handler):
     ACCESS.setLevel(logging.INFO)
     access_line("10.0.0.7", "GET", "/readyz", "HTTP/1.1", 200, 15, "r6")
     assert _read(read_end) == '10.0.0.7 "GET /readyz HTTP/1.1" 200 15 rid=r6\n'
+
+
+def test_json_lines_are_one_object_each_with_the_request_id(pipe_handler):
+    """``[core] log_format = "json"``: the access line is a JSON object like every other log
+    line, redacted, its request id under the same key as theirs."""
+    read_end, _ = pipe_handler
+    only_ours()
+    ACCESS.handlers[0].json_lines = True
+    access_line("10.0.0.7", "GET", "/unlock/s3cr3t-link?x=1", "HTTP/1.1", 302, None, "r7")
+    access_line(None, "POST", "/oauth/token", "HTTP/1.1", 200, 812, None)
+    first, second = (json.loads(line) for line in _read(read_end).splitlines())
+    assert first["message"] == '10.0.0.7 "GET /unlock/[redacted]?x=1 HTTP/1.1" 302 - rid=r7'
+    assert first["path"] == "/unlock/[redacted]?x=1" and "s3cr3t" not in json.dumps(first)
+    assert first["request_id"] == "r7" and first["status"] == 302 and first["length"] is None
+    assert first["logger"] == "idp.access" and first["level"] == "INFO"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first["ts"])
+    assert "request_id" not in second and second["remote_addr"] is None
+    assert (second["method"], second["status"], second["length"]) == ("POST", 200, 812)
+
+
+def test_json_records_the_usual_way_carry_the_lines_request_id(pipe_handler, caplog):
+    """Outside a Flask request (the token fast path) the record's own request id is used."""
+    read_end, _ = pipe_handler
+    only_ours()
+    ACCESS.handlers[0].json_lines = True
+    ACCESS.handlers[0].setFormatter(JsonFormatter())
+    ACCESS.addHandler(caplog.handler)
+    with caplog.at_level(logging.INFO, logger="idp.access"):
+        access_line("10.0.0.7", "GET", "/healthz", "HTTP/1.1", 200, 15, "r8")
+    ACCESS.removeHandler(caplog.handler)
+    line = json.loads(_read(read_end))
+    assert line["request_id"] == "r8" and line["message"].endswith(" 200 15 rid=r8")
