@@ -3,7 +3,7 @@
 #             office switching, single logout); installs only what the demo needs
 # make test   ruff, mypy, then the whole suite: embedded default, then PostgreSQL + Redis
 # make lint   ruff check and ruff format --check
-# make typecheck   mypy on idp/
+# make typecheck   mypy on idp/ and benchmarks/
 # make bench  the benchmark table (PostgreSQL + Redis on loopback; installs wrk if missing)
 
 PYTHON ?= python3

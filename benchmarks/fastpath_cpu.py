@@ -60,7 +60,7 @@ def request(client_id: str, secret: str, body: bytes, path: str) -> dict:
         path=path,
         method="POST",
         base_url="http://127.0.0.1:5000",
-        headers={"Authorization": f"Basic {basic}"},
+        headers=[("Authorization", f"Basic {basic}")],
         content_type="application/x-www-form-urlencoded",
         data=body,
     ).get_environ()

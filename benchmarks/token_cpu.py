@@ -51,7 +51,7 @@ def main() -> None:
             run(args, url, redis_url, name, workdir, audit=True)
             return
         for threads in (1, args.threads):
-            results = {}
+            results: dict[bool, tuple[float, float]] = {}
             for audit in (True, False, False, True, True, False):  # ABBA: drift hits both
                 cpu, wall = run(args, url, redis_url, name, workdir, audit=audit, threads=threads)
                 best = results.get(audit)
@@ -116,14 +116,17 @@ def client_secret(app) -> str:
         upgrade_database()
         clients = client_service(app.config["IDP_SETTINGS"], app.config["SECRET_KEY"])
         if db.session.get(OAuthClient, "bench-svc") is not None:
-            return clients.rotate_secret("bench-svc").secret
-        return clients.add(
-            name="Benchmark service",
-            client_id="bench-svc",
-            grant_types=["client_credentials"],
-            scopes=["claims"],
-            default_audience="https://claims.example/api",
-        ).secret
+            secret = clients.rotate_secret("bench-svc").secret
+        else:
+            secret = clients.add(
+                name="Benchmark service",
+                client_id="bench-svc",
+                grant_types=["client_credentials"],
+                scopes=["claims"],
+                default_audience="https://claims.example/api",
+            ).secret
+        assert secret is not None, "a confidential client has a secret"
+        return secret
 
 
 def run(
@@ -144,7 +147,7 @@ def run(
         path="/oauth/token",
         method="POST",
         base_url="http://127.0.0.1:5000",
-        headers={"Authorization": f"Basic {basic}"},
+        headers=[("Authorization", f"Basic {basic}")],
         content_type="application/x-www-form-urlencoded",
         data=body,
     ).get_environ()
