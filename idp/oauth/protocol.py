@@ -12,6 +12,7 @@ from idp.accounts.models import User
 from idp.login.assurance import acr_for
 from idp.oauth.clients import check_secret
 from idp.oauth.models import OAuthClient, RefreshToken
+from idp.oauth.redirect_uris import is_registered
 
 #: Scopes about the person rather than an API; never limited by the office role.
 IDENTITY_SCOPES = ("openid", "profile", "email", "organization", "offline_access")
@@ -41,7 +42,7 @@ class ProtocolClient:
         return " ".join(s for s in scope.split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return redirect_uri in self.model.redirect_uris
+        return is_registered(redirect_uri, self.model.redirect_uris, native=self.model.is_public)
 
     def check_client_secret(self, client_secret: str) -> bool:
         return check_secret(self.pepper, self.model, client_secret)

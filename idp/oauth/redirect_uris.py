@@ -1,12 +1,14 @@
 """Which URIs a client may register: redirect and post-logout redirect URIs (RFC 9700 §2.1,
-§2.6 and §4.1; RFC 8252 §7-8), back-channel logout and launch URLs. Matching at the
-authorization endpoint is exact (``idp.oauth.protocol``); these rules decide what can be
-registered in the first place, on every path that creates or changes a client.
+§2.6 and §4.1; RFC 8252 §7-8), back-channel logout and launch URLs; these rules decide what
+can be registered in the first place, on every path that creates or changes a client. And
+whether a redirect URI of an authorization request is registered (:func:`is_registered`):
+exact string matching, but for the port of a native app's loopback redirect.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from idp.errors import DomainError
@@ -89,3 +91,33 @@ def check_uri(
     if allow_custom_scheme and "." in parts.scheme and not parts.netloc and parts.path:
         return uri  # private-use scheme of a native app (RFC 8252 §7.1)
     raise DomainError(f"{uri}: not an absolute https (or loopback http) redirect URI", field=field)
+
+
+def is_registered(requested: str, registered: Sequence[str], *, native: bool) -> bool:
+    """Whether ``requested`` names one of the ``registered`` redirect URIs.
+
+    Exact string comparison (RFC 9700 §2.1, §4.1.3), with the one exception both RFC 9700
+    §2.1 and RFC 8252 §7.3 require: a native app (a public client) listens on a loopback
+    port the operating system picks when it starts, so for ``http`` on a loopback IP literal
+    the port of the request may be any; everything else (scheme, host, path, query) still
+    matches exactly, and the port must be written plainly (digits, no leading zero)."""
+    if requested in registered:
+        return True
+    if not native:
+        return False
+    bare = _without_loopback_port(requested)
+    return bare is not None and any(_without_loopback_port(uri) == bare for uri in registered)
+
+
+_LOOPBACK_NETLOC = re.compile(r"(127\.0\.0\.1|\[::1\])(?::([1-9][0-9]{0,4}))?")
+
+
+def _without_loopback_port(uri: str) -> str | None:
+    """``uri`` without its port when it is http on a loopback IP literal; else None."""
+    if not uri.startswith("http://"):
+        return None
+    netloc, slash, rest = uri[len("http://") :].partition("/")
+    found = _LOOPBACK_NETLOC.fullmatch(netloc)
+    if found is None or (found[2] is not None and int(found[2]) > 65535):
+        return None
+    return f"http://{found[1]}{slash}{rest}"

@@ -183,6 +183,48 @@ def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(live, setup
         assert response.status_code == 400 and "Location" not in response.headers, near_miss
 
 
+def test_a_native_app_gets_its_code_on_the_loopback_port_it_picked(live, setup, clients):
+    """RFC 8252 §7.3: registered without a port, the app names the one it listens on; the
+    code goes there, and the token request must name the same URI (RFC 6749 §4.1.3)."""
+    clients.add(
+        name="Desktop",
+        client_id="desktop",
+        auth_method="none",
+        redirect_uris=["http://127.0.0.1/callback"],
+        first_party=True,
+    )
+    verifier = secrets.token_urlsafe(48)
+    picked = "http://127.0.0.1:53127/callback"
+    response = code_for(live, setup["browser"], "desktop", verifier=verifier, redirect=picked)
+    assert response.status_code == 302, response.text[:300]
+    location = response.headers["Location"]
+    assert location.startswith(picked + "?")
+    code = params_of(location)["code"]
+    other_port = exchange(
+        live, "desktop", None, code, verifier, redirect="http://127.0.0.1:53128/callback"
+    )
+    assert other_port.status_code == 400 and other_port.json()["error"] == "invalid_grant"
+
+    response = code_for(live, setup["browser"], "desktop", verifier=verifier, redirect=picked)
+    token = exchange(
+        live,
+        "desktop",
+        None,
+        params_of(response.headers["Location"])["code"],
+        verifier,
+        redirect=picked,
+    )
+    assert token.status_code == 200, token.text
+    elsewhere = code_for(
+        live,
+        setup["browser"],
+        "desktop",
+        verifier=verifier,
+        redirect="http://127.0.0.1:53127/callback/../evil",
+    )
+    assert elsewhere.status_code == 400 and "Location" not in elsewhere.headers
+
+
 def test_implicit_and_password_grants_are_not_offered(live, setup):
     implicit = setup["browser"].get(
         live.url + "/oauth/authorize",

@@ -10,7 +10,7 @@ from idp.extensions import db
 from idp.oauth.cli import cli as clients_cli
 from idp.oauth.clients import ClientService, client_service, known_scopes
 from idp.oauth.models import OAuthClient
-from idp.oauth.redirect_uris import local_install
+from idp.oauth.redirect_uris import is_registered, local_install
 
 CONFIDENTIAL = "client_secret_basic"
 PUBLIC = "none"
@@ -151,3 +151,60 @@ def test_the_demo_seed_registers_on_a_development_install(make_app):
     with demo.app_context():
         seeded = seed_demo_clients(demo.config["IDP_SETTINGS"])
     assert {c["client_id"] for c in seeded["clients"]} == {"demo-portal-web", "demo-scheduler-spa"}
+
+
+NATIVE = ["http://127.0.0.1/callback", "http://[::1]:8400/cb?app=1", "com.example.app:/cb"]
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "http://127.0.0.1/callback",
+        "http://127.0.0.1:53127/callback",
+        "http://127.0.0.1:1/callback",
+        "http://127.0.0.1:65535/callback",
+        "http://[::1]/cb?app=1",
+        "http://[::1]:8400/cb?app=1",
+        "http://[::1]:61000/cb?app=1",
+        "com.example.app:/cb",
+    ],
+)
+def test_a_native_app_may_name_any_loopback_port(requested):
+    """RFC 8252 §7.3, RFC 9700 §2.1: the port of a loopback redirect is the app's to pick."""
+    assert is_registered(requested, NATIVE, native=True)
+
+
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "http://127.0.0.1:53127/callback/",
+        "http://127.0.0.1:53127/Callback",
+        "http://127.0.0.1:53127/callback?x=1",
+        "http://127.0.0.1:53127/callback#f",
+        "http://127.0.0.1:053127/callback",
+        "http://127.0.0.1:0/callback",
+        "http://127.0.0.1:65536/callback",
+        "http://127.0.0.1:/callback",
+        "http://127.0.0.1:80x/callback",
+        "http://user@127.0.0.1:5000/callback",
+        "http://127.0.0.2:5000/callback",
+        "http://localhost:5000/callback",
+        "http://[::1]:5000/callback",
+        "http://127.0.0.1:5000/cb?app=1",
+        "https://127.0.0.1:5000/callback",
+        "HTTP://127.0.0.1:5000/callback",
+        "http://[::1]:61000/cb?app=2",
+        "http://[::1]:61000/cb",
+        "com.example.app:/cb/",
+    ],
+)
+def test_everything_but_the_port_still_matches_exactly(requested):
+    assert not is_registered(requested, NATIVE, native=True)
+
+
+def test_a_confidential_clients_loopback_port_is_exact():
+    """A web app on loopback (a development install) is told apart by its port."""
+    registered = ["http://127.0.0.1:8001/callback"]
+    assert is_registered("http://127.0.0.1:8001/callback", registered, native=False)
+    assert not is_registered("http://127.0.0.1:8002/callback", registered, native=False)
+    assert not is_registered("http://127.0.0.1/callback", registered, native=False)
