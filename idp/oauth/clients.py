@@ -26,6 +26,10 @@ from idp.oauth.models import AUTH_METHODS, GRANT_TYPES, OAuthClient
 from idp.oauth.redirect_uris import check_uri, local_install
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
+#: The shape of a person's id (``idp.accounts.models.new_id``). A service's own token names
+#: its client id as ``sub``; a client id of this shape could pass downstream for a person's
+#: (RFC 9700 §4.15), so none is registered.
+PERSON_ID_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 SECRET_PREFIX = "idpcs_"  # noqa: S105 - a label, not a secret
 
 
@@ -201,6 +205,11 @@ class ClientService:
         client_id = client_id or ("c_" + secrets.token_urlsafe(12).replace("-", "x"))
         if not CLIENT_ID_RE.fullmatch(client_id):
             raise DomainError("client id: 3-64 letters, digits, '.', '_' or '-'", field="id")
+        if PERSON_ID_SHAPE.fullmatch(client_id):
+            raise DomainError(
+                "client id: not in the form of a person's id (a UUID); choose a name",
+                field="id",
+            )
         if db.session.get(OAuthClient, client_id) is not None:
             raise DomainError(f"client {client_id!r} already exists", field="id")
         protocol: dict[str, Any] = {

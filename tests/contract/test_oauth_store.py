@@ -110,6 +110,18 @@ def test_a_code_is_taken_exactly_once(store, user):
     assert store.take_code(random_token(36)) is None
 
 
+def test_a_code_lives_only_its_seconds(store, user):
+    """RFC 6749 §4.1.2, ASVS 10.4.3: an unredeemed code expires (``[oauth] code_seconds``,
+    60 by default, at most 600 by the settings check), on every shared-state backend."""
+    short = OAuthStore(store.state, code_seconds=1)
+    code, kept = random_token(36), random_token(36)
+    short.save_code(code, code_data(user.id))
+    store.save_code(kept, code_data(user.id))
+    time.sleep(1.3)
+    assert short.take_code(code) is None
+    assert short.take_code(kept) is not None
+
+
 # --- grants ---------------------------------------------------------------------------------
 
 

@@ -1,6 +1,8 @@
 """Every HTML form carries CSRF protection; headers and cookie flags on the pages."""
 
 import re
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +129,63 @@ def test_every_browser_post_route_needs_the_csrf_token(app, client):
         assert response.status_code == 400 and b"CSRF" in response.data, (rule.endpoint, path)
         checked.append(rule.endpoint)
     assert len(checked) > 20
+
+
+class _Inputs(HTMLParser):
+    """Every input of a page, with its attributes; and any attribute that is an event handler
+    for clipboard or drag (what pages use to stop paste into a password field)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs: list[dict[str, str | None]] = []
+        self.blocking: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        self.blocking += [k for k in found if k in ("onpaste", "oncopy", "oncut", "ondrop")]
+        if tag == "input":
+            self.inputs.append(found)
+
+
+def _password_inputs(body: bytes) -> tuple[list[dict[str, str | None]], list[str]]:
+    parser = _Inputs()
+    parser.feed(body.decode())
+    secret = [i for i in parser.inputs if i.get("type") == "password"]
+    named = [i for i in parser.inputs if "password" in (i.get("name") or "")]
+    assert named == [i for i in secret if "password" in (i.get("name") or "")], named
+    return secret, parser.blocking
+
+
+def test_password_fields_let_managers_fill_and_people_paste(client):
+    """ASVS 6.2.6-6.2.7 (and 2.1.2): a password is typed into ``type=password``, which a
+    password manager can fill (``autocomplete`` current- or new-password, never off) and
+    a person can paste into; long passphrases fit (no ``maxlength`` under 64)."""
+    from tests.support.auth import login_as
+
+    pages = {"/login": 1, "/register": 2}
+    for path, count in pages.items():
+        secret, blocking = _password_inputs(client.get(path).data)
+        assert len(secret) == count, path
+        assert not blocking, path
+        for field in secret:
+            assert field.get("autocomplete") in ("current-password", "new-password"), field
+            assert int(field.get("maxlength") or 1024) >= 64, field
+            assert "value" not in field, field
+    login_as(client, make_user("pat"))
+    secret, blocking = _password_inputs(client.get("/account/password").data)
+    assert [f["autocomplete"] for f in secret] == [
+        "current-password",
+        "new-password",
+        "new-password",
+    ]
+    assert not blocking
+
+
+def test_no_template_blocks_paste_or_turns_off_password_autofill():
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text()
+        assert not re.search(r"on(paste|copy|cut|drop)\s*=", text), path
+        for line in text.splitlines():
+            if 'type="password"' in line:
+                assert 'autocomplete="off"' not in line, (path, line)

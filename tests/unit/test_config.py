@@ -46,6 +46,10 @@ def test_environment_overrides_with_types():
             "IDP_INACTIVITY_NOTICE_DAYS_BEFORE: must be less than IDP_INACTIVITY_DISABLE_AFTER",
         ),
         ({"IDP_INACTIVITY_DISABLE_AFTER_DAYS": "4000"}, "IDP_INACTIVITY_DISABLE_AFTER_DAYS: must"),
+        (
+            {"IDP_OAUTH_CODE_SECONDS": "601"},
+            "IDP_OAUTH_CODE_SECONDS: must be a whole number from 10 to 600",
+        ),
     ],
 )
 def test_bad_values_stop_with_one_clear_line(env, expected):

@@ -5,6 +5,8 @@ anything but a code (consent, an error, an outage) still goes back by the redire
 from __future__ import annotations
 
 import base64
+import html
+import re
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -177,3 +179,40 @@ def test_an_outage_while_continuing_leaves_the_redirect(client, clock, web, pers
     answer = post_login(client, "gina", PASSWORD, next=next_url)
     assert answer.status_code == 302 and answer.headers["Location"] == next_url
     assert store().get(client.get_cookie("idp_sid").value) is not None
+
+
+def test_posted_credentials_are_never_answered_with_307(app, client, clock, registry, person):
+    """RFC 9700 §4.12: a 307 would make the browser post the password, the second factor or
+    the consent on to the client. Every POST of a sign-in with a second factor and a consent
+    is answered with 302 or 303 (the redirects the browser turns into a GET)."""
+    answers: list[tuple[str, str, int]] = []
+    inner = app.wsgi_app
+
+    def recording(environ, start_response):
+        def start(status, headers, exc_info=None):
+            answers.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], int(status[:3])))
+            return start_response(status, headers, exc_info)
+
+        return inner(environ, start)
+
+    app.wsgi_app = recording
+    try:
+        registry.add(name="Outside Scheduler", client_id="outside", redirect_uris=[REDIRECT])
+        totp, _ = enroll_totp(person, clock)
+        next_url = to_sign_in(client, authorize_url("outside", secrets.token_urlsafe(48)))
+        assert post_login(client, "gina", "not the password", next=next_url).status_code == 401
+        assert post_login(client, "gina", PASSWORD, next=next_url).status_code == 302
+        answer = client.post("/login/verify", data={"code": totp.at(clock.time())})
+        assert answer.headers["Location"] == next_url
+        consent = client.get(next_url)
+        assert consent.status_code == 200 and b"Outside Scheduler" in consent.data
+        action = re.search(rb'<form method="post" action="([^"]+)"', consent.data)
+        assert action is not None
+        allowed = client.post(html.unescape(action[1].decode()), data={"decision": "allow"})
+        assert allowed.headers["Location"].startswith(REDIRECT + "?code=")
+    finally:
+        app.wsgi_app = inner
+    posts = [(path, status) for method, path, status in answers if method == "POST"]
+    assert [path for path, _ in posts] == ["/login", "/login", "/login/verify", "/oauth/authorize"]
+    assert all(status in (302, 303) for _, status in posts[1:]), posts
+    assert not [s for _, _, s in answers if s in (307, 308)], answers

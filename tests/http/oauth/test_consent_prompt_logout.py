@@ -13,10 +13,11 @@ import pytest
 import requests
 from joserfc import jwt
 
+from idp.oauth.authorize import SCOPE_LABELS
 from idp.oauth.grants import list_grants, revoke_grant
 from tests.factories import PASSWORD, add_member, make_org, make_user
 from tests.http.oauth.conftest import browser_for
-from tests.http.oauth.test_grants import code_for, exchange, params_of
+from tests.http.oauth.test_grants import SCOPE, code_for, exchange, params_of
 
 REDIRECT = "https://rp.example/cb"
 
@@ -41,7 +42,11 @@ def test_third_party_client_asks_consent_once(live, clients, people):
     verifier = secrets.token_urlsafe(48)
     page = code_for(live, browser, "outside", verifier=verifier)
     assert page.status_code == 200 and "Outside Scheduler" in page.text
-    assert "Your email address" in page.text
+    # What is granted (ASVS 10.7.2): each scope asked for, in words and by name, to whom.
+    for scope in SCOPE.split():
+        assert SCOPE_LABELS[scope] in page.text and f"<code>{scope}</code>" in page.text
+    assert SCOPE_LABELS["offline_access"] not in page.text  # not asked for, not shown
+    assert people["user"].shown_name in page.text
     form_url = live.url + urlsplit(page.url).path + "?" + urlsplit(page.url).query
     no_csrf = browser.post(form_url, data={"decision": "allow"}, allow_redirects=False)
     assert no_csrf.status_code == 400

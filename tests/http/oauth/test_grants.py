@@ -137,6 +137,32 @@ def test_pkce_is_on_by_default_for_confidential_clients_too(live, setup, clients
     assert "code" in params_of(opted_out.headers["Location"])
 
 
+def test_no_pkce_downgrade_either_way(live, setup, clients):
+    """RFC 9700 §4.8.2: a code issued without a challenge is not redeemed with a verifier
+    (an attacker's injected code would otherwise pass as a PKCE one), and a code issued with
+    a challenge is not redeemed without its verifier."""
+    registered = clients.add(
+        name="Legacy",
+        client_id="legacy",
+        redirect_uris=[REDIRECT],
+        first_party=True,
+        require_pkce=False,
+    )
+    verifier = secrets.token_urlsafe(48)
+
+    def code(**pkce) -> str:
+        response = code_for(live, setup["browser"], "legacy", verifier=verifier, **pkce)
+        return params_of(response.headers["Location"])["code"]
+
+    with_verifier = exchange(live, "legacy", registered.secret, code(pkce=False), verifier)
+    assert with_verifier.status_code == 400, with_verifier.text
+    assert with_verifier.json()["error"] in ("invalid_grant", "invalid_request")
+    without = exchange(live, "legacy", registered.secret, code(pkce=True), None)
+    assert without.status_code == 400 and without.json()["error"] == "invalid_request"
+    plain = exchange(live, "legacy", registered.secret, code(pkce=False), None)
+    assert plain.status_code == 200, plain.text  # the same client's own way still works
+
+
 def test_plain_pkce_method_is_refused(live, setup):
     response = setup["browser"].get(
         live.url + "/oauth/authorize",
