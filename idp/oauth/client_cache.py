@@ -2,10 +2,11 @@
 checkout, a process-local copy of it in front (:mod:`idp.state.near_cache`: no round trip
 at all while the process hears every change), and the parsed client memoised per process.
 
-Every change to a client deletes its shared entry and announces it (``ClientService`` calls
-:func:`forget`): the process making the change drops its copy at once, every other process of
-every instance when the announcement reaches it (about a millisecond); the expiry only bounds
-memory. The parsed copies are keyed by the cached text itself, so one is used only
+Every change to a client marks its shared entry forgotten and announces it (``ClientService``
+calls :func:`forget`): the process making the change drops its copy at once, every other
+process of every instance when the announcement reaches it (about a millisecond); a reader
+that loaded the row before the change cannot put it back (:meth:`NearCache.fill`); the expiry
+only bounds memory. The parsed copies are keyed by the cached text itself, so one is used only
 while the cache still holds exactly that text. They are transient (never in a database
 session) and only read.
 """
@@ -71,11 +72,11 @@ def cached_client(state: SharedState, client_id: object, load) -> OAuthClient | 
         return None
     key = client_cache_key(client_id)
     cache = near_cache(state, CLIENTS_CHANNEL)
-    raw = cache.get(key)
+    raw, mark = cache.read(key)
     if raw is not None:
         return _parsed(raw)
     model = load(client_id)
     if model is not None:
         fields = {c: getattr(model, c) for c in CACHED_CLIENT_COLUMNS}
-        cache.set(key, json.dumps(fields), CLIENT_CACHE_SECONDS)
+        cache.fill(key, json.dumps(fields), CLIENT_CACHE_SECONDS, mark)
     return model

@@ -52,6 +52,10 @@ class SharedState(ABC):
         """Store only if the key is absent (or expired); True when stored."""
 
     @abstractmethod
+    def replace(self, key: str, expected: str, value: str, ttl: int) -> bool:
+        """Store only if the key holds ``expected`` now (compare and set); True when stored."""
+
+    @abstractmethod
     def pop(self, key: str) -> str | None:
         """Read and delete in one step: of two concurrent callers only one gets the value."""
 

@@ -13,17 +13,32 @@ silent subscription sends every read to the shared state until it is back, and a
 that cannot hear at all (the embedded SQL state has no feed) always reads through. The one
 window left is the delivery of an announcement (under a millisecond on a healthy Redis),
 the same as between two instances reading Redis.
+
+The shared entry has the same race one level down: a reader that read the source of truth
+just before a change, and stored what it read just after the change was forgotten, would
+put the old value back for every process until it expires (a disabled client, a rotated
+secret, still taken). So :meth:`NearCache.forget` does not delete the entry but leaves a
+mark of its own in it (:data:`FORGOTTEN` and a random id) for :data:`FORGET_SECONDS`, and
+:meth:`NearCache.fill` stores only over what its reader saw there before reading the source
+(:meth:`NearCache.read`): into an absent entry, or over that very mark. A change forgotten in
+between has left another mark, and wins; a reader that saw a mark read the source after that
+change, so what it stores is fresh. (Left: a reader that saw the entry absent and spent more
+than :data:`FORGET_SECONDS` between its read and its write.)
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 
 from idp.state.base import SharedState
 from idp.state.feed import Subscription
 
 NEAR_SECONDS = 60.0
 NEAR_MAX_ENTRIES = 256
+#: How a forgotten entry's value starts (read as absent); no cached value may start so.
+FORGOTTEN = "forgotten:"
+FORGET_SECONDS = 300
 
 
 class NearCache:
@@ -46,29 +61,40 @@ class NearCache:
         self._entries: dict[str, tuple[str, int, float]] = {}
 
     def get(self, key: str) -> str | None:
+        return self.read(key)[0]
+
+    def read(self, key: str) -> tuple[str | None, str | None]:
+        """The value (None when absent or forgotten), and the forgotten entry's mark when
+        there was one: what :meth:`fill` needs after a miss."""
         feed = self.subscription
         if feed is None or not feed.live:
-            return self.state.get(key)
+            return _split(self.state.get(key))
         generation = feed.generation
         entry = self._entries.get(key)
         if entry is not None and entry[1] == generation and entry[2] > self.clock():
-            return entry[0]
-        value = self.state.get(key)
+            return entry[0], None
+        value, mark = _split(self.state.get(key))
         if value is not None:
             self._keep(key, value, generation)
-        return value
+        return value, mark
 
-    def set(self, key: str, value: str, ttl: int) -> None:
-        """Store in the shared state (for every process) and, while live, here."""
+    def fill(self, key: str, value: str, ttl: int, mark: str | None) -> bool:
+        """After a miss, store what the source of truth gave, in the shared state (for every
+        process) and, while live, here: only over what :meth:`read` saw before that (nothing,
+        or ``mark``), so a change forgotten since wins. True when stored."""
         feed = self.subscription
         generation = feed.generation if feed is not None and feed.live else None
-        self.state.set(key, value, ttl)
-        if generation is not None:
+        if mark is None:
+            stored = self.state.add(key, value, ttl)
+        else:
+            stored = self.state.replace(key, mark, value, ttl)
+        if stored and generation is not None:
             self._keep(key, value, generation)
+        return stored
 
     def forget(self, key: str) -> None:
-        """Delete the shared value and tell every process to drop its copy."""
-        self.state.delete(key)
+        """Mark the shared value forgotten and tell every process to drop its copy."""
+        self.state.set(key, FORGOTTEN + uuid.uuid4().hex, FORGET_SECONDS)
         self._entries.pop(key, None)
         self.state.publish(self.channel)
 
@@ -76,6 +102,12 @@ class NearCache:
         if len(self._entries) >= self.max_entries:
             self._entries = {}
         self._entries[key] = (value, generation, self.clock() + self.seconds)
+
+
+def _split(raw: str | None) -> tuple[str | None, str | None]:
+    if raw is not None and raw.startswith(FORGOTTEN):
+        return None, raw
+    return raw, None
 
 
 def near_cache(state: SharedState, channel: str) -> NearCache:

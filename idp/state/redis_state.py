@@ -22,6 +22,12 @@ if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) en
 return v
 """
 
+_REPLACE_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
 INTACT_KEY = "state:intact"
 
 
@@ -44,6 +50,7 @@ class RedisState(SharedState):
         self.client = redis_client(url, connect_timeout=connect_timeout, timeout=timeout)
         self.prefix = prefix
         self._incr = self.client.register_script(_INCR_SCRIPT)
+        self._replace = self.client.register_script(_REPLACE_SCRIPT)
         self._feed_client = lambda: redis_client(
             url,
             connect_timeout=connect_timeout,
@@ -77,6 +84,9 @@ class RedisState(SharedState):
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         return bool(self.client.set(self._k(key), value, ex=max(1, int(ttl)), nx=True))
+
+    def replace(self, key: str, expected: str, value: str, ttl: int) -> bool:
+        return bool(self._replace(keys=[self._k(key)], args=[expected, value, max(1, int(ttl))]))
 
     def pop(self, key: str) -> str | None:
         return _text(self.client.getdel(self._k(key)))

@@ -126,6 +126,22 @@ class SqlState(SharedState):
         )
         return row is not None
 
+    def replace(self, key: str, expected: str, value: str, ttl: int) -> bool:
+        now = self.clock()
+        row = self._run(
+            """
+            UPDATE shared_state SET value = :value, counter = 0, expires_at = :exp
+            WHERE key = :key AND value = :expected AND expires_at > :now
+            RETURNING key
+            """,
+            key=key,
+            expected=expected,
+            value=value,
+            exp=now + max(1, int(ttl)),
+            now=now,
+        )
+        return row is not None
+
     def pop(self, key: str) -> str | None:
         row = self._run(
             "DELETE FROM shared_state WHERE key = :key RETURNING value, counter, expires_at",

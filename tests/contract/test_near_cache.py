@@ -17,7 +17,7 @@ import pytest
 
 from idp.state.near_cache import NearCache
 from idp.state.redis_state import RedisState
-from tests.contract.test_shared_state import REDIS_URL
+from tests.contract.test_shared_state import BACKENDS, REDIS_URL, build
 
 needs_redis = pytest.mark.skipif(
     not REDIS_URL, reason="IDP_TEST_REDIS_URL not set (runs in the PostgreSQL + Redis pass)"
@@ -132,3 +132,33 @@ def test_the_feed_thread_ends_once_its_state_is_gone(prefix):
     del state, cache
     gc.collect()
     assert eventually(lambda: not thread.is_alive(), seconds=3)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_a_client_read_before_its_change_is_not_put_back_after_it(app, kind, prefix):
+    """The token endpoint's client cache (idp.oauth.client_cache): a request loads the client
+    row just before an admin disables it and stores what it loaded just after the change was
+    forgotten. The old row must not be served to the next requests (before: for the cache's
+    300 seconds, on every process of every instance)."""
+    from idp.oauth.client_cache import cached_client, forget
+    from idp.oauth.models import OAuthClient
+
+    if kind == "redis":
+        state = build(kind, "", prefix)
+    else:
+        from idp.extensions import db
+        from idp.state.sql_state import SqlState
+
+        state = SqlState(db.engine)
+    old = OAuthClient(client_id="svc", name="Svc", disabled=False, secret_hash="h")
+    new = OAuthClient(client_id="svc", name="Svc", disabled=True, secret_hash="h")
+
+    def load_then_changed(client_id):
+        forget(state, client_id)  # the admin's change lands between this read and the fill
+        return old
+
+    assert cached_client(state, "svc", load_then_changed) is old
+    served = cached_client(state, "svc", lambda client_id: new)
+    assert served is not None and served.disabled is True
+    again = cached_client(state, "svc", lambda client_id: new)
+    assert again is not None and again.disabled is True

@@ -101,6 +101,25 @@ def test_add_after_expiry(state):
     assert state.get("short") == "b"
 
 
+def test_replace_only_over_the_expected_value(state):
+    assert state.replace("cas", "a", "b", ttl=60) is False  # absent
+    assert state.get("cas") is None
+    state.set("cas", "a", ttl=60)
+    assert state.replace("cas", "x", "b", ttl=60) is False
+    assert state.get("cas") == "a"
+    assert state.replace("cas", "a", "b", ttl=60) is True
+    assert state.get("cas") == "b"
+    assert state.replace("cas", "a", "c", ttl=60) is False
+    assert state.get("cas") == "b" and 0 < state.ttl("cas") <= 60
+
+
+def test_replace_does_not_revive_an_expired_value(state):
+    state.set("gone", "a", ttl=1)
+    time.sleep(1.2)
+    assert state.replace("gone", "a", "b", ttl=60) is False
+    assert state.get("gone") is None
+
+
 def test_pop_hands_out_a_value_once(state):
     state.set("code", "secret", ttl=60)
     assert state.pop("code") == "secret"

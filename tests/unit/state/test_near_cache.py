@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idp.state.near_cache import NearCache
+from idp.state.near_cache import FORGET_SECONDS, FORGOTTEN, NearCache
 
 
 class Counting:
@@ -10,6 +10,7 @@ class Counting:
 
     def __init__(self):
         self.values: dict[str, str] = {}
+        self.ttls: dict[str, int] = {}
         self.reads = 0
         self.published: list[str] = []
 
@@ -19,6 +20,19 @@ class Counting:
 
     def set(self, key, value, ttl):
         self.values[key] = value
+        self.ttls[key] = ttl
+
+    def add(self, key, value, ttl):
+        if key in self.values:
+            return False
+        self.set(key, value, ttl)
+        return True
+
+    def replace(self, key, expected, value, ttl):
+        if self.values.get(key) != expected:
+            return False
+        self.set(key, value, ttl)
+        return True
 
     def delete(self, key):
         self.values.pop(key, None)
@@ -117,21 +131,54 @@ def test_missing_values_are_not_kept():
     assert state.reads == 2
 
 
-def test_forget_deletes_the_shared_value_drops_the_copy_and_announces():
+def test_forget_marks_the_shared_value_drops_the_copy_and_announces():
     state, cache = make(Feed())
     cache.get("k")
     cache.forget("k")
-    assert "k" not in state.values
-    assert cache.get("k") is None
+    mark = state.values["k"]
+    assert mark.startswith(FORGOTTEN) and state.ttls["k"] == FORGET_SECONDS
+    assert cache.read("k") == (None, mark)
     assert state.published == ["chan"]
+    assert NearCache(state, "chan", None).read("k") == (None, mark)  # without a feed too
+    cache.forget("k")
+    assert state.values["k"] != mark  # each change leaves a mark of its own
 
 
-def test_set_writes_through_and_keeps_a_copy_while_live():
+def test_fill_writes_through_and_keeps_a_copy_while_live():
     state, cache = make(Feed())
-    cache.set("n", "x", 60)
+    value, mark = cache.read("n")
+    assert (value, mark) == (None, None)
+    assert cache.fill("n", "x", 60, mark) is True
     assert state.values["n"] == "x"
     assert cache.get("n") == "x"
-    assert state.reads == 0
+    assert state.reads == 1
+
+
+def test_a_value_read_before_a_change_cannot_be_filled_in_after_it():
+    """The reader read "v1" from the source of truth; meanwhile the value changed and was
+    forgotten; the reader's fill must not bring "v1" back for everyone."""
+    state, cache = make(Feed())
+    del state.values["k"]
+    _, mark = cache.read("k")  # a miss: the reader goes to the source of truth
+    NearCache(state, "chan", Feed()).forget("k")  # another process changes it meanwhile
+    assert cache.fill("k", "v1", 300, mark) is False
+    assert cache.get("k") is None and state.values["k"].startswith(FORGOTTEN)
+
+
+def test_a_reader_that_saw_the_mark_fills_over_it_unless_another_change_came():
+    state, cache = make(Feed())
+    other = NearCache(state, "chan", Feed())
+    other.forget("k")
+    _, mark = cache.read("k")  # read after the change: what it loads next is fresh
+    assert mark is not None
+    assert cache.fill("k", "v2", 300, mark) is True and cache.get("k") == "v2"
+    other.forget("k")
+    cache.subscription.generation += 1  # its announcement arrives
+    _, mark = cache.read("k")
+    other.forget("k")  # a second change between the read and the fill
+    cache.subscription.generation += 1
+    assert cache.fill("k", "v3", 300, mark) is False
+    assert cache.get("k") is None
 
 
 def test_the_number_of_copies_is_bounded():
