@@ -9,6 +9,8 @@ What other areas use (names and signatures are stable):
   applications. ``max_lifetime`` (seconds) shortens the lifetime (emergency sessions).
 - ``sign_out()``; ``sign_out_everywhere(user_id)`` (password reset, disable); both run
   ``SIGN_OUT_HOOKS`` for each ended session (the OAuth area sends back-channel logout there).
+  ``keep_only_this_session(user)`` after the person changed an authentication factor of
+  their own (password, authenticator app, recovery codes, passkey): every other session ends.
 - ``rotate()``: new cookie id for the current session (after any privilege change);
   ``switch_office(org_id)`` changes the active office and rotates; ``enter_office(org_id)``
   puts the session in an office the caller has decided it may be in (after joining it).
@@ -277,6 +279,31 @@ def sign_out_everywhere(user_id: str) -> list[SsoSession]:
     for session in ended:
         run_sign_out_hooks(session)
     return ended
+
+
+#: What the person is told after :func:`keep_only_this_session`.
+OTHER_SESSIONS_ENDED = "Every other session was signed out."
+
+
+def keep_only_this_session(user) -> list[SsoSession]:
+    """After ``user`` changed an authentication factor of their own from this browser
+    (password, authenticator app, recovery codes, passkey; ASVS 4 7.4.3): every other
+    session of theirs ends, with the sign-out hooks, and this browser is signed in again
+    (a new cookie id) with the same amr and office, never past the absolute expiry its
+    session had (an emergency session stays as short as it was). OAuth grants are the
+    caller's: a password change revokes them, a second-factor change does not.
+
+    Without a session of ``user`` in this browser every session of theirs ends. Returns
+    the sessions that ended other than this browser's.
+    """
+    session = current_session()
+    mine = session if session is not None and session.user_id == user.id else None
+    ended = sign_out_everywhere(user.id)
+    if mine is None:
+        return ended
+    remaining = max(1, int(mine.expires_at - now()))
+    sign_in(user, list(mine.amr), mine.active_org_id, max_lifetime=remaining)
+    return [s for s in ended if s.public_id != mine.public_id]
 
 
 def apply_session_cookie(response):

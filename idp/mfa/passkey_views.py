@@ -24,9 +24,11 @@ from idp.accounts.models import User
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login import flow
 from idp.login.current import (
+    OTHER_SESSIONS_ENDED,
     auth_is_fresh,
     current_session,
     fresh_auth_required,
+    keep_only_this_session,
     safe_next,
 )
 from idp.login.service import SignInFailed
@@ -85,6 +87,10 @@ def register():
             return redirect(url_for("mfa.enroll"))
         raise
     codes = services.mfa().first_recovery_codes(user)
+    if pending is None:
+        # Before the page is made, so that the message is on it (or on the next one).
+        keep_only_this_session(user)
+        flash(f"Passkey “{credential.name}” added. {OTHER_SESSIONS_ENDED}")
     page = (
         render_template("mfa/recovery_codes.html", codes=codes, next=next_url)
         if codes
@@ -94,7 +100,6 @@ def register():
         # Like confirming an app code: the key just made proves possession of a new factor.
         amr = amr_for(credential, with_password=True, user_verified=False)
         return flow.finish(user, amr, next_url, response=page)
-    flash(f"Passkey “{credential.name}” added.")
     return page
 
 
@@ -105,7 +110,8 @@ def remove(passkey_id: str):
         raise NotFound("No such passkey.")
     user, _ = _registering_user()
     services.passkeys().remove(user, passkey_id, ip=request.remote_addr)
-    flash("Passkey removed.")
+    keep_only_this_session(user)
+    flash(f"Passkey removed. {OTHER_SESSIONS_ENDED}")
     return redirect(url_for("mfa.manage"))
 
 

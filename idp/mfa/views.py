@@ -13,10 +13,12 @@ from idp.errors import DomainError, NotFound
 from idp.extensions import db
 from idp.login import flow
 from idp.login.current import (
+    OTHER_SESSIONS_ENDED,
     auth_is_fresh,
     current_session,
     current_user,
     fresh_auth_required,
+    keep_only_this_session,
     login_required,
     reauth_url,
     safe_next,
@@ -75,10 +77,13 @@ def enroll():
             forced=pending is not None,
         )
         return page, 400
-    page = render_template("mfa/recovery_codes.html", codes=codes, next=next_url)
     if pending is not None:
+        # The enrollment a sign-in waits for: the session starts now, none ends.
+        page = render_template("mfa/recovery_codes.html", codes=codes, next=next_url)
         return flow.finish(user, ["pwd", "otp"], next_url, response=page)
-    return page
+    keep_only_this_session(user)
+    flash(f"Your authenticator app was set up. {OTHER_SESSIONS_ENDED}", "success")
+    return render_template("mfa/recovery_codes.html", codes=codes, next=next_url)
 
 
 @bp.get("")
@@ -98,7 +103,10 @@ def manage():
 @bp.post("/recovery-codes")
 @fresh_auth_required
 def regenerate():
-    codes = services.mfa().regenerate_recovery_codes(current_user(), ip=request.remote_addr)
+    user = current_user()
+    codes = services.mfa().regenerate_recovery_codes(user, ip=request.remote_addr)
+    keep_only_this_session(user)
+    flash(f"New recovery codes were made. {OTHER_SESSIONS_ENDED}", "success")
     return render_template("mfa/recovery_codes.html", codes=codes, next=url_for("mfa.manage"))
 
 

@@ -7,11 +7,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp import services
 from idp.login.current import (
+    OTHER_SESSIONS_ENDED,
     current_user,
     fresh_auth_required,
+    keep_only_this_session,
     login_required,
     settings,
-    sign_in,
     sign_out_everywhere,
     signed_in_session,
     store,
@@ -88,10 +89,7 @@ def change_password():
         change(user, request.form, settings=settings(), clock=clock(), ip=request.remote_addr)
     except FieldErrors as exc:
         return refused("self_service/password.html", exc)
-    session = signed_in_session()
-    amr, org_id = list(session.amr), session.active_org_id
-    sign_out_everywhere(user.id)
-    sign_in(user, amr, org_id)
+    keep_only_this_session(user)
     send_changed_notice(mailer(), settings(), user)
-    flash("Your password was changed. Every other session was signed out.", "success")
+    flash(f"Your password was changed. {OTHER_SESSIONS_ENDED}", "success")
     return redirect(url_for("account.index"))
