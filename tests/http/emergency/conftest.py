@@ -1,17 +1,8 @@
 import pytest
 
 from idp import services
-from idp.common.clock import FixedClock
 from tests.factories import make_user
 from tests.support.signin import enroll_totp
-
-
-@pytest.fixture
-def clock(app):
-    fixed = FixedClock()
-    app.extensions["idp_clock"] = fixed
-    app.config["WTF_CSRF_ENABLED"] = False
-    return fixed
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pyotp
 import pytest
 
 from idp import services
-from idp.common.clock import FixedClock
 from idp.login.current import SIGN_OUT_HOOKS, cookie_name, store
 from idp.login.sessions import SsoSession
 from tests.factories import add_member, make_org, make_user
@@ -26,14 +25,6 @@ SIGNED_OUT = "Every other session was signed out."
 @pytest.fixture
 def settings_overrides():
     return {"public_base_url": BASE}
-
-
-@pytest.fixture
-def clock(app):
-    fixed = FixedClock()
-    app.extensions["idp_clock"] = fixed
-    app.config["WTF_CSRF_ENABLED"] = False
-    return fixed
 
 
 @pytest.fixture

@@ -1,21 +1,10 @@
 """Managing one's authenticator, recovery codes, and resets by administrators over HTTP."""
 
-import pytest
-
 from idp import audit
-from idp.common.clock import FixedClock
 from idp.mfa.store import has_mfa
 from tests.factories import add_member, make_org, make_user
 from tests.support.auth import login_as
 from tests.support.signin import enroll_totp
-
-
-@pytest.fixture
-def clock(app):
-    fixed = FixedClock()
-    app.extensions["idp_clock"] = fixed
-    app.config["WTF_CSRF_ENABLED"] = False
-    return fixed
 
 
 def test_signed_in_user_enrolls_from_the_manage_page(client, clock):

@@ -8,7 +8,6 @@ import pytest
 
 from idp import services
 from idp.audit.service import events
-from idp.common.clock import FixedClock
 from idp.login.current import cookie_name, store
 from idp.login.service import PASSKEY_REQUIRED
 from tests.factories import PASSWORD, add_member, make_org, make_user
@@ -35,14 +34,6 @@ def settings_overrides():
             }
         },
     }
-
-
-@pytest.fixture
-def clock(app):
-    fixed = FixedClock()
-    app.extensions["idp_clock"] = fixed
-    app.config["WTF_CSRF_ENABLED"] = False
-    return fixed
 
 
 @pytest.fixture
