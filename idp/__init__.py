@@ -46,11 +46,21 @@ def _database_uri(settings: Settings) -> str:
     return url
 
 
+#: Libraries that write secrets at DEBUG (Authlib logs every token it issues, "Issue token
+#: %r to %r": access, refresh and ID tokens): never below INFO, whatever ``[core] log_level``
+#: says, so that turning on debugging at 3 a.m. does not put credentials in the logs.
+SECRET_LOGGERS = ("authlib",)
+
+
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Application factory. ``config`` is a Settings object or a mapping of overrides."""
     settings = config if isinstance(config, Settings) else load_settings(config)
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name in SECRET_LOGGERS:
+        logging.getLogger(name).setLevel(
+            max(logging.INFO, logging.getLevelName(settings.log_level))
+        )
 
     app = Flask(
         __name__,
