@@ -92,7 +92,13 @@ def mfa() -> MfaService:
 
     # The durable state: its TOTP replay guard (a single-use marker per code) must hold
     # even when Redis loses its data, or a code seen once could be used again.
-    return MfaService(settings(), durable_state(), current_app.config["SECRET_KEY"], clock())
+    return MfaService(
+        settings(),
+        durable_state(),
+        current_app.config["SECRET_KEY"],
+        clock(),
+        end_sessions=lambda user_id: session_ender().end_all(user_id),
+    )
 
 
 def passkeys() -> PasskeyService:

@@ -12,6 +12,7 @@ import base64
 import functools
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyotp
@@ -78,12 +79,23 @@ class Enrollment:
 
 
 class MfaService:
-    def __init__(self, settings, state: KeyValues, app_secret: str, clock: Clock | None = None):
+    def __init__(
+        self,
+        settings,
+        state: KeyValues,
+        app_secret: str,
+        clock: Clock | None = None,
+        *,
+        end_sessions: Callable[[str], list] | None = None,
+    ):
+        """``end_sessions(user_id)`` ends every session of a person (with the sign-out
+        hooks; ``SessionEnder.end_all``), for :meth:`reset`."""
         self.settings = settings
         self.state = state
         self.fernet = Fernet(encryption_key(settings, app_secret))
         self.code_key = derive_key(app_secret, "idp recovery code hashing")
         self.clock = clock or Clock()
+        self.end_sessions = end_sessions
 
     # --- queries ---------------------------------------------------------------------
 
@@ -220,8 +232,11 @@ class MfaService:
     # --- reset by an administrator ---------------------------------------------------
 
     def reset(self, actor: User, user: User, *, mailer=None, ip: str | None = None) -> None:
-        """Remove a user's authenticator, passkeys and recovery codes; recorded, the user is
-        told."""
+        """Remove a user's authenticator, passkeys and recovery codes, and end every session
+        of theirs (a reset usually follows a lost or stolen device, whose sessions must not
+        outlive the factor); recorded, the user is told. The sessions end first: should the
+        reset then fail, the person is signed out with their factors intact, never the other
+        way round."""
         if not access.may_reset_mfa(self.settings, actor, user):
             raise Forbidden("You may not reset this person's two-step verification.")
         if not self.has_mfa(user):
@@ -231,6 +246,9 @@ class MfaService:
             "totp": credential is not None,
             "recovery_codes": self.remaining_recovery_codes(user),
         }
+        # Before this session writes: the embedded state is the same SQLite file, whose
+        # writer would wait for this transaction's lock.
+        ended = self.end_sessions(user.id) if self.end_sessions is not None else []
         if credential is not None:
             db.session.delete(credential)
         passkeys = affected_rows(
@@ -252,6 +270,7 @@ class MfaService:
             org_id=shared_org,
             ip=ip,
             passkeys=passkeys or 0,
+            sessions_ended=len(ended),
             before={**before, "passkeys": passkeys or 0},
             after={"totp": False, "recovery_codes": 0, "passkeys": 0},
         )

@@ -84,7 +84,8 @@ MEMBER_ACTIONS: dict[str, MemberAction] = {
         (
             "Reset the two-step verification of {name}?",
             [
-                "Their authenticator app and recovery codes stop working now.",
+                "Their authenticator app and recovery codes stop working now, and every "
+                "session of theirs ends.",
                 "At their next sign-in, with their password, they set up a new "
                 "authenticator. They are told by email.",
                 "Do this only once you have confirmed who is asking (in person or by a "

@@ -39,7 +39,8 @@ def wired(call: Callable[..., Any], **collaborators: Callable[[], Any]) -> Offic
 
 MEMBER_ACCOUNT_ACTIONS: dict[str, OfficeAction] = {
     "reset-mfa": OfficeAction(
-        "Reset the member's two-step verification (they enrol again at their next sign-in)",
+        "Reset the member's two-step verification (they are signed out everywhere, and enrol "
+        "again at their next sign-in)",
         wired(member_account.reset_member_mfa, mfa=services.mfa, mailer=services.mailer),
     ),
     "password-reset": OfficeAction(

@@ -68,6 +68,7 @@ ACTIONS = {
         "Reset two-step verification of {name}",
         (
             "Their authenticator app and every recovery code are removed.",
+            "Every session of {name} ends now.",
             "At their next sign-in, {name} sets up a new authenticator (whoever holds the "
             "password can do so).",
             "{name} is emailed that you did this.",

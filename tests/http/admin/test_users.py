@@ -142,16 +142,25 @@ def test_disable_ends_every_session_and_enable_restores(app, people, ended):
     assert data["before"] == {"status": "disabled"} and data["after"] == {"status": "active"}
 
 
-def test_reset_mfa(app, people, mail):
+def test_reset_mfa(app, people, mail, ended):
+    """And every session of the person ends: a reset usually follows a lost device."""
     target = people.staff_user
     enroll_totp(target, FixedClock())
+    second = app.test_client()
+    login_as(second, target)
     path = f"/admin/users/{target.id}/reset-mfa"
-    assert "every recovery code are removed" in people.sec.get(path).data.decode()
+    page = people.sec.get(path).data.decode()
+    assert "every recovery code are removed" in page and "Every session of" in page
     assert post(people.sec, path).status_code == 302
     assert not has_mfa(_user(target.id))
+    assert store().for_user(target.id) == [] and len(ended) == 2
+    assert people.staff.get("/").status_code == 302 and second.get("/").status_code == 302
+    assert people.sec.get("/admin/users").status_code == 200  # the admin's own session stays
     _, data = _last("admin.user.mfa_reset")
     assert data["before"] == {"totp": True, "recovery_codes": 10}
     assert data["after"] == {"totp": False, "recovery_codes": 0}
+    _, reset = _last("mfa.reset")
+    assert reset["sessions_ended"] == 2
     assert mail.wait_for(target.email)
     # Nothing left to reset: a clear refusal.
     assert post(people.sec, path).status_code == 400

@@ -35,6 +35,8 @@ def test_office_admin_resets_a_staff_members_mfa(client, clock, mail):
     staff = make_user("hal")
     add_member(staff, org, "front_desk")
     enroll_totp(staff, clock)
+    at_the_desk = client.application.test_client()
+    login_as(at_the_desk, staff, amr=("pwd", "otp"))
     outsider = make_user("ida")
     add_member(outsider, make_org(), "office_admin")
     login_as(client, outsider)
@@ -45,6 +47,8 @@ def test_office_admin_resets_a_staff_members_mfa(client, clock, mail):
     login_as(client, boss)
     assert client.post(f"/mfa/reset/{staff.id}").status_code == 302
     assert not has_mfa(staff)
+    assert at_the_desk.get("/account").status_code == 302  # every session of theirs ended
+    assert client.get("/mfa").status_code == 200  # not the admin's own
     assert audit.service.events("mfa.reset")[0].actor_id == boss.id
     assert "reset the two-step verification" in mail.text(mail.wait_for(staff.email)[0])
     assert client.post("/mfa/reset/no-such-user").status_code == 404

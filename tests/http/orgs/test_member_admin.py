@@ -4,6 +4,7 @@ pages, fresh sign-in, and the denials (another office, staff)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -256,15 +257,19 @@ def test_a_date_in_the_past_ends_access_at_once_after_confirmation(app, offices)
 def test_resetting_a_members_mfa_after_confirmation(app, offices, clock, mail):
     alder = offices["alder"]
     enroll_totp(alder["desk"], clock)
+    desk = client_for(app, alder["desk"])
     admin = client_for(app, alder["admin"])
     confirm = admin.get(f"{_member(alder)}/reset-mfa")
     assert confirm.status_code == 200 and b"recovery codes stop working" in confirm.data
-    assert has_mfa(alder["desk"])
+    assert b"every session of theirs ends" in confirm.data
+    assert has_mfa(alder["desk"]) and desk.get("/account").status_code == 200
     response = signed_in_post(admin, f"{_member(alder)}/reset-mfa")
     assert response.status_code == 200 and b"Two-step verification was reset" in response.data
     assert not has_mfa(alder["desk"])
+    assert desk.get("/account").status_code == 302  # signed out: the device may be lost
     [event] = events("mfa.reset")
     assert event.actor_id == alder["admin"].id and event.subject_id == alder["desk"].id
+    assert json.loads(event.data)["sessions_ended"] == 1
     assert "reset the two-step verification" in mail.text(mail.wait_for(alder["desk"].email)[0])
     # Nothing left to reset: a clear refusal on the member's page.
     again = signed_in_post(admin, f"{_member(alder)}/reset-mfa")
