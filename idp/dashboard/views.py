@@ -6,15 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from idp.admin.home import may_use_console
 from idp.dashboard.applications import applications_for
-from idp.login.current import (
-    current_session,
-    current_user,
-    enter_office,
-    login_required,
-    settings,
-    signed_in_session,
-)
+from idp.login.current import current_session, current_user, enter_office, settings
 from idp.login.current import switch_office as sso_switch_office
+from idp.login.guards import login_required, signed_in_session
 from idp.orgs import access
 from idp.orgs.offices import active_office, offices_of
 

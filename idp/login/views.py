@@ -9,15 +9,8 @@ from flask import Blueprint, jsonify, make_response, redirect, render_template, 
 from idp import services
 from idp.common.digits import page_number
 from idp.login import flow
-from idp.login.current import (
-    cookie_name,
-    current_session,
-    current_user,
-    now,
-    safe_next,
-    sign_out,
-    store,
-)
+from idp.login.current import cookie_name, current_session, current_user, now, sign_out, store
+from idp.login.guards import safe_next
 from idp.login.service import SignInFailed
 from idp.mfa.store import has_passkey
 from idp.orgs.offices import offices_of

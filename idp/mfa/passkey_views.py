@@ -23,14 +23,8 @@ from idp import services
 from idp.accounts.models import User
 from idp.errors import DomainError, Forbidden, NotFound
 from idp.login import flow
-from idp.login.current import (
-    OTHER_SESSIONS_ENDED,
-    auth_is_fresh,
-    current_session,
-    fresh_auth_required,
-    keep_only_this_session,
-    safe_next,
-)
+from idp.login.current import OTHER_SESSIONS_ENDED, current_session, keep_only_this_session
+from idp.login.guards import auth_is_fresh, fresh_auth_required, safe_next
 from idp.login.service import SignInFailed
 from idp.mfa.passkeys import amr_for
 from idp.mfa.views import enrolling_user

@@ -14,11 +14,13 @@ from idp.extensions import db
 from idp.login import flow
 from idp.login.current import (
     OTHER_SESSIONS_ENDED,
-    auth_is_fresh,
     current_session,
     current_user,
-    fresh_auth_required,
     keep_only_this_session,
+)
+from idp.login.guards import (
+    auth_is_fresh,
+    fresh_auth_required,
     login_required,
     reauth_url,
     safe_next,

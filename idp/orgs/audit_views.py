@@ -11,7 +11,8 @@ from idp.accounts.fields import FieldErrors
 from idp.admin import audit_log as service
 from idp.admin.views.audit import form_values, page_context
 from idp.admin.views.common import page_number
-from idp.login.current import current_user, login_required, settings
+from idp.login.current import current_user, settings
+from idp.login.guards import login_required
 from idp.orgs.blueprint import bp, ip
 from idp.web.downloads import attachment
 

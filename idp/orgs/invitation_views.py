@@ -9,7 +9,8 @@ from flask import render_template, request, url_for
 
 from idp.accounts.fields import FieldErrors
 from idp.errors import DomainError, Forbidden, NotFound
-from idp.login.current import current_user, fresh_auth_required, settings
+from idp.login.current import current_user, settings
+from idp.login.guards import fresh_auth_required
 from idp.mail import mailer
 from idp.orgs import bulk, invitations, pages
 from idp.orgs.blueprint import bp, clock, ip, run_as_office_admin

@@ -13,7 +13,8 @@ from flask import request
 
 from idp.accounts.fields import FieldErrors
 from idp.errors import DomainError, Forbidden, NotFound
-from idp.login.current import current_user, fresh_auth_required, login_required, settings
+from idp.login.current import current_user, settings
+from idp.login.guards import fresh_auth_required, login_required
 from idp.orgs import members, pages
 from idp.orgs.blueprint import as_office_admin, bp, clock, ip, run_as_office_admin
 from idp.orgs.office_actions import MEMBER_ACCOUNT_ACTIONS

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import render_template, request
 
 from idp.errors import DomainError, Forbidden, NotFound
-from idp.login.current import current_user, fresh_auth_required, login_required, settings
+from idp.login.current import current_user, settings
+from idp.login.guards import fresh_auth_required, login_required
 from idp.orgs import pages, review
 from idp.orgs.blueprint import bp, clock, ip
 from idp.web.errors import status_of

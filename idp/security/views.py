@@ -6,7 +6,8 @@ from flask import Blueprint, flash, redirect, request
 
 from idp import services
 from idp.accounts.store import require_user
-from idp.login.current import current_user, fresh_auth_required, safe_next
+from idp.login.current import current_user
+from idp.login.guards import fresh_auth_required, safe_next
 
 bp = Blueprint("security", __name__, url_prefix="/security")
 

@@ -9,14 +9,12 @@ from idp import services
 from idp.login.current import (
     OTHER_SESSIONS_ENDED,
     current_user,
-    fresh_auth_required,
     keep_only_this_session,
-    login_required,
     settings,
     sign_out_everywhere,
-    signed_in_session,
     store,
 )
+from idp.login.guards import fresh_auth_required, login_required, signed_in_session
 from idp.orgs import access
 from idp.self_service import service
 from idp.web.forms import refused

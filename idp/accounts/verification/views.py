@@ -8,7 +8,8 @@ from idp.accounts.fields import FieldErrors
 from idp.accounts.mail_limits import MailLimits
 from idp.accounts.verification import service
 from idp.common.clock import Clock, app_clock
-from idp.login.current import current_user, fresh_auth_required, settings
+from idp.login.current import current_user, settings
+from idp.login.guards import fresh_auth_required
 from idp.mail import mailer
 from idp.security.limits import limit
 from idp.state import shared_state

@@ -10,7 +10,7 @@ from idp.admin import audit_log as service
 from idp.admin.views.common import actor, bp, ip, page_number, settings
 from idp.audit.events import EVENTS
 from idp.audit.filters import FIELDS, OUTCOMES
-from idp.login.current import login_required
+from idp.login.guards import login_required
 from idp.web.downloads import attachment
 
 

@@ -11,7 +11,7 @@ from idp.admin.clients import ClientSettings
 from idp.admin.views.common import actor, bp, ip, no_store, registry, settings
 from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import DomainError, NotFound
-from idp.login.current import fresh_auth_required, login_required
+from idp.login.guards import fresh_auth_required, login_required
 from idp.oauth.clients import known_scopes
 from idp.oauth.models import AUTH_METHODS, GRANT_TYPES
 

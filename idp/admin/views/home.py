@@ -6,7 +6,7 @@ from flask import render_template
 
 from idp.admin import home as service
 from idp.admin.views.common import actor, bp, settings
-from idp.login.current import login_required
+from idp.login.guards import login_required
 
 
 @bp.get("")

@@ -9,7 +9,7 @@ from idp.admin.views.common import actor, bp, ip, key_ring, settings
 from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
 from idp.jwk.keyring import ALGORITHMS
-from idp.login.current import fresh_auth_required, login_required
+from idp.login.guards import fresh_auth_required, login_required
 
 
 @bp.get("/keys")

@@ -9,7 +9,7 @@ from idp.admin import organizations as service
 from idp.admin.views.common import actor, bp, clock, ip, settings
 from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
-from idp.login.current import fresh_auth_required, login_required
+from idp.login.guards import fresh_auth_required, login_required
 from idp.mail import mailer
 
 WHAT_HAPPENS = {

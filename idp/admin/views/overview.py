@@ -7,7 +7,7 @@ from flask import render_template
 from idp.admin import overview as service
 from idp.admin.charts import bar_chart
 from idp.admin.views.common import actor, bp, clock, key_ring, settings
-from idp.login.current import login_required
+from idp.login.guards import login_required
 
 
 @bp.get("/overview")

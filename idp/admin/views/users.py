@@ -15,7 +15,7 @@ from idp.admin.user_actions import USER_ACTIONS
 from idp.admin.views.common import actor, bp, ip, page_number, sessions, settings
 from idp.admin.views.confirm import Confirmation, confirm_page, confirmed
 from idp.errors import NotFound
-from idp.login.current import fresh_auth_required, login_required
+from idp.login.guards import fresh_auth_required, login_required
 
 
 @dataclass(frozen=True)

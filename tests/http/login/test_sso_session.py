@@ -7,7 +7,8 @@ from flask import Blueprint
 
 from idp.common.clock import FixedClock
 from idp.extensions import db
-from idp.login.current import fresh_auth_required, store
+from idp.login.current import store
+from idp.login.guards import fresh_auth_required
 from tests.factories import PASSWORD, add_member, make_org, make_user
 from tests.support.auth import login_as
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from idp.login.current import safe_next
+from idp.login.guards import safe_next
 
 
 @pytest.mark.parametrize(
