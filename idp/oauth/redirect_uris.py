@@ -109,7 +109,10 @@ def is_registered(requested: str, registered: Sequence[str], *, native: bool) ->
     return bare is not None and any(_without_loopback_port(uri) == bare for uri in registered)
 
 
-_LOOPBACK_NETLOC = re.compile(r"(127\.0\.0\.1|\[::1\])(?::([1-9][0-9]{0,4}))?")
+_LOOPBACK_NETLOC = re.compile(
+    "(" + "|".join(re.escape(f"[{h}]" if ":" in h else h) for h in LOOPBACK_HOSTS) + ")"
+    r"(?::([1-9][0-9]{0,4}))?"
+)
 
 
 def _without_loopback_port(uri: str) -> str | None:
